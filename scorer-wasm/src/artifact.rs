@@ -1,0 +1,106 @@
+//! The model file: one self-checking binary.
+//!
+//! ```text
+//! offset  size  content
+//!      0     8  magic: 0x89 "CHURN" "\r\n"   (like PNG: catches text-mode mangling)
+//!      8     4  format version, u32 little-endian
+//!     12     8  payload length in bytes, u64 little-endian
+//!     20    32  SHA-256 of the payload
+//!     52     …  payload: the ModelSpec, bincode (standard configuration, serde)
+//! ```
+//!
+//! Loading checks, in order: signature, version, length, checksum, decoding (with an allocation
+//! limit, so a crafted length prefix cannot exhaust memory), then every shape and number of the
+//! model. A truncated, corrupted or newer file is an [`ArtifactError`], never a panic or a score.
+
+use sha2::{Digest, Sha256};
+
+use crate::error::ArtifactError;
+use crate::model::{Model, ModelSpec};
+
+/// The first eight bytes of every model file.
+pub const MAGIC: [u8; 8] = [0x89, b'C', b'H', b'U', b'R', b'N', b'\r', b'\n'];
+/// The format version this crate writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Size of the fixed header.
+pub const HEADER_LEN: usize = 52;
+/// Largest payload accepted, and the decoder's allocation limit.
+const MAX_PAYLOAD: usize = 64 << 20;
+
+fn bincode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_PAYLOAD>()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Model {
+    /// Validates a freshly trained spec and computes its checksum.
+    pub fn new(spec: ModelSpec) -> Result<Model, ArtifactError> {
+        let payload = encode_payload(&spec)?;
+        let checksum = hex(&Sha256::digest(&payload));
+        Model::from_spec(spec, checksum)
+    }
+
+    /// Loads a model file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, ArtifactError> {
+        let prefix = &bytes[..bytes.len().min(MAGIC.len())];
+        if prefix != &MAGIC[..prefix.len()] {
+            return Err(ArtifactError::NotAModel);
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(ArtifactError::TooShort { len: bytes.len(), header: HEADER_LEN });
+        }
+        let (header, payload) = bytes.split_at(HEADER_LEN);
+        let version = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
+        if version > FORMAT_VERSION {
+            return Err(ArtifactError::NewerVersion { found: version, supported: FORMAT_VERSION });
+        }
+        if version == 0 {
+            return Err(ArtifactError::NotAModel);
+        }
+        let mut len = [0u8; 8];
+        len.copy_from_slice(&header[12..20]);
+        let expected = u64::from_le_bytes(len);
+        let found = payload.len() as u64;
+        if found < expected {
+            return Err(ArtifactError::Truncated { expected, found });
+        }
+        if found > expected {
+            return Err(ArtifactError::TrailingBytes { extra: found - expected });
+        }
+        let digest = Sha256::digest(payload);
+        if digest.as_slice() != &header[20..52] {
+            return Err(ArtifactError::Checksum { expected: hex(&header[20..52]), found: hex(&digest) });
+        }
+        if payload.len() > MAX_PAYLOAD {
+            return Err(ArtifactError::Decode(format!("payload of {} bytes exceeds the {MAX_PAYLOAD}-byte limit", payload.len())));
+        }
+        let (spec, read): (ModelSpec, usize) = bincode::serde::decode_from_slice(payload, bincode_config())
+            .map_err(|e| ArtifactError::Decode(e.to_string()))?;
+        if read != payload.len() {
+            return Err(ArtifactError::Decode(format!("{} bytes left over after the model", payload.len() - read)));
+        }
+        Model::from_spec(spec, hex(&digest))
+    }
+
+    /// The model file's bytes. Deterministic: the same spec always gives the same bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // The spec was encoded once already in `Model::new`/`from_bytes`; encoding an in-memory
+        // value of a type that serde can describe cannot fail except on the size limit, which
+        // `Model::new` has checked.
+        let payload = encode_payload(self.spec()).unwrap_or_default();
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(&payload));
+        out.extend_from_slice(&payload);
+        out
+    }
+}
+
+fn encode_payload(spec: &ModelSpec) -> Result<Vec<u8>, ArtifactError> {
+    bincode::serde::encode_to_vec(spec, bincode_config()).map_err(|e| ArtifactError::Decode(e.to_string()))
+}

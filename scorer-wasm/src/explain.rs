@@ -1,0 +1,115 @@
+//! Explanations: how much each input column moved this customer's logit away from a typical one.
+//!
+//! The reference point is the model's baseline, the mean encoded training row, whose logit is
+//! the base value. Contributions are computed per encoded feature and summed per input column, so
+//! a number's standardised value, its missing indicator and its piecewise-linear parts count as
+//! one driver. They add up to `logit − base` exactly, up to floating-point rounding:
+//!
+//! - **Logistic regression**: `φⱼ = Σ_{f∈j} w_f (x_f − r_f)`, the exact Shapley values of a
+//!   linear model with the baseline as background.
+//! - **MLP**: DeepLIFT with the Rescale rule (Shrikumar et al., ICML 2017). Each hidden unit
+//!   passes on its inputs' contributions scaled by `Δh/Δz`, the ratio of its activation change to
+//!   its pre-activation change between the baseline and this customer (or its gradient when
+//!   `Δz = 0`). Because every step is linear in the contributions, they sum to the change of the
+//!   logit exactly (the "summation-to-delta" property), in one forward pass per layer.
+//!
+//! Calibration scales all contributions by its slope, so they explain the calibrated logit.
+
+use crate::error::InputError;
+use crate::math::sigmoid;
+use crate::model::Scorer;
+use crate::predictor::Predictor;
+use crate::value::Value;
+
+/// A customer's logit decomposed into a base value and one contribution per feature column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    /// Calibrated logit of the baseline (the mean training row).
+    pub base_logit: f64,
+    /// Calibrated logit of this customer: `base_logit + Σ contributions` up to rounding.
+    pub logit: f64,
+    pub probability: f64,
+    /// One entry per feature column, in [`crate::Model::columns`] order.
+    pub contributions: Vec<Contribution>,
+}
+
+/// One column's share of the logit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contribution {
+    /// Index into [`crate::Model::columns`].
+    pub column: usize,
+    pub value: f64,
+}
+
+impl Scorer<'_> {
+    /// Scores a row and decomposes its logit.
+    pub fn explain(&mut self, values: &[Value<'_>]) -> Result<Explanation, InputError> {
+        let model = self.model();
+        let score = self.score(values)?;
+        let spec = model.spec();
+        let x = self.features();
+        let r = &spec.baseline;
+        let dx: Vec<f64> = x.iter().zip(r).map(|(a, b)| a - b).collect();
+        let ranges: Vec<(usize, usize, usize)> = (0..model.columns().len())
+            .filter_map(|i| model.feature_range(i).map(|(off, w)| (i, off, w)))
+            .collect();
+
+        let mut phi: Vec<f64> = match &spec.predictor {
+            Predictor::Logistic(l) => ranges
+                .iter()
+                .map(|&(_, off, w)| (off..off + w).map(|f| l.weights[f] * dx[f]).sum())
+                .collect(),
+            Predictor::Mlp(mlp) => {
+                // `contrib[j * units + k]`: column j's share of the change of unit k.
+                let m = ranges.len();
+                let (mut act_x, mut act_r) = (x.to_vec(), r.clone());
+                let mut contrib: Vec<f64> = Vec::new();
+                let mut units_in = 0;
+                for (layer_no, layer) in mlp.hidden.iter().enumerate() {
+                    let (n_in, units) = (layer.inputs as usize, layer.outputs as usize);
+                    let mut zx = vec![0.0; units];
+                    let mut zr = vec![0.0; units];
+                    layer.forward(&act_x, &mut zx);
+                    layer.forward(&act_r, &mut zr);
+                    let mut next = vec![0.0; m * units];
+                    for k in 0..units {
+                        let row = &layer.weights[k * n_in..(k + 1) * n_in];
+                        for (j, &(_, off, w)) in ranges.iter().enumerate() {
+                            next[j * units + k] = if layer_no == 0 {
+                                (off..off + w).map(|f| row[f] * dx[f]).sum()
+                            } else {
+                                (0..units_in).map(|i| row[i] * contrib[j * units_in + i]).sum()
+                            };
+                        }
+                        let dz = zx[k] - zr[k];
+                        let dh = zx[k].max(0.0) - zr[k].max(0.0);
+                        let rescale = if dz != 0.0 { dh / dz } else if zr[k] > 0.0 { 1.0 } else { 0.0 };
+                        for j in 0..m {
+                            next[j * units + k] *= rescale;
+                        }
+                    }
+                    act_x = zx.iter().map(|z| z.max(0.0)).collect();
+                    act_r = zr.iter().map(|z| z.max(0.0)).collect();
+                    contrib = next;
+                    units_in = units;
+                }
+                (0..m)
+                    .map(|j| (0..units_in).map(|k| mlp.output.weights[k] * contrib[j * units_in + k]).sum())
+                    .collect()
+            }
+        };
+
+        let slope = spec.calibration.slope;
+        for p in &mut phi {
+            *p *= slope;
+        }
+        let mut scratch = vec![0.0; 2 * spec.predictor.max_width()];
+        let base_logit = model.logit_encoded(r, &mut scratch);
+        Ok(Explanation {
+            base_logit,
+            logit: score.logit,
+            probability: sigmoid(score.logit),
+            contributions: ranges.iter().zip(phi).map(|(&(column, _, _), value)| Contribution { column, value }).collect(),
+        })
+    }
+}

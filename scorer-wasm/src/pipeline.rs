@@ -1,0 +1,441 @@
+//! The feature pipeline: how each input column becomes numbers the model reads.
+//!
+//! A [`Column`] has a [`Role`]; feature columns carry an [`Encoder`] whose parameters (medians,
+//! quantile knots, category levels) the trainer fitted on training rows only. [`Encoder::encode`]
+//! is the single place where a raw [`Value`] becomes features: the trainer builds its training
+//! matrix through it, so training and every scorer see identical numbers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{InputError, Problem};
+use crate::value::{Value, number_as_level, parse_bool, parse_date, parse_number};
+
+/// One input column as the model knows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    pub role: Role,
+}
+
+/// What the model does with a column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Role {
+    /// Identifies the customer: echoed back with scores, never a feature.
+    Identifier,
+    /// Accepted in input and not used, with the reason it was left out.
+    Ignored(String),
+    /// Turned into features by the encoder.
+    Feature(Encoder),
+}
+
+/// How a feature column is encoded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Encoder {
+    Numeric(NumericEncoder),
+    Boolean(BooleanEncoder),
+    Categorical(CategoricalEncoder),
+    Date(DateEncoder),
+}
+
+/// A number: median imputation with a missing indicator, standardisation, and a piecewise-linear
+/// encoding over quantile knots so that a compact model can bend where churn bends.
+///
+/// Features, in order: `(x − mean) / sd`; `1` if the value was missing (only when training data
+/// had missing values); then for each pair of consecutive knots `kₜ₋₁ < kₜ` the fraction of that
+/// segment below `x`, `clamp((x − kₜ₋₁) / (kₜ − kₜ₋₁), 0, 1)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NumericEncoder {
+    pub median: f64,
+    pub mean: f64,
+    pub sd: f64,
+    /// Strictly increasing; fewer than two knots means no piecewise part.
+    pub knots: Vec<f64>,
+    pub missing_indicator: bool,
+    /// Training range and whether every training value was a whole number (for forms).
+    pub min: f64,
+    pub max: f64,
+    pub integer: bool,
+}
+
+/// A yes/no column: one feature, 1 for the true label, plus a missing indicator when training
+/// data had missing values (missing values are imputed with the more frequent label).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BooleanEncoder {
+    pub true_label: String,
+    pub false_label: String,
+    pub impute_true: bool,
+    pub missing_indicator: bool,
+}
+
+/// A category: one-hot over the levels frequent in training, one slot for everything else
+/// (rare in training or unseen), and a slot for missing when training data had missing values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoricalEncoder {
+    /// Frequent levels, sorted (binary search), as they were spelled in training.
+    pub levels: Vec<String>,
+    /// Whether any training value fell outside `levels` (the "other" slot was learned).
+    pub other_seen: bool,
+    pub missing_slot: bool,
+    /// The most frequent level, offered as the typical value to forms.
+    pub mode: String,
+}
+
+/// A calendar date, encoded as its age in days at `reference_day` (the last date in training
+/// data, so the encoding does not drift with the wall clock) and then as a number.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DateEncoder {
+    pub reference_day: i32,
+    pub age: NumericEncoder,
+}
+
+/// Something a scorer should tell its caller about an input it accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Warning {
+    pub field: String,
+    pub kind: WarningKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum WarningKind {
+    /// The value was missing and was imputed (numbers: the training median; booleans: the more
+    /// frequent label; categories: the missing slot or, if training had none, the other slot).
+    Imputed,
+    /// A category level the model did not learn; scored as "other".
+    UnknownCategory(String),
+    /// A number outside the range seen in training; the model extrapolates.
+    OutOfRange { value: f64, min: f64, max: f64 },
+}
+
+impl Warning {
+    /// A stable, machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            WarningKind::Imputed => "imputed",
+            WarningKind::UnknownCategory(_) => "unknown_category",
+            WarningKind::OutOfRange { .. } => "out_of_range",
+        }
+    }
+
+    /// A sentence for people.
+    pub fn message(&self) -> String {
+        match &self.kind {
+            WarningKind::Imputed => "missing value, imputed as the model learned in training".into(),
+            WarningKind::UnknownCategory(v) => {
+                format!("category \"{v}\" was not seen in training; scored as \"other\"")
+            }
+            WarningKind::OutOfRange { value, min, max } => {
+                format!("{value} is outside the training range [{min}, {max}]; the model extrapolates")
+            }
+        }
+    }
+}
+
+impl Encoder {
+    /// Number of features this encoder writes.
+    pub fn width(&self) -> usize {
+        match self {
+            Encoder::Numeric(n) => n.width(),
+            Encoder::Boolean(b) => 1 + usize::from(b.missing_indicator),
+            Encoder::Categorical(c) => c.levels.len() + 1 + usize::from(c.missing_slot),
+            Encoder::Date(d) => d.age.width(),
+        }
+    }
+
+    /// Human-readable names of the features, in order.
+    pub fn feature_names(&self, column: &str) -> Vec<String> {
+        match self {
+            Encoder::Numeric(n) => n.feature_names(column),
+            Encoder::Date(d) => d.age.feature_names(&format!("{column} (age in days)")),
+            Encoder::Boolean(b) => {
+                let mut v = vec![format!("{column} = {}", b.true_label)];
+                if b.missing_indicator {
+                    v.push(format!("{column} is missing"));
+                }
+                v
+            }
+            Encoder::Categorical(c) => {
+                let mut v: Vec<String> = c.levels.iter().map(|l| format!("{column} = {l}")).collect();
+                v.push(format!("{column} = other"));
+                if c.missing_slot {
+                    v.push(format!("{column} is missing"));
+                }
+                v
+            }
+        }
+    }
+}
+
+impl NumericEncoder {
+    pub fn width(&self) -> usize {
+        1 + usize::from(self.missing_indicator) + self.knots.len().saturating_sub(1)
+    }
+
+    fn feature_names(&self, column: &str) -> Vec<String> {
+        let mut v = vec![format!("{column} (standardised)")];
+        if self.missing_indicator {
+            v.push(format!("{column} is missing"));
+        }
+        for w in self.knots.windows(2) {
+            v.push(format!("{column} in [{}, {}]", w[0], w[1]));
+        }
+        v
+    }
+
+    /// Writes the features of `x` (`None` = missing) into `out[..self.width()]`.
+    fn write(&self, x: Option<f64>, out: &mut [f64]) {
+        let v = x.unwrap_or(self.median);
+        out[0] = (v - self.mean) / self.sd;
+        let mut i = 1;
+        if self.missing_indicator {
+            out[1] = if x.is_none() { 1.0 } else { 0.0 };
+            i = 2;
+        }
+        for w in self.knots.windows(2) {
+            out[i] = ((v - w[0]) / (w[1] - w[0])).clamp(0.0, 1.0);
+            i += 1;
+        }
+    }
+}
+
+impl CategoricalEncoder {
+    /// Slot of a level: its index among `levels`, or the "other" slot.
+    fn slot(&self, level: &str) -> Result<usize, usize> {
+        self.levels.binary_search_by(|l| l.as_str().cmp(level)).map_err(|_| self.levels.len())
+    }
+}
+
+impl Encoder {
+    /// Encodes one raw value of column `field` into `out` (exactly [`Encoder::width`] slots,
+    /// zeroed by the caller), reporting imputations and unknown levels into `warnings`.
+    pub fn encode(
+        &self,
+        field: &str,
+        value: Value<'_>,
+        out: &mut [f64],
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(), InputError> {
+        let fail = |problem| InputError::new(field, problem);
+        let mut warn = |kind| warnings.push(Warning { field: field.to_string(), kind });
+        match self {
+            Encoder::Numeric(n) => {
+                let x = match value {
+                    Value::Missing => None,
+                    Value::Number(x) if x.is_finite() => Some(x),
+                    Value::Number(x) => return Err(fail(Problem::NotFinite { got: format!("{x}") })),
+                    Value::Text(_) if value.is_missing() => None,
+                    Value::Text(s) => Some(
+                        parse_number(s)
+                            .ok_or_else(|| fail(Problem::ExpectedNumber { got: value.to_string() }))?,
+                    ),
+                    Value::Bool(_) => return Err(fail(Problem::ExpectedNumber { got: value.to_string() })),
+                };
+                match x {
+                    None => warn(WarningKind::Imputed),
+                    Some(v) if v < n.min || v > n.max => {
+                        warn(WarningKind::OutOfRange { value: v, min: n.min, max: n.max })
+                    }
+                    Some(_) => {}
+                }
+                n.write(x, out);
+            }
+            Encoder::Date(d) => {
+                let day = match value {
+                    Value::Missing => None,
+                    Value::Text(_) if value.is_missing() => None,
+                    Value::Text(s) => {
+                        Some(parse_date(s).ok_or_else(|| fail(Problem::ExpectedDate { got: value.to_string() }))?)
+                    }
+                    Value::Number(_) | Value::Bool(_) => {
+                        return Err(fail(Problem::ExpectedDate { got: value.to_string() }));
+                    }
+                };
+                let age = day.map(|day| f64::from(d.reference_day) - f64::from(day));
+                match age {
+                    None => warn(WarningKind::Imputed),
+                    Some(v) if v < d.age.min || v > d.age.max => {
+                        warn(WarningKind::OutOfRange { value: v, min: d.age.min, max: d.age.max })
+                    }
+                    Some(_) => {}
+                }
+                d.age.write(age, out);
+            }
+            Encoder::Boolean(b) => {
+                let bad = || {
+                    fail(Problem::ExpectedBoolean {
+                        got: value.to_string(),
+                        true_label: b.true_label.clone(),
+                        false_label: b.false_label.clone(),
+                    })
+                };
+                let x = match value {
+                    Value::Missing => None,
+                    Value::Bool(v) => Some(v),
+                    Value::Number(1.0) => Some(true),
+                    Value::Number(0.0) => Some(false),
+                    Value::Number(_) => return Err(bad()),
+                    Value::Text(_) if value.is_missing() => None,
+                    Value::Text(s) => {
+                        let t = s.trim();
+                        if t == b.true_label {
+                            Some(true)
+                        } else if t == b.false_label {
+                            Some(false)
+                        } else {
+                            Some(parse_bool(t).ok_or_else(bad)?)
+                        }
+                    }
+                };
+                if x.is_none() {
+                    warn(WarningKind::Imputed);
+                }
+                out[0] = if x.unwrap_or(b.impute_true) { 1.0 } else { 0.0 };
+                if b.missing_indicator {
+                    out[1] = if x.is_none() { 1.0 } else { 0.0 };
+                }
+            }
+            Encoder::Categorical(c) => {
+                let owned;
+                let level = match value {
+                    Value::Missing => None,
+                    Value::Text(_) if value.is_missing() => None,
+                    Value::Text(s) => Some(s.trim()),
+                    Value::Number(x) if x.is_finite() => {
+                        owned = number_as_level(x);
+                        Some(owned.as_str())
+                    }
+                    Value::Number(x) => return Err(fail(Problem::NotFinite { got: format!("{x}") })),
+                    Value::Bool(_) => return Err(fail(Problem::ExpectedText { got: value.to_string() })),
+                };
+                let slot = match level {
+                    None => {
+                        warn(WarningKind::Imputed);
+                        if c.missing_slot { c.levels.len() + 1 } else { c.levels.len() }
+                    }
+                    Some(l) => c.slot(l).unwrap_or_else(|other| {
+                        warn(WarningKind::UnknownCategory(l.to_string()));
+                        other
+                    }),
+                };
+                out[slot] = 1.0;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Linear interpolation quantile (numpy's default) of sorted data, `q` in `[0, 1]`.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    debug_assert!(!sorted.is_empty());
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    let frac = pos - lo as f64;
+    if lo == hi { sorted[lo] } else { sorted[lo] + (sorted[hi] - sorted[lo]) * frac }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numeric() -> Column {
+        Column {
+            name: "tenure".into(),
+            role: Role::Feature(Encoder::Numeric(NumericEncoder {
+                median: 10.0,
+                mean: 20.0,
+                sd: 10.0,
+                knots: vec![0.0, 10.0, 40.0],
+                missing_indicator: true,
+                min: 0.0,
+                max: 72.0,
+                integer: true,
+            })),
+        }
+    }
+
+    fn encode(col: &Column, v: Value<'_>) -> Result<(Vec<f64>, Vec<Warning>), InputError> {
+        let Role::Feature(enc) = &col.role else { unreachable!("test columns are features") };
+        let mut out = vec![0.0; enc.width()];
+        let mut w = Vec::new();
+        enc.encode(&col.name, v, &mut out, &mut w)?;
+        Ok((out, w))
+    }
+
+    #[test]
+    fn numeric_piecewise_linear() {
+        let c = numeric();
+        assert_eq!(encode(&c, Value::Number(25.0)).unwrap().0, [0.5, 0.0, 1.0, 0.5]);
+        assert_eq!(encode(&c, Value::Text(" 5 ")).unwrap().0, [-1.5, 0.0, 0.5, 0.0]);
+        let (x, w) = encode(&c, Value::Text(" ")).unwrap();
+        assert_eq!(x, [-1.0, 1.0, 1.0, 0.0]);
+        assert_eq!(w[0].kind, WarningKind::Imputed);
+        let (x, w) = encode(&c, Value::Number(100.0)).unwrap();
+        assert_eq!(x, [8.0, 0.0, 1.0, 1.0]);
+        assert_eq!(w[0].kind, WarningKind::OutOfRange { value: 100.0, min: 0.0, max: 72.0 });
+    }
+
+    #[test]
+    fn numeric_rejects_what_is_not_a_number() {
+        let c = numeric();
+        assert_eq!(
+            encode(&c, Value::Text("abc")).unwrap_err().to_string(),
+            "tenure: expected a number, got \"abc\""
+        );
+        assert_eq!(
+            encode(&c, Value::Number(f64::NAN)).unwrap_err().to_string(),
+            "tenure: expected a finite number, got NaN (send null for a missing value)"
+        );
+        assert_eq!(encode(&c, Value::Bool(true)).unwrap_err().code(), "expected_number");
+    }
+
+    #[test]
+    fn categories_pool_unknown_levels() {
+        let c = Column {
+            name: "Contract".into(),
+            role: Role::Feature(Encoder::Categorical(CategoricalEncoder {
+                levels: vec!["Month-to-month".into(), "One year".into(), "Two year".into()],
+                other_seen: false,
+                missing_slot: false,
+                mode: "Month-to-month".into(),
+            })),
+        };
+        assert_eq!(encode(&c, Value::Text("Two year")).unwrap().0, [0.0, 0.0, 1.0, 0.0]);
+        let (x, w) = encode(&c, Value::Text("Weekly")).unwrap();
+        assert_eq!(x, [0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(w[0].message(), "category \"Weekly\" was not seen in training; scored as \"other\"");
+        assert_eq!(encode(&c, Value::Bool(true)).unwrap_err().code(), "expected_text");
+    }
+
+    #[test]
+    fn booleans_accept_their_labels_and_common_spellings() {
+        let c = Column {
+            name: "Partner".into(),
+            role: Role::Feature(Encoder::Boolean(BooleanEncoder {
+                true_label: "Yes".into(),
+                false_label: "No".into(),
+                impute_true: false,
+                missing_indicator: false,
+            })),
+        };
+        for (v, want) in [
+            (Value::Text("Yes"), 1.0),
+            (Value::Text("no"), 0.0),
+            (Value::Bool(true), 1.0),
+            (Value::Number(0.0), 0.0),
+        ] {
+            assert_eq!(encode(&c, v).unwrap().0, [want]);
+        }
+        assert_eq!(
+            encode(&c, Value::Text("maybe")).unwrap_err().to_string(),
+            "Partner: expected Yes or No (or true/false), got \"maybe\""
+        );
+    }
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let s = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_sorted(&s, 0.0), 1.0);
+        assert_eq!(quantile_sorted(&s, 0.5), 2.5);
+        assert_eq!(quantile_sorted(&s, 1.0), 4.0);
+    }
+}
