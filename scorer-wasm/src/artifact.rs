@@ -75,12 +75,18 @@ impl Model {
             return Err(ArtifactError::Checksum { expected: hex(&header[20..52]), found: hex(&digest) });
         }
         if payload.len() > MAX_PAYLOAD {
-            return Err(ArtifactError::Decode(format!("payload of {} bytes exceeds the {MAX_PAYLOAD}-byte limit", payload.len())));
+            return Err(ArtifactError::Decode(format!(
+                "payload of {} bytes exceeds the {MAX_PAYLOAD}-byte limit",
+                payload.len()
+            )));
         }
         let (spec, read): (ModelSpec, usize) = bincode::serde::decode_from_slice(payload, bincode_config())
             .map_err(|e| ArtifactError::Decode(e.to_string()))?;
         if read != payload.len() {
-            return Err(ArtifactError::Decode(format!("{} bytes left over after the model", payload.len() - read)));
+            return Err(ArtifactError::Decode(format!(
+                "{} bytes left over after the model",
+                payload.len() - read
+            )));
         }
         Model::from_spec(spec, hex(&digest))
     }

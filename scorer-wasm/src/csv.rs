@@ -55,12 +55,7 @@ impl<'a> Csv<'a> {
             return Ok(None);
         };
         if record.len() != width {
-            return Err(CsvError::Ragged {
-                row,
-                line: record.line,
-                expected: width,
-                found: record.len(),
-            });
+            return Err(CsvError::Ragged { row, line: record.line, expected: width, found: record.len() });
         }
         self.rows = row;
         Ok(Some(Record { row, ..record }))
@@ -117,15 +112,7 @@ struct RecordReader<'a> {
 impl<'a> RecordReader<'a> {
     fn new(input: &'a [u8], delimiter: u8) -> Self {
         let core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
-        RecordReader {
-            input,
-            pos: 0,
-            delimiter,
-            core,
-            out: vec![0; 4096],
-            ends: vec![0; 64],
-            newlines: 0,
-        }
+        RecordReader { input, pos: 0, delimiter, core, out: vec![0; 4096], ends: vec![0; 64], newlines: 0 }
     }
 
     fn next_record(&mut self) -> Result<Option<Record<'_>>, CsvError> {
@@ -133,11 +120,8 @@ impl<'a> RecordReader<'a> {
         let start = self.pos;
         let (mut nout, mut nend) = (0, 0);
         let at_eof = loop {
-            let (res, nin, o, e) = self.core.read_record(
-                &self.input[self.pos..],
-                &mut self.out[nout..],
-                &mut self.ends[nend..],
-            );
+            let (res, nin, o, e) =
+                self.core.read_record(&self.input[self.pos..], &mut self.out[nout..], &mut self.ends[nend..]);
             let was_empty = self.pos == self.input.len();
             self.pos += nin;
             nout += o;
@@ -239,7 +223,8 @@ mod tests {
 
     #[test]
     fn quoted_fields_crlf_and_bom() {
-        let (h, r) = rows("\u{feff}\"id\",\"note\"\r\n1,\"a, \"\"quoted\"\"\r\nline\"\r\n2,plain\r\n").unwrap();
+        let (h, r) =
+            rows("\u{feff}\"id\",\"note\"\r\n1,\"a, \"\"quoted\"\"\r\nline\"\r\n2,plain\r\n").unwrap();
         assert_eq!(h, ["id", "note"]);
         assert_eq!(r[0], (1, 2, vec!["1".into(), "a, \"quoted\"\r\nline".into()]));
         assert_eq!(r[1], (2, 4, vec!["2".into(), "plain".into()]));
@@ -273,7 +258,11 @@ mod tests {
     #[test]
     fn long_rows_grow_the_buffers() {
         let wide: Vec<String> = (0..300).map(|i| format!("c{i}")).collect();
-        let text = format!("{}\n{}\n", wide.join(","), wide.iter().map(|_| "x".repeat(50)).collect::<Vec<_>>().join(","));
+        let text = format!(
+            "{}\n{}\n",
+            wide.join(","),
+            wide.iter().map(|_| "x".repeat(50)).collect::<Vec<_>>().join(",")
+        );
         let (h, r) = rows(&text).unwrap();
         assert_eq!(h.len(), 300);
         assert_eq!(r[0].2.len(), 300);

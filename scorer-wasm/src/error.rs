@@ -114,8 +114,6 @@ pub enum Problem {
     ExpectedBoolean { got: String, true_label: String, false_label: String },
     #[error("expected a date as YYYY-MM-DD, got {got}")]
     ExpectedDate { got: String },
-    #[error("expected a category as text, got {got}")]
-    ExpectedText { got: String },
     #[error("expected a single value, got {got}")]
     NotScalar { got: String },
     #[error("unknown field{}", suggestion_text(.suggestion))]
@@ -134,7 +132,6 @@ impl Problem {
             Problem::NotFinite { .. } => "not_finite",
             Problem::ExpectedBoolean { .. } => "expected_boolean",
             Problem::ExpectedDate { .. } => "expected_date",
-            Problem::ExpectedText { .. } => "expected_text",
             Problem::NotScalar { .. } => "not_scalar",
             Problem::UnknownField { .. } => "unknown_field",
             Problem::MissingColumn => "missing_column",

@@ -55,10 +55,9 @@ impl Scorer<'_> {
             .collect();
 
         let mut phi: Vec<f64> = match &spec.predictor {
-            Predictor::Logistic(l) => ranges
-                .iter()
-                .map(|&(_, off, w)| (off..off + w).map(|f| l.weights[f] * dx[f]).sum())
-                .collect(),
+            Predictor::Logistic(l) => {
+                ranges.iter().map(|&(_, off, w)| (off..off + w).map(|f| l.weights[f] * dx[f]).sum()).collect()
+            }
             Predictor::Mlp(mlp) => {
                 // `contrib[j * units + k]`: column j's share of the change of unit k.
                 let m = ranges.len();
@@ -83,7 +82,13 @@ impl Scorer<'_> {
                         }
                         let dz = zx[k] - zr[k];
                         let dh = zx[k].max(0.0) - zr[k].max(0.0);
-                        let rescale = if dz != 0.0 { dh / dz } else if zr[k] > 0.0 { 1.0 } else { 0.0 };
+                        let rescale = if dz != 0.0 {
+                            dh / dz
+                        } else if zr[k] > 0.0 {
+                            1.0
+                        } else {
+                            0.0
+                        };
                         for j in 0..m {
                             next[j * units + k] *= rescale;
                         }
@@ -109,7 +114,11 @@ impl Scorer<'_> {
             base_logit,
             logit: score.logit,
             probability: sigmoid(score.logit),
-            contributions: ranges.iter().zip(phi).map(|(&(column, _, _), value)| Contribution { column, value }).collect(),
+            contributions: ranges
+                .iter()
+                .zip(phi)
+                .map(|(&(column, _, _), value)| Contribution { column, value })
+                .collect(),
         })
     }
 }

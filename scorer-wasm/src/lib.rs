@@ -19,7 +19,10 @@
 //!     min: 0.0, max: 72.0, integer: true,
 //! };
 //! let model = Model::new(ModelSpec {
-//!     columns: vec![Column { name: "tenure".into(), role: Role::Feature(Encoder::Numeric(tenure)) }],
+//!     pipeline: Pipeline::new(vec![Column {
+//!         name: "tenure".into(),
+//!         role: Role::Feature(Encoder::Numeric(tenure)),
+//!     }])?,
 //!     target: Target { name: "Churn".into(), positive: "Yes".into(), negative: "No".into() },
 //!     predictor: Predictor::Logistic(Linear { weights: vec![-1.0], bias: -1.0 }),
 //!     calibration: Calibration::IDENTITY,
@@ -63,9 +66,12 @@ pub use card::{ModelCard, ScoreHistogram, Stat};
 pub use csv::{Csv, Record};
 pub use error::{ArtifactError, CsvError, Error, InputError, Problem};
 pub use explain::{Contribution, Explanation};
-pub use model::{Band, Calibration, Decision, Model, ModelSpec, RiskBands, Score, Scorer, Target};
+pub use model::{
+    Band, Calibration, Decision, Model, ModelSpec, RiskBands, Score, Scorer, Target, closest_name,
+};
 pub use pipeline::{
-    BooleanEncoder, CategoricalEncoder, Column, DateEncoder, Encoder, NumericEncoder, Role, Warning, WarningKind,
+    BooleanEncoder, CategoricalEncoder, Column, DateEncoder, Encoder, NumericEncoder, Pipeline, Role,
+    Warning, WarningKind,
 };
 pub use predictor::{Dense, Linear, Mlp, Predictor};
 pub use record::HeaderBinding;

@@ -43,11 +43,7 @@ pub fn exp(x: f64) -> f64 {
     let (hi, lo, k, r);
     if hx > 0x3fd6_2e42 {
         // |x| > 0.5 ln2: reduce to r = x - k ln2 with |r| <= 0.5 ln2
-        k = if hx >= 0x3ff0_a2b2 {
-            (INV_LN2 * x + HALF[sign]) as i32
-        } else {
-            1 - 2 * sign as i32
-        };
+        k = if hx >= 0x3ff0_a2b2 { (INV_LN2 * x + HALF[sign]) as i32 } else { 1 - 2 * sign as i32 };
         hi = x - f64::from(k) * LN2_HI;
         lo = f64::from(k) * LN2_LO;
         r = hi - lo;

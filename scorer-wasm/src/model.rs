@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::card::ModelCard;
-use crate::error::{ArtifactError, InputError, Problem};
+use crate::error::{ArtifactError, InputError};
 use crate::math::sigmoid;
-use crate::pipeline::{Column, Encoder, Role, Warning};
+use crate::pipeline::{Column, Pipeline, Warning};
 use crate::predictor::Predictor;
 use crate::value::Value;
 
@@ -70,7 +70,7 @@ impl Band {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelSpec {
     /// Every input column of the training data except the target, in file order.
-    pub columns: Vec<Column>,
+    pub pipeline: Pipeline,
     pub target: Target,
     pub predictor: Predictor,
     pub calibration: Calibration,
@@ -93,37 +93,16 @@ pub struct Score {
 #[derive(Clone, Debug)]
 pub struct Model {
     spec: ModelSpec,
-    /// Feature range `(offset, width)` of each column; `None` for non-feature columns.
-    layout: Vec<Option<(usize, usize)>>,
-    width: usize,
     checksum: String,
 }
 
 impl Model {
     /// Validates a spec. `checksum` is the hex SHA-256 of its serialised payload.
     pub(crate) fn from_spec(spec: ModelSpec, checksum: String) -> Result<Model, ArtifactError> {
-        let invalid = |m: String| ArtifactError::Invalid(m);
-        let mut layout = Vec::with_capacity(spec.columns.len());
-        let mut width = 0usize;
-        for (i, c) in spec.columns.iter().enumerate() {
-            if c.name.trim().is_empty() {
-                return Err(invalid(format!("column {i} has no name")));
-            }
-            if spec.columns[..i].iter().any(|o| o.name == c.name) || c.name == spec.target.name {
-                return Err(invalid(format!("column \"{}\" appears twice", c.name)));
-            }
-            match &c.role {
-                Role::Feature(enc) => {
-                    check_encoder(&c.name, enc).map_err(invalid)?;
-                    let w = enc.width();
-                    layout.push(Some((width, w)));
-                    width += w;
-                }
-                Role::Identifier | Role::Ignored(_) => layout.push(None),
-            }
-        }
-        if width == 0 {
-            return Err(invalid("the model has no feature columns".into()));
+        let invalid = ArtifactError::Invalid;
+        let width = spec.pipeline.width();
+        if spec.pipeline.columns().iter().any(|c| c.name == spec.target.name) {
+            return Err(invalid(format!("the target \"{}\" is also an input column", spec.target.name)));
         }
         spec.predictor.check_shapes().map_err(invalid)?;
         if spec.predictor.inputs() != width {
@@ -133,7 +112,10 @@ impl Model {
             )));
         }
         if spec.baseline.len() != width {
-            return Err(invalid(format!("the baseline has {} values for {width} features", spec.baseline.len())));
+            return Err(invalid(format!(
+                "the baseline has {} values for {width} features",
+                spec.baseline.len()
+            )));
         }
         let finite = spec.predictor.parameters().chain(spec.baseline.iter().copied()).all(f64::is_finite)
             && spec.calibration.slope.is_finite()
@@ -143,16 +125,22 @@ impl Model {
         }
         let probability = |p: f64| (0.0..=1.0).contains(&p);
         if !probability(spec.decision.threshold) {
-            return Err(invalid(format!("decision threshold {} is not a probability", spec.decision.threshold)));
+            return Err(invalid(format!(
+                "decision threshold {} is not a probability",
+                spec.decision.threshold
+            )));
         }
         let b = spec.bands;
         if !(probability(b.medium) && probability(b.high) && b.medium <= b.high) {
-            return Err(invalid(format!("risk bands {} / {} are not increasing probabilities", b.medium, b.high)));
+            return Err(invalid(format!(
+                "risk bands {} / {} are not increasing probabilities",
+                b.medium, b.high
+            )));
         }
         if spec.target.positive == spec.target.negative {
             return Err(invalid("the target's two labels are the same".into()));
         }
-        Ok(Model { spec, layout, width, checksum })
+        Ok(Model { spec, checksum })
     }
 
     /// The full spec, as trained.
@@ -160,19 +148,23 @@ impl Model {
         &self.spec
     }
 
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.spec.pipeline
+    }
+
     /// Input columns in training-file order (identifiers and ignored columns included).
     pub fn columns(&self) -> &[Column] {
-        &self.spec.columns
+        self.spec.pipeline.columns()
     }
 
     /// Index of an input column by name.
     pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.spec.columns.iter().position(|c| c.name == name)
+        self.columns().iter().position(|c| c.name == name)
     }
 
     /// Feature range `(offset, width)` of column `i`, if it is a feature.
     pub fn feature_range(&self, i: usize) -> Option<(usize, usize)> {
-        self.layout.get(i).copied().flatten()
+        self.spec.pipeline.feature_range(i)
     }
 
     pub fn target(&self) -> &Target {
@@ -185,7 +177,7 @@ impl Model {
 
     /// Number of encoded features.
     pub fn width(&self) -> usize {
-        self.width
+        self.spec.pipeline.width()
     }
 
     /// Hex SHA-256 of the payload: identifies the model's content.
@@ -221,21 +213,14 @@ impl Model {
     /// Suggests the closest column name for an unknown field (edit distance ≤ 3, or same name
     /// ignoring case), for "did you mean" messages.
     pub fn suggest(&self, field: &str) -> Option<String> {
-        let mut best: Option<(usize, &str)> = None;
-        for c in &self.spec.columns {
-            let d = if c.name.eq_ignore_ascii_case(field) { 0 } else { edit_distance(&c.name, field) };
-            if d <= 3 && best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, &c.name));
-            }
-        }
-        best.map(|(_, n)| n.to_string())
+        closest_name(self.columns().iter().map(|c| c.name.as_str()), field).map(str::to_string)
     }
 
     /// A scorer with its own scratch space, for scoring many rows without allocating.
     pub fn scorer(&self) -> Scorer<'_> {
         Scorer {
             model: self,
-            features: vec![0.0; self.width],
+            features: vec![0.0; self.width()],
             scratch: vec![0.0; 2 * self.spec.predictor.max_width()],
             warnings: Vec::new(),
         }
@@ -264,24 +249,7 @@ impl<'m> Scorer<'m> {
     /// scorer's feature buffer and returns it. Warnings are collected in [`Scorer::warnings`].
     pub fn encode(&mut self, values: &[Value<'_>]) -> Result<&[f64], InputError> {
         self.warnings.clear();
-        self.features.fill(0.0);
-        let model = self.model;
-        if values.len() != model.spec.columns.len() {
-            // Callers build rows from the model's own column list; a mismatch is a caller bug,
-            // reported rather than indexed out of bounds.
-            return Err(InputError::new(
-                "",
-                Problem::NotScalar { got: format!("{} values for {} columns", values.len(), model.spec.columns.len()) },
-            ));
-        }
-        for ((col, range), &value) in model.spec.columns.iter().zip(&model.layout).zip(values) {
-            match (&col.role, range) {
-                (Role::Feature(enc), Some((off, w))) => {
-                    enc.encode(&col.name, value, &mut self.features[*off..off + w], &mut self.warnings)?;
-                }
-                _ => check_scalar(&col.name, value)?,
-            }
-        }
+        self.model.spec.pipeline.encode(values, &mut self.features, &mut self.warnings)?;
         Ok(&self.features)
     }
 
@@ -309,39 +277,17 @@ impl<'m> Scorer<'m> {
     }
 }
 
-/// Identifier and ignored columns are not interpreted, but must still be single values.
-fn check_scalar(name: &str, value: Value<'_>) -> Result<(), InputError> {
-    match value {
-        Value::Number(x) if !x.is_finite() => Err(InputError::new(name, Problem::NotFinite { got: format!("{x}") })),
-        _ => Ok(()),
-    }
-}
-
-fn check_encoder(name: &str, enc: &Encoder) -> Result<(), String> {
-    let numeric = |n: &crate::pipeline::NumericEncoder| -> Result<(), String> {
-        let all_finite = [n.median, n.mean, n.sd, n.min, n.max].iter().chain(&n.knots).all(|x| x.is_finite());
-        if !all_finite || n.sd <= 0.0 {
-            return Err(format!("column \"{name}\": numeric parameters must be finite with a positive spread"));
-        }
-        if n.knots.len() > 1024 || n.knots.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(format!("column \"{name}\": knots must be strictly increasing (at most 1024)"));
-        }
-        Ok(())
-    };
-    match enc {
-        Encoder::Numeric(n) => numeric(n),
-        Encoder::Date(d) => numeric(&d.age),
-        Encoder::Boolean(b) if b.true_label == b.false_label => {
-            Err(format!("column \"{name}\": both boolean labels are \"{}\"", b.true_label))
-        }
-        Encoder::Boolean(_) => Ok(()),
-        Encoder::Categorical(c) => {
-            if c.levels.len() > 4096 || c.levels.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(format!("column \"{name}\": levels must be sorted and distinct (at most 4096)"));
-            }
-            Ok(())
+/// The name among `names` closest to `field` (same ignoring case, or at most 3 edits away), for
+/// "did you mean" messages.
+pub fn closest_name<'a>(names: impl Iterator<Item = &'a str>, field: &str) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for name in names {
+        let d = if name.eq_ignore_ascii_case(field) { 0 } else { edit_distance(name, field) };
+        if d <= 3 && d < field.chars().count() && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, name));
         }
     }
+    best.map(|(_, n)| n)
 }
 
 /// Levenshtein distance, for "did you mean" suggestions on short names.

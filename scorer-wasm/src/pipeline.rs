@@ -17,6 +17,129 @@ pub struct Column {
     pub role: Role,
 }
 
+/// The validated list of input columns, with the position of each column's features.
+///
+/// It deserialises through [`Pipeline::new`], so a pipeline read from a file has been checked:
+/// names unique, every encoder's numbers finite, knots increasing, levels sorted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<Column>", into = "Vec<Column>")]
+pub struct Pipeline {
+    columns: Vec<Column>,
+    /// Feature range `(offset, width)` of each column; `None` for non-feature columns.
+    layout: Vec<Option<(usize, usize)>>,
+    width: usize,
+}
+
+impl Pipeline {
+    /// Checks the columns and lays out their features one after another.
+    pub fn new(columns: Vec<Column>) -> Result<Pipeline, String> {
+        let mut layout = Vec::with_capacity(columns.len());
+        let mut width = 0usize;
+        for (i, c) in columns.iter().enumerate() {
+            if c.name.trim().is_empty() {
+                return Err(format!("column {i} has no name"));
+            }
+            if columns[..i].iter().any(|o| o.name == c.name) {
+                return Err(format!("column \"{}\" appears twice", c.name));
+            }
+            match &c.role {
+                Role::Feature(enc) => {
+                    enc.check(&c.name)?;
+                    let w = enc.width();
+                    layout.push(Some((width, w)));
+                    width += w;
+                }
+                Role::Identifier | Role::Ignored(_) => layout.push(None),
+            }
+        }
+        if width == 0 {
+            return Err("the pipeline has no feature columns".into());
+        }
+        Ok(Pipeline { columns, layout, width })
+    }
+
+    /// Input columns in training-file order (identifiers and ignored columns included).
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Number of encoded features.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Feature range `(offset, width)` of column `i`, if it is a feature.
+    pub fn feature_range(&self, i: usize) -> Option<(usize, usize)> {
+        self.layout.get(i).copied().flatten()
+    }
+
+    /// Names of all encoded features, in order.
+    pub fn feature_names(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter_map(|c| match &c.role {
+                Role::Feature(enc) => Some(enc.feature_names(&c.name)),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Encodes a row (one value per column, in [`Pipeline::columns`] order) into `out`, which
+    /// must hold [`Pipeline::width`] values. Imputations and unknown levels go to `warnings`.
+    pub fn encode(
+        &self,
+        values: &[Value<'_>],
+        out: &mut [f64],
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(), InputError> {
+        if values.len() != self.columns.len() || out.len() != self.width {
+            // Callers build rows from the pipeline's own column list; a mismatch is a caller
+            // bug, reported rather than indexed out of bounds.
+            return Err(InputError::new(
+                "",
+                Problem::NotScalar {
+                    got: format!("{} values for {} columns", values.len(), self.columns.len()),
+                },
+            ));
+        }
+        out.fill(0.0);
+        for ((col, range), &value) in self.columns.iter().zip(&self.layout).zip(values) {
+            match (&col.role, range) {
+                (Role::Feature(enc), Some((off, w))) => {
+                    enc.encode(&col.name, value, &mut out[*off..off + w], warnings)?
+                }
+                // Identifier and ignored columns are not interpreted, but NaN is never a value.
+                _ => {
+                    if let Value::Number(x) = value
+                        && !x.is_finite()
+                    {
+                        return Err(InputError::new(
+                            col.name.as_str(),
+                            Problem::NotFinite { got: format!("{x}") },
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TryFrom<Vec<Column>> for Pipeline {
+    type Error = String;
+
+    fn try_from(columns: Vec<Column>) -> Result<Self, String> {
+        Pipeline::new(columns)
+    }
+}
+
+impl From<Pipeline> for Vec<Column> {
+    fn from(p: Pipeline) -> Self {
+        p.columns
+    }
+}
+
 /// What the model does with a column.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Role {
@@ -165,6 +288,36 @@ impl Encoder {
     }
 }
 
+impl Encoder {
+    /// Checks the encoder's parameters; the message names the column.
+    fn check(&self, name: &str) -> Result<(), String> {
+        let numeric = |n: &NumericEncoder| -> Result<(), String> {
+            let finite = [n.median, n.mean, n.sd, n.min, n.max].iter().chain(&n.knots).all(|x| x.is_finite());
+            if !finite || n.sd <= 0.0 {
+                return Err(format!(
+                    "column \"{name}\": numeric parameters must be finite with a positive spread"
+                ));
+            }
+            if n.knots.len() > 1024 || n.knots.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(format!("column \"{name}\": knots must be strictly increasing (at most 1024)"));
+            }
+            Ok(())
+        };
+        match self {
+            Encoder::Numeric(n) => numeric(n),
+            Encoder::Date(d) => numeric(&d.age),
+            Encoder::Boolean(b) if b.true_label == b.false_label => {
+                Err(format!("column \"{name}\": both boolean labels are \"{}\"", b.true_label))
+            }
+            Encoder::Boolean(_) => Ok(()),
+            Encoder::Categorical(c) if c.levels.len() > 4096 || c.levels.windows(2).any(|w| w[0] >= w[1]) => {
+                Err(format!("column \"{name}\": levels must be sorted and distinct (at most 4096)"))
+            }
+            Encoder::Categorical(_) => Ok(()),
+        }
+    }
+}
+
 impl NumericEncoder {
     pub fn width(&self) -> usize {
         1 + usize::from(self.missing_indicator) + self.knots.len().saturating_sub(1)
@@ -242,9 +395,10 @@ impl Encoder {
                 let day = match value {
                     Value::Missing => None,
                     Value::Text(_) if value.is_missing() => None,
-                    Value::Text(s) => {
-                        Some(parse_date(s).ok_or_else(|| fail(Problem::ExpectedDate { got: value.to_string() }))?)
-                    }
+                    Value::Text(s) => Some(
+                        parse_date(s)
+                            .ok_or_else(|| fail(Problem::ExpectedDate { got: value.to_string() }))?,
+                    ),
                     Value::Number(_) | Value::Bool(_) => {
                         return Err(fail(Problem::ExpectedDate { got: value.to_string() }));
                     }
@@ -304,7 +458,7 @@ impl Encoder {
                         Some(owned.as_str())
                     }
                     Value::Number(x) => return Err(fail(Problem::NotFinite { got: format!("{x}") })),
-                    Value::Bool(_) => return Err(fail(Problem::ExpectedText { got: value.to_string() })),
+                    Value::Bool(b) => Some(if b { "true" } else { "false" }),
                 };
                 let slot = match level {
                     None => {
@@ -403,7 +557,7 @@ mod tests {
         let (x, w) = encode(&c, Value::Text("Weekly")).unwrap();
         assert_eq!(x, [0.0, 0.0, 0.0, 1.0]);
         assert_eq!(w[0].message(), "category \"Weekly\" was not seen in training; scored as \"other\"");
-        assert_eq!(encode(&c, Value::Bool(true)).unwrap_err().code(), "expected_text");
+        assert_eq!(encode(&c, Value::Bool(true)).unwrap().0, [0.0, 0.0, 0.0, 1.0]);
     }
 
     #[test]

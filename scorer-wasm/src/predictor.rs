@@ -111,7 +111,10 @@ impl Predictor {
             Predictor::Logistic(_) => Ok(()),
             Predictor::Mlp(m) => {
                 if m.hidden.is_empty() || m.hidden.len() > MAX_LAYERS {
-                    return Err(format!("an MLP needs 1 to {MAX_LAYERS} hidden layers, found {}", m.hidden.len()));
+                    return Err(format!(
+                        "an MLP needs 1 to {MAX_LAYERS} hidden layers, found {}",
+                        m.hidden.len()
+                    ));
                 }
                 let mut inputs = m.hidden[0].inputs;
                 for (i, d) in m.hidden.iter().enumerate() {
@@ -120,12 +123,19 @@ impl Predictor {
                     }
                     let cells = d.inputs as usize * d.outputs as usize;
                     if d.weights.len() != cells || d.bias.len() != d.outputs as usize {
-                        return Err(format!("hidden layer {i} has {} weights and {} biases", d.weights.len(), d.bias.len()));
+                        return Err(format!(
+                            "hidden layer {i} has {} weights and {} biases",
+                            d.weights.len(),
+                            d.bias.len()
+                        ));
                     }
                     inputs = d.outputs;
                 }
                 if m.output.weights.len() != inputs as usize {
-                    return Err(format!("output layer reads {} values, last hidden layer has {inputs}", m.output.weights.len()));
+                    return Err(format!(
+                        "output layer reads {} values, last hidden layer has {inputs}",
+                        m.output.weights.len()
+                    ));
                 }
                 Ok(())
             }

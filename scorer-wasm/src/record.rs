@@ -92,7 +92,10 @@ impl Model {
     }
 
     /// Values of the identifier columns of a row, as text, for echoing back with its score.
-    pub fn identifiers<'a>(&'a self, row: &'a [Value<'a>]) -> impl Iterator<Item = (&'a str, Value<'a>)> + 'a {
+    pub fn identifiers<'a>(
+        &'a self,
+        row: &'a [Value<'a>],
+    ) -> impl Iterator<Item = (&'a str, Value<'a>)> + 'a {
         self.columns()
             .iter()
             .zip(row)

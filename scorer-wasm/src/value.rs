@@ -22,11 +22,7 @@ pub enum Value<'a> {
 impl<'a> Value<'a> {
     /// Reads a CSV cell: every cell is text, and text that spells missing becomes [`Value::Missing`].
     pub fn from_cell(cell: &'a str) -> Self {
-        if is_missing_text(cell) {
-            Value::Missing
-        } else {
-            Value::Text(cell)
-        }
+        if is_missing_text(cell) { Value::Missing } else { Value::Text(cell) }
     }
 
     /// Whether this value means "no value" (including text that spells missing).
@@ -63,10 +59,8 @@ impl fmt::Display for Value<'_> {
 /// Texts that mean "missing", compared after trimming spaces: the blank cell (Telco's
 /// `TotalCharges = " "`) and the spellings among pandas' default `na_values` that real exports
 /// contain, so a file means the same here as in the notebook it was last opened in.
-pub const MISSING_TOKENS: [&str; 14] = [
-    "", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "#N/A", "#NA",
-    "<NA>",
-];
+pub const MISSING_TOKENS: [&str; 14] =
+    ["", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "#N/A", "#NA", "<NA>"];
 
 /// Whether a text cell spells a missing value.
 pub fn is_missing_text(s: &str) -> bool {

@@ -1,0 +1,208 @@
+//! Command-line arguments, and their validation into the options the commands take.
+//!
+//! Only this module knows clap. Each `*Args` struct is what the user typed; `into_options`
+//! checks it and produces the plain options struct the command runs on.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::data::Format;
+use crate::error::{Error, Result};
+use crate::fit::EncodingOptions;
+use crate::infer::InferOptions;
+use crate::nn::FitOptions;
+use crate::train::{ModelKind, TrainOptions};
+
+/// Train, check and run customer-churn models.
+///
+/// Exit codes: 0 success, 1 a finding (rows that could not be scored), 2 an error.
+#[derive(Debug, Parser)]
+#[command(name = "churn", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model on a customer table; write model.churn and model-card.json.
+    ///
+    /// Column types are inferred and each decision is printed with its reason: identifier-like
+    /// columns are kept out of the model, blank or NA cells in numeric columns are missing values,
+    /// rare category levels are pooled. Evaluation is stratified K-fold cross-validation with
+    /// every encoder fitted inside the fold; the final model is then fitted on all rows and
+    /// checked to score identically in the scorer.
+    Train(TrainArgs),
+    /// Score a customer table with a trained model; write ids, probability, risk band, decision.
+    Predict(PredictArgs),
+    /// Generate a synthetic subscription-customer table with a known churn mechanism.
+    ///
+    /// Columns: customer_id, signup_date, age, gender, region, partner, dependents, contract,
+    /// internet_service, tech_support, streaming, paperless_billing, payment_method,
+    /// monthly_charges, total_charges, support_calls, satisfaction, last_login_days, churned.
+    /// The churn probability is a logistic function of a non-linear score (see the README) with a
+    /// price-by-contract interaction; --with-truth adds it as true_churn_probability.
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Customer table: CSV, Parquet or NDJSON, chosen by extension (see --format).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Read the file as this format whatever its extension.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Column with the churn outcome; it must have exactly two distinct values.
+    #[arg(long, value_name = "COL")]
+    pub target: String,
+    /// Target value that means "churned". Default: the value that reads as yes, true or 1 (or
+    /// churn, churned, exited, left), otherwise the less frequent value.
+    #[arg(long, value_name = "VALUE")]
+    pub positive: Option<String>,
+    /// Treat COL as a customer identifier: echoed back with scores, never a feature. Repeatable.
+    #[arg(long = "id", value_name = "COL")]
+    pub ids: Vec<String>,
+    /// Leave COL out of the model, e.g. a column derived from the outcome. Repeatable.
+    #[arg(long = "drop", value_name = "COL")]
+    pub drops: Vec<String>,
+    /// Model family.
+    #[arg(long, value_enum, default_value_t = ModelKind::Logistic)]
+    pub model: ModelKind,
+    /// Hidden layer sizes of the MLP, comma-separated: one or two layers.
+    #[arg(long, value_delimiter = ',', default_value = "16", value_name = "N[,N]")]
+    pub hidden: Vec<usize>,
+    /// L2 penalty α on weights; the objective is Σ log-loss + α/2·‖W‖² (scikit-learn's C = 1/α).
+    /// Default: 1 for logistic, 20 for mlp.
+    #[arg(long, value_name = "ALPHA")]
+    pub l2: Option<f64>,
+    /// Most L-BFGS iterations per fit. Default: 1000 for logistic, 400 for mlp.
+    #[arg(long, value_name = "N")]
+    pub max_iter: Option<u64>,
+    /// Quantile bins of the piecewise-linear encoding of numbers.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub bins: usize,
+    /// Most one-hot levels per category column; rarer levels share one "other" slot.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub max_levels: usize,
+    /// Training rows a category level needs to get its own slot.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub min_level_count: usize,
+    /// Cross-validation folds (stratified by the target).
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub folds: usize,
+    /// Seed for fold assignment and initialisation; the same data, flags and seed give a
+    /// byte-identical model file.
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    pub seed: u64,
+    /// Model name shown in cards and API answers. Default: the data file's name, no extension.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Directory to write model.churn and model-card.json into; created if needed.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Print the model card as JSON on stdout instead of the human summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl TrainArgs {
+    pub fn into_options(self) -> Result<TrainOptions> {
+        let usage = |m: String| Err(Error::Usage(m));
+        if self.hidden.is_empty() || self.hidden.len() > 2 || self.hidden.iter().any(|&h| h == 0 || h > 1024)
+        {
+            return usage(format!(
+                "--hidden takes one or two layer sizes between 1 and 1024, got {:?}",
+                self.hidden
+            ));
+        }
+        let l2 = self.l2.unwrap_or(match self.model {
+            ModelKind::Logistic => 1.0,
+            ModelKind::Mlp => 20.0,
+        });
+        if !(l2.is_finite() && l2 >= 0.0) {
+            return usage(format!("--l2 must be a non-negative number, got {l2}"));
+        }
+        let max_iter = self.max_iter.unwrap_or(match self.model {
+            ModelKind::Logistic => 1000,
+            ModelKind::Mlp => 400,
+        });
+        if max_iter == 0 {
+            return usage("--max-iter must be at least 1".into());
+        }
+        if !(1..=256).contains(&self.bins) {
+            return usage(format!("--bins must be between 1 and 256, got {}", self.bins));
+        }
+        if self.max_levels == 0 || self.min_level_count == 0 {
+            return usage("--max-levels and --min-level-count must be at least 1".into());
+        }
+        if !(2..=100).contains(&self.folds) {
+            return usage(format!("--folds must be between 2 and 100, got {}", self.folds));
+        }
+        let name = self.name.unwrap_or_else(|| {
+            self.data.file_stem().map_or_else(|| "churn-model".into(), |s| s.to_string_lossy().into_owned())
+        });
+        Ok(TrainOptions {
+            columns: InferOptions {
+                target: self.target,
+                positive: self.positive,
+                ids: self.ids,
+                drops: self.drops,
+                max_levels: self.max_levels,
+                min_level_count: self.min_level_count,
+            },
+            model: self.model,
+            hidden: self.hidden,
+            fit: FitOptions { l2, max_iter },
+            encoding: EncodingOptions {
+                bins: self.bins,
+                max_levels: self.max_levels,
+                min_level_count: self.min_level_count,
+            },
+            folds: self.folds,
+            seed: self.seed,
+            name,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A model file written by `churn train`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Customer table to score: CSV, Parquet or NDJSON, with the columns the model was trained on.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Read the data as this format whatever its extension.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Where to write the scores (CSV): identifier columns, probability, risk_band, decision,
+    /// and error for rows that could not be scored.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print a JSON summary on stdout instead of the human one.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Number of customers.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub rows: u64,
+    /// Seed: the same seed gives the same table.
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    pub seed: u64,
+    /// Output file; the extension picks CSV, Parquet or NDJSON (see --format).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Write as this format whatever the extension.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Add the true churn probability as a column (true_churn_probability). Drop it when
+    /// training: it is the answer.
+    #[arg(long)]
+    pub with_truth: bool,
+}

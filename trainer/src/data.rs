@@ -1,0 +1,242 @@
+//! Reading customer tables: CSV, NDJSON and Parquet into one in-memory [`Table`] of raw cells.
+//!
+//! Cells stay raw (text as written, numbers as stored) until column types are inferred, and are
+//! interpreted through the scorer's value rules, so the trainer reads a file exactly as the edge
+//! function and the page will. CSV goes through the scorer's own reader (one CSV dialect
+//! everywhere), NDJSON through `serde_json` line by line (errors name the line), Parquet through
+//! polars (typed columns from warehouses and Spark).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use scorer_wasm::{Csv, Value};
+
+use crate::error::{Error, Result};
+
+/// File formats the trainer reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Parquet,
+    Ndjson,
+}
+
+impl Format {
+    /// The format a file name implies: `.csv`/`.tsv`/`.txt`, `.parquet`/`.pq`, `.ndjson`/`.jsonl`.
+    pub fn from_path(path: &Path) -> Result<Format> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Ok(Format::Csv),
+            "parquet" | "pq" => Ok(Format::Parquet),
+            "ndjson" | "jsonl" | "json" => Ok(Format::Ndjson),
+            _ => Err(Error::data(
+                path,
+                format!(
+                    "cannot tell the file format from the extension \"{ext}\"; \
+                     use .csv, .parquet or .ndjson, or pass --format"
+                ),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+            Format::Ndjson => "ndjson",
+        })
+    }
+}
+
+/// One raw cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Missing,
+    Number(f64),
+    Text(Box<str>),
+    Bool(bool),
+}
+
+impl Cell {
+    /// The cell as the scorer sees it.
+    pub fn value(&self) -> Value<'_> {
+        match self {
+            Cell::Missing => Value::Missing,
+            Cell::Number(x) => Value::Number(*x),
+            Cell::Text(s) => Value::Text(s),
+            Cell::Bool(b) => Value::Bool(*b),
+        }
+    }
+}
+
+/// A table read into memory, column by column.
+#[derive(Debug)]
+pub struct Table {
+    pub path: PathBuf,
+    pub format: Format,
+    pub names: Vec<String>,
+    pub columns: Vec<Vec<Cell>>,
+    /// Line in the file where each row starts (CSV, NDJSON); empty for Parquet.
+    pub lines: Vec<u64>,
+}
+
+impl Table {
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, Vec::len)
+    }
+
+    /// "row 12 (line 13)" for text formats, "row 12" otherwise; `row` is 0-based.
+    pub fn locate(&self, row: usize) -> String {
+        match self.lines.get(row) {
+            Some(line) => format!("row {} (line {line})", row + 1),
+            None => format!("row {}", row + 1),
+        }
+    }
+
+    /// The file name without directories, for cards and messages.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+}
+
+/// Reads a table, in the given format or the one its extension implies.
+pub fn read_table(path: &Path, format: Option<Format>) -> Result<Table> {
+    let format = match format {
+        Some(f) => f,
+        None => Format::from_path(path)?,
+    };
+    if !path.exists() {
+        return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")));
+    }
+    let table = match format {
+        Format::Csv => read_csv(path)?,
+        Format::Ndjson => read_ndjson(path)?,
+        Format::Parquet => read_parquet(path)?,
+    };
+    if table.rows() == 0 {
+        return Err(Error::data(path, "the file has a header but no data rows"));
+    }
+    Ok(table)
+}
+
+fn read_csv(path: &Path) -> Result<Table> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let csv_error = |source| Error::Csv { path: path.display().to_string(), source };
+    let mut csv = Csv::new(&bytes).map_err(csv_error)?;
+    let names = csv.header().to_vec();
+    let mut columns: Vec<Vec<Cell>> = vec![Vec::new(); names.len()];
+    let mut lines = Vec::new();
+    while let Some(record) = csv.next_row().map_err(csv_error)? {
+        lines.push(record.line);
+        for (col, field) in columns.iter_mut().zip(record.fields()) {
+            col.push(Cell::Text(field.into()));
+        }
+    }
+    Ok(Table { path: path.to_owned(), format: Format::Csv, names, columns, lines })
+}
+
+fn read_ndjson(path: &Path) -> Result<Table> {
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => {
+            Error::data(path, "text is not valid UTF-8 (save the file as UTF-8)")
+        }
+        _ => Error::io(path, e),
+    })?;
+    let mut names: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<Cell>> = Vec::new();
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line)
+            .map_err(|e| Error::data(path, format!("line {line_no}: not a JSON object ({e})")))?;
+        let row = lines.len();
+        lines.push(line_no);
+        for (key, value) in record {
+            let cell = match value {
+                serde_json::Value::Null => Cell::Missing,
+                serde_json::Value::Bool(b) => Cell::Bool(b),
+                serde_json::Value::Number(n) => Cell::Number(n.as_f64().unwrap_or(f64::NAN)),
+                serde_json::Value::String(s) => Cell::Text(s.into()),
+                other => {
+                    let kind = if other.is_array() { "an array" } else { "an object" };
+                    return Err(Error::data(
+                        path,
+                        format!("line {line_no}, field \"{key}\": expected a single value, got {kind}"),
+                    ));
+                }
+            };
+            let col = match names.iter().position(|n| *n == key) {
+                Some(c) => c,
+                None => {
+                    names.push(key);
+                    columns.push(vec![Cell::Missing; row]);
+                    columns.len() - 1
+                }
+            };
+            columns[col].push(cell);
+        }
+        // Fields absent from this record are missing.
+        for col in &mut columns {
+            if col.len() == row {
+                col.push(Cell::Missing);
+            }
+        }
+    }
+    if lines.is_empty() {
+        return Err(Error::data(path, "the file is empty: expected one JSON object per line"));
+    }
+    Ok(Table { path: path.to_owned(), format: Format::Ndjson, names, columns, lines })
+}
+
+fn read_parquet(path: &Path) -> Result<Table> {
+    use polars::prelude::*;
+    let fail = |e: PolarsError| Error::data(path, format!("cannot read Parquet: {e}"));
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let df = ParquetReader::new(file).finish().map_err(fail)?;
+    if df.width() == 0 {
+        return Err(Error::data(path, "the file is empty: it has no columns"));
+    }
+    let mut names = Vec::with_capacity(df.width());
+    let mut columns = Vec::with_capacity(df.width());
+    for column in df.columns() {
+        let name = column.name().to_string();
+        let series = column.as_materialized_series();
+        let cells = series_cells(series).map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?;
+        names.push(name);
+        columns.push(cells);
+    }
+    Ok(Table { path: path.to_owned(), format: Format::Parquet, names, columns, lines: Vec::new() })
+}
+
+/// Converts a typed polars column to raw cells: numbers stay numbers, booleans booleans, dates
+/// become ISO text (the scorer's date rule), everything else its text form.
+pub fn series_cells(series: &polars::prelude::Series) -> Result<Vec<Cell>, polars::prelude::PolarsError> {
+    use polars::prelude::*;
+    let dtype = series.dtype();
+    Ok(if dtype.is_primitive_numeric() {
+        let s = series.cast(&DataType::Float64)?;
+        s.f64()?.iter().map(|v| v.map_or(Cell::Missing, Cell::Number)).collect()
+    } else if dtype.is_bool() {
+        series.bool()?.iter().map(|v| v.map_or(Cell::Missing, Cell::Bool)).collect()
+    } else if matches!(dtype, DataType::Date | DataType::Datetime(_, _)) {
+        let s = series.cast(&DataType::Date)?.cast(&DataType::Int32)?;
+        s.i32()?
+            .iter()
+            .map(|v| v.map_or(Cell::Missing, |d| Cell::Text(scorer_wasm::value::format_date(d).into())))
+            .collect()
+    } else {
+        let s = series.cast(&DataType::String)?;
+        s.str()?.iter().map(|v| v.map_or(Cell::Missing, |t| Cell::Text(t.into()))).collect()
+    })
+}

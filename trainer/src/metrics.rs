@@ -1,0 +1,157 @@
+//! Classification metrics, computed the way scikit-learn does so the numbers compare directly.
+
+/// Area under the ROC curve: the probability that a random positive scores above a random
+/// negative, ties counting one half (Mann–Whitney U with average ranks).
+pub fn roc_auc(y: &[f64], p: &[f64]) -> f64 {
+    let mut idx: Vec<usize> = (0..p.len()).collect();
+    idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let (mut rank_sum, mut positives) = (0.0, 0.0);
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && p[idx[j + 1]] == p[idx[i]] {
+            j += 1;
+        }
+        let avg_rank = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            if y[k] == 1.0 {
+                rank_sum += avg_rank;
+                positives += 1.0;
+            }
+        }
+        i = j + 1;
+    }
+    let negatives = p.len() as f64 - positives;
+    (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)
+}
+
+/// Average precision (area under the precision–recall curve as a step function), as
+/// `sklearn.metrics.average_precision_score`: `Σ (Rₙ − Rₙ₋₁) Pₙ` over distinct thresholds.
+pub fn average_precision(y: &[f64], p: &[f64]) -> f64 {
+    let mut idx: Vec<usize> = (0..p.len()).collect();
+    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let total_pos = y.iter().filter(|&&v| v == 1.0).count() as f64;
+    let (mut tp, mut fp, mut ap, mut prev_recall) = (0.0, 0.0, 0.0, 0.0);
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && p[idx[j + 1]] == p[idx[i]] {
+            j += 1;
+        }
+        for &k in &idx[i..=j] {
+            if y[k] == 1.0 {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+        }
+        let recall = tp / total_pos;
+        ap += (recall - prev_recall) * tp / (tp + fp);
+        prev_recall = recall;
+        i = j + 1;
+    }
+    ap
+}
+
+/// Mean negative log-likelihood, probabilities clipped to `[1e-15, 1 − 1e-15]`.
+pub fn log_loss(y: &[f64], p: &[f64]) -> f64 {
+    let eps = 1e-15;
+    let sum: f64 = y
+        .iter()
+        .zip(p)
+        .map(|(&t, &q)| {
+            let q = q.clamp(eps, 1.0 - eps);
+            -(t * q.ln() + (1.0 - t) * (1.0 - q).ln())
+        })
+        .sum();
+    sum / y.len() as f64
+}
+
+/// Mean squared difference between probability and outcome.
+pub fn brier(y: &[f64], p: &[f64]) -> f64 {
+    y.iter().zip(p).map(|(t, q)| (q - t) * (q - t)).sum::<f64>() / y.len() as f64
+}
+
+/// Precision, recall and F1 when everyone at or above `threshold` is called positive.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AtThreshold {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// Share of rows called positive.
+    pub flagged: f64,
+}
+
+pub fn at_threshold(y: &[f64], p: &[f64], threshold: f64) -> AtThreshold {
+    let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
+    for (&t, &q) in y.iter().zip(p) {
+        match (q >= threshold, t == 1.0) {
+            (true, true) => tp += 1.0,
+            (true, false) => fp += 1.0,
+            (false, true) => fneg += 1.0,
+            (false, false) => {}
+        }
+    }
+    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+    let recall = if tp + fneg > 0.0 { tp / (tp + fneg) } else { 0.0 };
+    let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+    AtThreshold { precision, recall, f1, flagged: (tp + fp) / y.len() as f64 }
+}
+
+/// The threshold with the highest F1, among the distinct predicted probabilities.
+pub fn best_f1_threshold(y: &[f64], p: &[f64]) -> f64 {
+    let mut idx: Vec<usize> = (0..p.len()).collect();
+    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let total_pos = y.iter().filter(|&&v| v == 1.0).count() as f64;
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let (mut best, mut best_f1) = (0.5, -1.0);
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && p[idx[j + 1]] == p[idx[i]] {
+            j += 1;
+        }
+        for &k in &idx[i..=j] {
+            if y[k] == 1.0 {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+        }
+        let f1 = 2.0 * tp / (2.0 * tp + fp + (total_pos - tp));
+        if f1 > best_f1 {
+            best_f1 = f1;
+            best = p[idx[i]];
+        }
+        i = j + 1;
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expected values from scikit-learn 1.9.1 on the same inputs.
+    const Y: [f64; 8] = [0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0];
+    const P: [f64; 8] = [0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.2, 0.4];
+
+    #[test]
+    fn matches_scikit_learn() {
+        assert!((roc_auc(&Y, &P) - 0.8125).abs() < 1e-12, "{}", roc_auc(&Y, &P));
+        assert!(
+            (average_precision(&Y, &P) - 0.8166666666666667).abs() < 1e-12,
+            "{}",
+            average_precision(&Y, &P)
+        );
+        assert!((log_loss(&Y, &P) - 0.4555965297311108).abs() < 1e-12, "{}", log_loss(&Y, &P));
+        assert!((brier(&Y, &P) - 0.1503125).abs() < 1e-12, "{}", brier(&Y, &P));
+    }
+
+    #[test]
+    fn threshold_metrics() {
+        let m = at_threshold(&Y, &P, 0.4);
+        assert_eq!((m.precision, m.recall), (0.6, 0.75));
+        assert_eq!(best_f1_threshold(&Y, &P), 0.35);
+    }
+}

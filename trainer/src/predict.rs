@@ -1,0 +1,111 @@
+//! `churn predict`: batch scoring of a table with the scorer crate.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use scorer_wasm::{Model, Value};
+
+use crate::data::{Format, read_table};
+use crate::error::{Error, Result};
+
+/// What a batch run did.
+#[derive(Debug, serde::Serialize)]
+pub struct PredictSummary {
+    pub model_id: String,
+    pub rows: usize,
+    pub scored: usize,
+    pub failed: usize,
+    /// Expected number of churners: the sum of probabilities.
+    pub expected_churners: f64,
+    pub contact: usize,
+    /// The first few rows that could not be scored, with the reason.
+    pub first_errors: Vec<String>,
+}
+
+pub fn load_model(path: &Path) -> Result<Model> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Model::from_bytes(&bytes).map_err(|source| Error::Model { path: path.display().to_string(), source })
+}
+
+/// Scores every row of `data`; writes one output row per input row, with an error message in
+/// place of a probability for rows that do not fit the model.
+pub fn predict(model_path: &Path, data: &Path, format: Option<Format>, out: &Path) -> Result<PredictSummary> {
+    let model = load_model(model_path)?;
+    let table = read_table(data, format)?;
+    let binding = model.bind_header(&table.names).map_err(|e| Error::data(data, format!("header: {e}")))?;
+    let id_columns: Vec<(usize, &str)> = model
+        .columns()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c.role, scorer_wasm::Role::Identifier))
+        .map(|(i, c)| (i, c.name.as_str()))
+        .collect();
+
+    let io = |e| Error::io(out, e);
+    let mut w = BufWriter::new(std::fs::File::create(out).map_err(io)?);
+    let mut header: Vec<String> = id_columns.iter().map(|(_, n)| csv_field(n)).collect();
+    header.extend(["probability", "risk_band", "decision", "error"].map(String::from));
+    writeln!(w, "{}", header.join(",")).map_err(io)?;
+
+    let mut scorer = model.scorer();
+    let mut row: Vec<Value<'_>> = Vec::with_capacity(model.columns().len());
+    let mut summary = PredictSummary {
+        model_id: model.id().to_string(),
+        rows: table.rows(),
+        scored: 0,
+        failed: 0,
+        expected_churners: 0.0,
+        contact: 0,
+        first_errors: Vec::new(),
+    };
+    let mut line = String::new();
+    for r in 0..table.rows() {
+        binding.fill(table.columns.iter().map(|c| c[r].value()), &mut row);
+        line.clear();
+        for (i, _) in &id_columns {
+            line.push_str(&csv_field(&id_text(row[*i])));
+            line.push(',');
+        }
+        match scorer.score(&row) {
+            Ok(s) => {
+                let contact = model.decide(s.probability);
+                summary.scored += 1;
+                summary.expected_churners += s.probability;
+                summary.contact += usize::from(contact);
+                line.push_str(&format!(
+                    "{},{},{},",
+                    s.probability,
+                    model.band(s.probability).as_str(),
+                    if contact { "contact" } else { "no_contact" }
+                ));
+            }
+            Err(e) => {
+                summary.failed += 1;
+                let message = format!("{}: {e}", table.locate(r));
+                line.push_str(",,,");
+                line.push_str(&csv_field(&e.to_string()));
+                if summary.first_errors.len() < 5 {
+                    summary.first_errors.push(message);
+                }
+            }
+        }
+        line.push('\n');
+        w.write_all(line.as_bytes()).map_err(io)?;
+    }
+    w.flush().map_err(io)?;
+    Ok(summary)
+}
+
+fn id_text(v: Value<'_>) -> String {
+    match v {
+        Value::Missing => String::new(),
+        Value::Number(x) => scorer_wasm::value::number_as_level(x),
+        Value::Text(s) => s.to_string(),
+        Value::Bool(b) => b.to_string(),
+    }
+}
+
+/// Quotes a CSV field when it needs it.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}

@@ -1,0 +1,409 @@
+//! `churn synth`: a realistic subscription-customer table from a known churn mechanism.
+//!
+//! The data are drawn customer by customer from a seeded ChaCha8 generator, so the same seed
+//! always gives the same table on every machine. The probability of churn is `sigmoid(z)` with
+//!
+//! ```text
+//! z = −2.2
+//!   + contract            Month-to-month +0.9, One year −0.5, Two year −1.7
+//!   + tenure              1.3 − 0.75·ln(1 + months/3)              steep early, flat later
+//!   + age                 0.0008·(age − 45)² − 0.25                U-shaped
+//!   + fiber optic         +0.45
+//!   + price × contract    0.025·(monthly − 65) on month-to-month, 0.005·(monthly − 65) otherwise
+//!   + tech support        −0.45
+//!   + electronic check    +0.35
+//!   + support calls       +0.4·max(0, calls − 2)                   hinge
+//!   + satisfaction        −0.35·(score − 3) when answered
+//!   + last login          +1.4·sigmoid((days − 30) / 4)            threshold near a month
+//!   + partner −0.15, dependents −0.2
+//! ```
+//!
+//! Age is missing for 2% of customers (the effect uses the population median, 45), satisfaction
+//! for 35% (not surveyed; no effect), and total charges are blank for customers in their first
+//! month, as in the Telco export.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp, Normal, Poisson};
+use scorer_wasm::math::sigmoid;
+use scorer_wasm::value::{format_date, parse_date};
+
+use crate::data::Format;
+use crate::error::{Error, Result};
+
+/// The day the table is a snapshot of.
+const SNAPSHOT: &str = "2026-01-01";
+/// Rows per Parquet row group, which bounds memory when writing millions of rows.
+const PARQUET_BATCH: usize = 500_000;
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Text,
+    Int,
+    Float,
+    Date,
+}
+
+const COLUMNS: [(&str, Kind); 19] = [
+    ("customer_id", Kind::Text),
+    ("signup_date", Kind::Date),
+    ("age", Kind::Int),
+    ("gender", Kind::Text),
+    ("region", Kind::Text),
+    ("partner", Kind::Text),
+    ("dependents", Kind::Text),
+    ("contract", Kind::Text),
+    ("internet_service", Kind::Text),
+    ("tech_support", Kind::Text),
+    ("streaming", Kind::Text),
+    ("paperless_billing", Kind::Text),
+    ("payment_method", Kind::Text),
+    ("monthly_charges", Kind::Float),
+    ("total_charges", Kind::Float),
+    ("support_calls", Kind::Int),
+    ("satisfaction", Kind::Int),
+    ("last_login_days", Kind::Int),
+    ("churned", Kind::Text),
+];
+const TRUTH: (&str, Kind) = ("true_churn_probability", Kind::Float);
+
+#[derive(Clone, Debug, PartialEq)]
+enum Field {
+    Text(&'static str),
+    Id(u64),
+    Int(i64),
+    Float(f64),
+    Date(i32),
+    Missing,
+}
+
+/// Draws customers one at a time.
+pub struct Generator {
+    rng: ChaCha8Rng,
+    next_id: u64,
+    snapshot: i32,
+    age: Normal<f64>,
+    noise: Normal<f64>,
+    login: Exp<f64>,
+}
+
+fn pick(rng: &mut ChaCha8Rng, options: &[(&'static str, f64)]) -> &'static str {
+    let mut u: f64 = rng.random();
+    for (value, weight) in options {
+        if u < *weight {
+            return value;
+        }
+        u -= weight;
+    }
+    options[options.len() - 1].0
+}
+
+fn yes(rng: &mut ChaCha8Rng, p: f64) -> bool {
+    rng.random::<f64>() < p
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "Yes" } else { "No" }
+}
+
+impl Generator {
+    pub fn new(seed: u64) -> Self {
+        Generator {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            next_id: 1,
+            snapshot: parse_date(SNAPSHOT).unwrap_or(20_454),
+            // Parameters are constants; construction cannot fail for them.
+            age: Normal::new(45.0, 14.0).unwrap_or_else(|_| unreachable!("valid normal parameters")),
+            noise: Normal::new(0.0, 1.0).unwrap_or_else(|_| unreachable!("valid normal parameters")),
+            login: Exp::new(1.0 / 10.0).unwrap_or_else(|_| unreachable!("valid exponential rate")),
+        }
+    }
+
+    /// One customer: the fields in [`COLUMNS`] order and the true churn probability.
+    fn customer(&mut self) -> (Vec<Field>, f64) {
+        let r = &mut self.rng;
+        let id = self.next_id;
+        self.next_id += 1;
+
+        let new_customer = yes(r, 0.3);
+        let tenure_days = if new_customer { r.random_range(0.0..365.0) } else { r.random_range(0.0..2557.0) };
+        let months: f64 = tenure_days / 30.44;
+        let signup = self.snapshot - tenure_days as i32;
+        let age = self.age.sample(r).clamp(18.0, 90.0).round();
+        let age_missing = yes(r, 0.02);
+        let gender = if yes(r, 0.5) { "Female" } else { "Male" };
+        let region =
+            pick(r, &[("North", 0.25), ("South", 0.2), ("East", 0.2), ("West", 0.25), ("Central", 0.1)]);
+        let partner = yes(r, 0.48);
+        let dependents = yes(r, if partner { 0.5 } else { 0.1 });
+        let loyalty = (months / 72.0).min(1.0);
+        let contract = pick(
+            r,
+            &[
+                ("Two year", 0.05 + 0.35 * loyalty),
+                ("One year", 0.15 + 0.15 * loyalty),
+                ("Month-to-month", 1.0),
+            ],
+        );
+        let internet = pick(r, &[("Fiber optic", 0.44), ("DSL", 0.34), ("No internet", 1.0)]);
+        let online = internet != "No internet";
+        let tech_support = online && yes(r, 0.35);
+        let streaming = online && yes(r, 0.45);
+        let paperless = yes(r, 0.6);
+        let payment = pick(
+            r,
+            &[
+                ("Electronic check", 0.33),
+                ("Mailed check", 0.22),
+                ("Bank transfer", 0.22),
+                ("Credit card", 1.0),
+            ],
+        );
+        let base = match internet {
+            "Fiber optic" => 70.0,
+            "DSL" => 45.0,
+            _ => 20.0,
+        };
+        let monthly = (base
+            + 12.0 * f64::from(u8::from(streaming))
+            + 8.0 * f64::from(u8::from(tech_support))
+            + 5.0 * self.noise.sample(r))
+        .max(18.0);
+        let monthly = (monthly * 100.0).round() / 100.0;
+        let total = (months >= 1.0)
+            .then(|| (monthly * months * (1.0 + 0.03 * self.noise.sample(r)) * 100.0).round() / 100.0);
+        let fiber = internet == "Fiber optic";
+        let call_rate = 0.8 + 0.9 * f64::from(u8::from(fiber)) + 0.6 * f64::from(u8::from(!tech_support));
+        let calls = Poisson::new(call_rate).map_or(0.0, |p| p.sample(r)).min(15.0);
+        let satisfaction = (3.6 - 0.35 * calls + 0.9 * self.noise.sample(r)).round().clamp(1.0, 5.0);
+        let surveyed = !yes(r, 0.35);
+        let disengaged = yes(r, 0.15);
+        let login = (self.login.sample(r) * if disengaged { 4.0 } else { 1.0 }).round().min(365.0);
+
+        let month_to_month = contract == "Month-to-month";
+        let effective_age = if age_missing { 45.0 } else { age };
+        let z =
+            -2.2 + match contract {
+                "Month-to-month" => 0.9,
+                "One year" => -0.5,
+                _ => -1.7,
+            } + (1.3 - 0.75 * (1.0 + months / 3.0).ln())
+                + (0.0008 * (effective_age - 45.0).powi(2) - 0.25)
+                + if fiber { 0.45 } else { 0.0 }
+                + if month_to_month { 0.025 } else { 0.005 } * (monthly - 65.0)
+                + if tech_support { -0.45 } else { 0.0 }
+                + if payment == "Electronic check" { 0.35 } else { 0.0 }
+                + 0.4 * (calls - 2.0).max(0.0)
+                + if surveyed { -0.35 * (satisfaction - 3.0) } else { 0.0 }
+                + 1.4 * sigmoid((login - 30.0) / 4.0)
+                + if partner { -0.15 } else { 0.0 }
+                + if dependents { -0.2 } else { 0.0 };
+        let p = sigmoid(z);
+        let churned = yes(r, p);
+
+        let fields = vec![
+            Field::Id(id),
+            Field::Date(signup),
+            if age_missing { Field::Missing } else { Field::Int(age as i64) },
+            Field::Text(gender),
+            Field::Text(region),
+            Field::Text(yes_no(partner)),
+            Field::Text(yes_no(dependents)),
+            Field::Text(contract),
+            Field::Text(internet),
+            Field::Text(yes_no(tech_support)),
+            Field::Text(yes_no(streaming)),
+            Field::Text(yes_no(paperless)),
+            Field::Text(payment),
+            Field::Float(monthly),
+            total.map_or(Field::Missing, Field::Float),
+            Field::Int(calls as i64),
+            if surveyed { Field::Int(satisfaction as i64) } else { Field::Missing },
+            Field::Int(login as i64),
+            Field::Text(yes_no(churned)),
+        ];
+        (fields, p)
+    }
+}
+
+/// Writes `rows` customers to `out`.
+pub fn write(out: &Path, format: Option<Format>, rows: u64, seed: u64, with_truth: bool) -> Result<()> {
+    if rows == 0 {
+        return Err(Error::Usage("--rows must be at least 1".into()));
+    }
+    let format = match format {
+        Some(f) => f,
+        None => Format::from_path(out)?,
+    };
+    let mut columns: Vec<(&str, Kind)> = COLUMNS.to_vec();
+    if with_truth {
+        columns.push(TRUTH);
+    }
+    let mut generator = Generator::new(seed);
+    let mut next = move || {
+        let (mut fields, p) = generator.customer();
+        if with_truth {
+            fields.push(Field::Float(p));
+        }
+        fields
+    };
+    let io = |e| Error::io(out, e);
+    let file = std::fs::File::create(out).map_err(io)?;
+    match format {
+        Format::Csv => {
+            let mut w = BufWriter::new(file);
+            let header: Vec<&str> = columns.iter().map(|c| c.0).collect();
+            writeln!(w, "{}", header.join(",")).map_err(io)?;
+            let mut line = String::new();
+            for _ in 0..rows {
+                line.clear();
+                for (i, f) in next().iter().enumerate() {
+                    if i > 0 {
+                        line.push(',');
+                    }
+                    push_text(&mut line, f);
+                }
+                line.push('\n');
+                w.write_all(line.as_bytes()).map_err(io)?;
+            }
+            w.flush().map_err(io)?;
+        }
+        Format::Ndjson => {
+            let mut w = BufWriter::new(file);
+            for _ in 0..rows {
+                let mut object = serde_json::Map::new();
+                for ((name, _), f) in columns.iter().zip(next()) {
+                    let v = match f {
+                        Field::Text(s) => serde_json::Value::from(s),
+                        Field::Id(id) => serde_json::Value::from(customer_id(id)),
+                        Field::Int(i) => serde_json::Value::from(i),
+                        Field::Float(x) => serde_json::Value::from(x),
+                        Field::Date(d) => serde_json::Value::from(format_date(d)),
+                        Field::Missing => serde_json::Value::Null,
+                    };
+                    object.insert((*name).to_string(), v);
+                }
+                serde_json::to_writer(&mut w, &object).map_err(|e| Error::io(out, e.into()))?;
+                w.write_all(b"\n").map_err(io)?;
+            }
+            w.flush().map_err(io)?;
+        }
+        Format::Parquet => write_parquet(file, out, &columns, rows, &mut next)?,
+    }
+    Ok(())
+}
+
+fn customer_id(id: u64) -> String {
+    format!("C{id:07}")
+}
+
+fn push_text(line: &mut String, f: &Field) {
+    use std::fmt::Write as _;
+    // Infallible: writing to a String.
+    let _ = match f {
+        Field::Text(s) => write!(line, "{s}"),
+        Field::Id(id) => write!(line, "{}", customer_id(*id)),
+        Field::Int(i) => write!(line, "{i}"),
+        Field::Float(x) => write!(line, "{x}"),
+        Field::Date(d) => write!(line, "{}", format_date(*d)),
+        // A blank cell, as spreadsheets export missing values (Telco writes " ").
+        Field::Missing => write!(line, " "),
+    };
+}
+
+fn write_parquet(
+    file: std::fs::File,
+    out: &Path,
+    columns: &[(&str, Kind)],
+    rows: u64,
+    next: &mut dyn FnMut() -> Vec<Field>,
+) -> Result<()> {
+    use polars::prelude::{DataFrame, DataType, NamedFrom, ParquetWriter, PlSmallStr, PolarsError, Series};
+    let fail = |e: PolarsError| Error::data(out, format!("cannot write Parquet: {e}"));
+    let mut writer = None;
+    let mut written = 0u64;
+    while written < rows {
+        let n = (rows - written).min(PARQUET_BATCH as u64) as usize;
+        let batch: Vec<Vec<Field>> = (0..n).map(|_| next()).collect();
+        let mut cols = Vec::with_capacity(columns.len());
+        for (c, (name, kind)) in columns.iter().enumerate() {
+            let name = PlSmallStr::from(*name);
+            let cells = batch.iter().map(|row| &row[c]);
+            let series = match kind {
+                Kind::Text => Series::new(
+                    name,
+                    cells
+                        .map(|f| match f {
+                            Field::Text(s) => Some((*s).to_string()),
+                            Field::Id(id) => Some(customer_id(*id)),
+                            _ => None,
+                        })
+                        .collect::<Vec<Option<String>>>(),
+                ),
+                Kind::Int => Series::new(
+                    name,
+                    cells
+                        .map(|f| if let Field::Int(i) = f { Some(*i) } else { None })
+                        .collect::<Vec<Option<i64>>>(),
+                ),
+                Kind::Float => Series::new(
+                    name,
+                    cells
+                        .map(|f| if let Field::Float(x) = f { Some(*x) } else { None })
+                        .collect::<Vec<Option<f64>>>(),
+                ),
+                Kind::Date => Series::new(
+                    name,
+                    cells
+                        .map(|f| if let Field::Date(d) = f { Some(*d) } else { None })
+                        .collect::<Vec<Option<i32>>>(),
+                )
+                .cast(&DataType::Date)
+                .map_err(fail)?,
+            };
+            cols.push(series.into());
+        }
+        let df = DataFrame::new(n, cols).map_err(fail)?;
+        if writer.is_none() {
+            let w = ParquetWriter::new(file.try_clone().map_err(|e| Error::io(out, e))?)
+                .batched(df.schema())
+                .map_err(fail)?;
+            writer = Some(w);
+        }
+        if let Some(w) = writer.as_mut() {
+            w.write_batch(&df).map_err(fail)?;
+        }
+        written += n as u64;
+    }
+    if let Some(w) = writer {
+        w.finish().map_err(fail)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_customers() {
+        let (a, pa) = Generator::new(7).customer();
+        let (b, pb) = Generator::new(7).customer();
+        assert_eq!((a.clone(), pa), (b, pb));
+        let (c, _) = Generator::new(8).customer();
+        assert_ne!(a, c);
+        assert_eq!(a.len(), COLUMNS.len());
+    }
+
+    #[test]
+    fn churn_rate_is_realistic() {
+        let mut g = Generator::new(1);
+        let n = 20_000;
+        let churned = (0..n).filter(|_| g.customer().0[18] == Field::Text("Yes")).count();
+        let rate = churned as f64 / n as f64;
+        assert!((0.18..0.32).contains(&rate), "churn rate {rate}");
+    }
+}

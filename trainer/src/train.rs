@@ -1,0 +1,363 @@
+//! `churn train`: from a customer table to a cross-validated, parity-checked model.
+//!
+//! 1. Read the table and decide every column's role ([`crate::infer`]).
+//! 2. Stratified K-fold cross-validation: in each fold the pipeline is fitted on the training rows
+//!    only, the model is trained, and the held-out rows are scored. The final model (step 4) is
+//!    fitted alongside, since it does not depend on the folds; fits run in parallel, one per core.
+//! 3. The decision threshold maximises F1 on the pooled out-of-fold predictions. The precision,
+//!    recall and F1 reported per fold use a threshold chosen without that fold (on the other folds'
+//!    out-of-fold predictions), so they are as honest as the AUCs.
+//! 4. The final model is fitted on all rows with the same settings.
+//! 5. Parity: every training row is scored by candle's forward pass on the encoded matrix and by
+//!    the scorer crate from the raw values; they must agree within 1e-5.
+
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+use scorer_wasm::math::sigmoid;
+use scorer_wasm::{
+    Calibration, Decision, Model, ModelCard, ModelSpec, Pipeline, RiskBands, ScoreHistogram, Stat, Target,
+    card::{ColumnReport, CvReport, DataSummary, Hyperparameters, ThresholdReport},
+};
+
+use crate::data::Table;
+use crate::error::{Error, Result};
+use crate::fit::{EncodingOptions, encode_rows, fit_pipeline, row_values};
+use crate::folds;
+use crate::infer::{InferOptions, Plan, infer};
+use crate::metrics;
+use crate::nn::{self, FitOptions, Logistic, Mlp, Net};
+
+/// The largest difference between the trainer's and the scorer's probabilities we accept.
+pub const PARITY_LIMIT: f64 = 1e-5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelKind {
+    /// Logistic regression on the encoded features.
+    Logistic,
+    /// A small multilayer perceptron (ReLU).
+    Mlp,
+}
+
+impl ModelKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelKind::Logistic => "logistic",
+            ModelKind::Mlp => "mlp",
+        }
+    }
+}
+
+/// Everything `train` needs, validated.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    pub columns: InferOptions,
+    pub model: ModelKind,
+    pub hidden: Vec<usize>,
+    pub fit: FitOptions,
+    pub encoding: EncodingOptions,
+    pub folds: usize,
+    pub seed: u64,
+    pub name: String,
+}
+
+/// A trained model with what was learned about it along the way.
+pub struct Trained {
+    pub model: Model,
+    pub plan: Plan,
+    pub parity: Parity,
+    pub seconds: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Parity {
+    pub max_abs_diff: f64,
+    pub rows: usize,
+}
+
+/// Out-of-fold results of one fold.
+struct FoldResult {
+    test: Vec<usize>,
+    probabilities: Vec<f64>,
+}
+
+pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Result<Trained> {
+    let started = Instant::now();
+    let plan = infer(table, &opts.columns)?;
+    let y = &plan.target.labels;
+    let assignment = folds::stratified(y, opts.folds, opts.seed)?;
+
+    progress.set_length(opts.folds as u64 + 2);
+    progress.set_message("cross-validating and fitting the final model");
+    // The k fold fits and the final fit are independent: run them all on a work queue, one fit
+    // per core (each fit is single-threaded; see `main`).
+    let all: Vec<usize> = (0..y.len()).collect();
+    let jobs: Vec<Option<usize>> = (0..opts.folds).map(Some).chain([None]).collect();
+    let results = parallel_map(&jobs, |job| {
+        let r = match *job {
+            Some(f) => run_fold(table, &plan, &assignment, f, opts).map(Job::Fold),
+            None => fit_final(table, &plan, &all, opts).map(Job::Final),
+        };
+        progress.inc(1);
+        r
+    });
+    let mut oof = vec![f64::NAN; y.len()];
+    let mut fold_results = Vec::with_capacity(opts.folds);
+    let mut final_fit = None;
+    for r in results {
+        match r? {
+            Job::Fold(r) => {
+                for (&i, &p) in r.test.iter().zip(&r.probabilities) {
+                    oof[i] = p;
+                }
+                fold_results.push(r);
+            }
+            Job::Final(f) => final_fit = Some(f),
+        }
+    }
+    let Some(FinalFit { pipeline, x, net, logits: trainer_logits }) = final_fit else {
+        return Err(Error::Training("the final fit did not run".into()));
+    };
+    let d = pipeline.width();
+    let cv = cv_report(y, &oof, &fold_results, opts.folds);
+    let threshold = metrics::best_f1_threshold(y, &oof);
+    let pooled = metrics::at_threshold(y, &oof, threshold);
+    let mut histogram = ScoreHistogram::new(100);
+    for (&p, &t) in oof.iter().zip(y) {
+        histogram.add(p, t == 1.0);
+    }
+
+    let prevalence = plan.positives() as f64 / y.len() as f64;
+    let card = ModelCard {
+        name: opts.name.clone(),
+        model: opts.model.name().into(),
+        trainer: format!("churn {}", env!("CARGO_PKG_VERSION")),
+        target: plan.target.name.clone(),
+        positive_label: plan.target.positive.clone(),
+        seed: opts.seed,
+        data: data_summary(table, &plan),
+        cv,
+        threshold: ThresholdReport {
+            value: threshold,
+            rule: "max_f1".into(),
+            precision: pooled.precision,
+            recall: pooled.recall,
+            f1: pooled.f1,
+            contacted_share: pooled.flagged,
+        },
+        hyperparameters: Hyperparameters {
+            model: opts.model.name().into(),
+            hidden: if opts.model == ModelKind::Mlp {
+                opts.hidden.iter().map(|&h| h as u32).collect()
+            } else {
+                vec![]
+            },
+            l2: opts.fit.l2,
+            bins: opts.encoding.bins as u32,
+            max_levels: opts.encoding.max_levels as u32,
+            min_level_count: opts.encoding.min_level_count as u32,
+            max_iter: opts.fit.max_iter as u32,
+        },
+        features: pipeline.feature_names(),
+        oof_histogram: histogram,
+    };
+    let spec = ModelSpec {
+        baseline: column_means(&x, d),
+        pipeline,
+        target: Target {
+            name: plan.target.name.clone(),
+            positive: plan.target.positive.clone(),
+            negative: plan.target.negative.clone(),
+        },
+        predictor: net.predictor()?,
+        calibration: Calibration::IDENTITY,
+        decision: Decision { threshold, rule: "max_f1".into() },
+        bands: RiskBands { medium: prevalence, high: (2.0 * prevalence).min(0.9).max(prevalence) },
+        card,
+    };
+    let model =
+        Model::new(spec).map_err(|e| Error::Training(format!("the trained model is invalid: {e}")))?;
+
+    progress.set_message("checking parity");
+    let parity = check_parity(&model, table, &plan, &trainer_logits)?;
+    Ok(Trained { model, plan, parity, seconds: started.elapsed().as_secs_f64() })
+}
+
+enum Job {
+    Fold(FoldResult),
+    Final(FinalFit),
+}
+
+/// The model fitted on every row, with its pipeline, design matrix and candle logits.
+struct FinalFit {
+    pipeline: Pipeline,
+    x: Vec<f64>,
+    net: Box<dyn Net + Send + Sync>,
+    logits: Vec<f64>,
+}
+
+fn fit_final(table: &Table, plan: &Plan, rows: &[usize], opts: &TrainOptions) -> Result<FinalFit> {
+    let pipeline = fit_pipeline(table, plan, rows, &opts.encoding)?;
+    let x = encode_rows(&pipeline, table, plan, rows)?;
+    let d = pipeline.width();
+    let net = build_net(opts, d, opts.seed)?;
+    nn::fit(net.as_ref(), &x, &plan.target.labels, d, opts.fit)?;
+    let logits = nn::predict_logits(net.as_ref(), &x, d)?;
+    Ok(FinalFit { pipeline, x, net, logits })
+}
+
+/// Runs `f` on every job, at most one job per available core at a time; results keep job order.
+fn parallel_map<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> Result<R> + Sync) -> Vec<Result<R>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<R>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let r = f(job);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(Error::Training("a training thread stopped without a result".into())))
+        })
+        .collect()
+}
+
+fn build_net(opts: &TrainOptions, inputs: usize, seed: u64) -> Result<Box<dyn Net + Send + Sync>> {
+    Ok(match opts.model {
+        ModelKind::Logistic => Box::new(Logistic::new(inputs)?),
+        ModelKind::Mlp => Box::new(Mlp::new(inputs, &opts.hidden, seed)?),
+    })
+}
+
+fn run_fold(
+    table: &Table,
+    plan: &Plan,
+    assignment: &[usize],
+    f: usize,
+    opts: &TrainOptions,
+) -> Result<FoldResult> {
+    let (train, test) = folds::split(assignment, f);
+    let pipeline: Pipeline = fit_pipeline(table, plan, &train, &opts.encoding)?;
+    let d = pipeline.width();
+    let x_train = encode_rows(&pipeline, table, plan, &train)?;
+    let x_test = encode_rows(&pipeline, table, plan, &test)?;
+    let y_train: Vec<f64> = train.iter().map(|&i| plan.target.labels[i]).collect();
+    // Each fold starts from its own reproducible initialisation.
+    let net = build_net(opts, d, opts.seed.wrapping_add(1 + f as u64))?;
+    nn::fit(net.as_ref(), &x_train, &y_train, d, opts.fit)?;
+    let probabilities = nn::predict_logits(net.as_ref(), &x_test, d)?.into_iter().map(sigmoid).collect();
+    Ok(FoldResult { test, probabilities })
+}
+
+fn cv_report(y: &[f64], oof: &[f64], folds: &[FoldResult], k: usize) -> CvReport {
+    let mut m: [Vec<f64>; 7] = Default::default();
+    for (f, fold) in folds.iter().enumerate() {
+        let yt: Vec<f64> = fold.test.iter().map(|&i| y[i]).collect();
+        let p = &fold.probabilities;
+        // Threshold chosen on the other folds' out-of-fold predictions only.
+        let (others_y, others_p): (Vec<f64>, Vec<f64>) = folds
+            .iter()
+            .enumerate()
+            .filter(|(g, _)| *g != f)
+            .flat_map(|(_, o)| o.test.iter().map(|&i| (y[i], oof[i])))
+            .unzip();
+        let at = metrics::at_threshold(&yt, p, metrics::best_f1_threshold(&others_y, &others_p));
+        for (slot, v) in m.iter_mut().zip([
+            metrics::roc_auc(&yt, p),
+            metrics::average_precision(&yt, p),
+            metrics::log_loss(&yt, p),
+            metrics::brier(&yt, p),
+            at.precision,
+            at.recall,
+            at.f1,
+        ]) {
+            slot.push(v);
+        }
+    }
+    let [roc_auc, pr_auc, log_loss, brier, precision, recall, f1] = m.map(Stat::of);
+    CvReport { folds: k as u32, stratified: true, roc_auc, pr_auc, log_loss, brier, precision, recall, f1 }
+}
+
+fn column_means(x: &[f64], d: usize) -> Vec<f64> {
+    let n = x.len() / d;
+    let mut mean = vec![0.0; d];
+    for row in x.chunks_exact(d) {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += v;
+        }
+    }
+    mean.iter().map(|m| m / n as f64).collect()
+}
+
+fn data_summary(table: &Table, plan: &Plan) -> DataSummary {
+    let positives = plan.positives() as u64;
+    let rows = table.rows() as u64;
+    let mut columns: Vec<ColumnReport> = plan
+        .columns
+        .iter()
+        .map(|c| ColumnReport {
+            name: c.name.clone(),
+            role: c.kind.name().into(),
+            missing: c.missing as u64,
+            distinct: c.distinct as u64,
+            reason: c.reason.clone(),
+        })
+        .collect();
+    columns.insert(
+        plan.target.index.min(columns.len()),
+        ColumnReport {
+            name: plan.target.name.clone(),
+            role: "target".into(),
+            missing: 0,
+            distinct: 2,
+            reason: format!("churn = \"{}\" ({})", plan.target.positive, plan.target.reason),
+        },
+    );
+    DataSummary {
+        source: table.file_name(),
+        format: table.format.to_string(),
+        rows,
+        positives,
+        positive_rate: positives as f64 / rows as f64,
+        columns,
+    }
+}
+
+/// Scores every training row through the scorer crate from raw values and compares with the
+/// trainer's candle forward pass.
+fn check_parity(model: &Model, table: &Table, plan: &Plan, trainer_logits: &[f64]) -> Result<Parity> {
+    let mut scorer = model.scorer();
+    let mut values = Vec::with_capacity(plan.columns.len());
+    let (mut worst, mut worst_row) = (0.0f64, 0);
+    for (row, &z) in trainer_logits.iter().enumerate() {
+        row_values(table, plan, row, &mut values);
+        let score = scorer
+            .score(&values)
+            .map_err(|e| Error::data(&table.path, format!("{}: {e}", table.locate(row))))?;
+        let diff = (score.probability - sigmoid(z)).abs();
+        if diff.is_nan() || diff > worst {
+            worst = if diff.is_nan() { f64::INFINITY } else { diff };
+            worst_row = row;
+        }
+    }
+    if worst > PARITY_LIMIT {
+        return Err(Error::Parity { max_abs_diff: worst, row: worst_row + 1, limit: PARITY_LIMIT });
+    }
+    Ok(Parity { max_abs_diff: worst, rows: trainer_logits.len() })
+}
