@@ -29,7 +29,7 @@ pub enum CsvError {
     #[error("column \"{name}\" appears twice in the header")]
     DuplicateColumn { name: String },
     /// A row has more or fewer fields than the header.
-    #[error("row {row} (line {line}) has {found} fields, but the header has {expected}")]
+    #[error("row {row} (line {line}) has {found} field{}, but the header has {expected}", plural(*.found))]
     Ragged { row: u64, line: u64, expected: usize, found: usize },
     /// A quoted field is never closed.
     #[error("line {line}: a quoted field is never closed (missing \")")]
@@ -138,6 +138,10 @@ impl Problem {
             Problem::DuplicateField => "duplicate_field",
         }
     }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 fn suggestion_text(s: &Option<String>) -> String {

@@ -161,6 +161,10 @@ struct Profile {
     dates: usize,
     /// Native booleans (JSON, Parquet) among the values.
     native_bools: usize,
+    /// Range of the numeric values, and of their digit counts when whole.
+    min: f64,
+    max: f64,
+    digits: (usize, usize),
 }
 
 impl Profile {
@@ -174,6 +178,9 @@ impl Profile {
             booleans: 0,
             dates: 0,
             native_bools: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            digits: (usize::MAX, 0),
         };
         for cell in cells {
             let (key, number) = match cell {
@@ -203,8 +210,12 @@ impl Profile {
             };
             if let Some(x) = number {
                 p.numbers += 1;
+                p.min = p.min.min(x);
+                p.max = p.max.max(x);
                 if x.fract() == 0.0 {
                     p.whole_numbers += 1;
+                    let digits = number_as_level(x.abs()).len();
+                    p.digits = (p.digits.0.min(digits), p.digits.1.max(digits));
                 }
             }
             *p.counts.entry(key).or_insert(0) += 1;
@@ -220,21 +231,32 @@ impl Profile {
         self.counts.len() == self.present() && self.missing == 0 && self.rows >= MIN_ROWS_FOR_UNIQUE_ID
     }
 
+    /// Distinct whole numbers that read as identifiers rather than measurements: a consecutive
+    /// run (`RowNumber` = 1..n) or fixed-width codes of five or more digits (`CustomerId`).
+    fn numeric_codes(&self) -> bool {
+        let n = self.present() as f64;
+        self.whole_numbers == self.present()
+            && self.all_distinct()
+            && (self.max - self.min + 1.0 == n || (self.digits.0 == self.digits.1 && self.digits.0 >= 5))
+    }
+
     fn distinct_share(&self) -> f64 {
         self.counts.len() as f64 / self.present().max(1) as f64
     }
 
-    /// The two levels of a two-valued column as (true, false), if they spell a boolean.
+    /// The most frequent spelling of true and of false, when every value spells a boolean
+    /// (yes/no, true/false, y/n, t/f, 1/0 in any case) and both occur.
     fn boolean_labels(&self) -> Option<(String, String)> {
-        if self.counts.len() != 2 {
-            return None;
+        let mut best: [Option<(&String, usize)>; 2] = [None, None];
+        for (level, &count) in &self.counts {
+            let side = usize::from(parse_bool(level)?);
+            // Most frequent first; ties broken by spelling so the choice is deterministic.
+            if best[side].is_none_or(|(l, c)| count > c || (count == c && level < l)) {
+                best[side] = Some((level, count));
+            }
         }
-        let mut levels: Vec<&String> = self.counts.keys().collect();
-        levels.sort();
-        let (a, b) = (levels[0], levels[1]);
-        match (parse_bool(a), parse_bool(b)) {
-            (Some(true), Some(false)) => Some((a.clone(), b.clone())),
-            (Some(false), Some(true)) => Some((b.clone(), a.clone())),
+        match best {
+            [Some((f, _)), Some((t, _))] => Some((t.clone(), f.clone())),
             _ => None,
         }
     }
@@ -277,20 +299,24 @@ fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Kind, String)
                 format!("two values, 0/1{missing_note}"),
             ));
         }
-        if (p.whole_numbers == present && p.all_distinct()) || id_by_name {
-            return Ok((
-                Kind::Identifier,
-                "every value is a distinct whole number, like a row or customer number".into(),
-            ));
+        if p.numeric_codes() || id_by_name {
+            let why = if id_by_name {
+                "an identifier by name, and nearly every value is distinct"
+            } else {
+                "every value is a distinct whole number, like a row or customer number"
+            };
+            return Ok((Kind::Identifier, why.into()));
         }
         return Ok((Kind::Numeric, format!("numbers, {} distinct{missing_note}", p.counts.len())));
     }
     if p.booleans == present
         && let Some((t, f)) = p.boolean_labels()
     {
+        let spellings =
+            if p.counts.len() > 2 { format!(" ({} spellings)", p.counts.len()) } else { String::new() };
         return Ok((
             Kind::Boolean { true_label: t.clone(), false_label: f.clone() },
-            format!("two values, {t}/{f}{missing_note}"),
+            format!("two values, {t}/{f}{spellings}{missing_note}"),
         ));
     }
     if p.dates == present {
@@ -416,4 +442,76 @@ fn infer_target(table: &Table, index: usize, opts: &InferOptions) -> Result<Targ
     let labels =
         keys.iter().map(|k| if k.as_deref() == Some(positive.as_str()) { 1.0 } else { 0.0 }).collect();
     Ok(TargetPlan { index, name: name.clone(), positive, negative, reason, labels })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Format;
+
+    fn decide_column(name: &str, values: &[&str]) -> (Kind, String) {
+        let cells: Vec<Cell> = values.iter().map(|v| Cell::Text((*v).into())).collect();
+        let opts = InferOptions { max_levels: 32, min_level_count: 2, ..Default::default() };
+        decide(name, &Profile::of(&cells), &opts).unwrap()
+    }
+
+    fn numbers(f: impl Fn(usize) -> String) -> Vec<String> {
+        (0..30).map(f).collect()
+    }
+
+    #[test]
+    fn distinct_whole_numbers_are_identifiers_only_when_they_look_like_codes() {
+        let rows = numbers(|i| (i + 1).to_string());
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        assert_eq!(decide_column("RowNumber", &rows).0, Kind::Identifier);
+        let codes = numbers(|i| (15_634_602 + i * 7919).to_string());
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        assert_eq!(decide_column("CustomerCode", &codes).0, Kind::Identifier);
+        let spend = numbers(|i| (i * 37 % 1000 + i).to_string());
+        let spend: Vec<&str> = spend.iter().map(String::as_str).collect();
+        assert_eq!(decide_column("spend_cents", &spend).0, Kind::Numeric);
+        assert_eq!(decide_column("account_id", &spend).0, Kind::Identifier);
+    }
+
+    #[test]
+    fn booleans_dates_and_categories() {
+        assert_eq!(
+            decide_column("Partner", &["Yes", "No", "yes", " ", "No", "TRUE"]),
+            (
+                Kind::Boolean { true_label: "TRUE".into(), false_label: "No".into() },
+                "two values, TRUE/No (4 spellings); 1 blank or NA cells treated as missing".into()
+            )
+        );
+        assert_eq!(
+            decide_column("Partner", &["Yes", "No", "No", " "]).0,
+            Kind::Boolean { true_label: "Yes".into(), false_label: "No".into() }
+        );
+        assert_eq!(
+            decide_column("senior", &["0", "1", "1"]).0,
+            Kind::Boolean { true_label: "1".into(), false_label: "0".into() }
+        );
+        assert_eq!(decide_column("signup", &["2024-01-02", "2023-12-31", ""]).0, Kind::Date);
+        assert_eq!(decide_column("plan", &["a", "b", "a", "b", "c", "c"]).0, Kind::Categorical);
+        assert_eq!(
+            decide_column("flag", &["x", "x", "x"]),
+            (Kind::Ignored, "constant: every value is \"x\"".into())
+        );
+    }
+
+    #[test]
+    fn unknown_target_lists_the_columns() {
+        let table = Table {
+            path: "t.csv".into(),
+            format: Format::Csv,
+            names: vec!["a".into(), "Churn".into()],
+            columns: vec![vec![Cell::Text("1".into())], vec![Cell::Text("Yes".into())]],
+            lines: vec![2],
+        };
+        let opts =
+            InferOptions { target: "churn".into(), max_levels: 32, min_level_count: 1, ..Default::default() };
+        assert_eq!(
+            infer(&table, &opts).unwrap_err().to_string(),
+            "t.csv: target \"churn\" is not a column of the file; did you mean \"Churn\"? the columns are: a, Churn"
+        );
+    }
 }
