@@ -1,1 +1,38 @@
-fn main() {}
+//! Build automation for the churn workspace: `cargo xtask <task>`.
+//!
+//! One module per task, each with a `run` function. Tasks shell out to `cargo` and the built
+//! tools rather than linking them, so this crate stays light.
+
+mod golden;
+mod util;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Build automation for the churn workspace")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Retrain the committed test models and rewrite tests/golden/golden.json.
+    Golden,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Golden => golden::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

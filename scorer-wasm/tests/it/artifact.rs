@@ -1,0 +1,83 @@
+//! Model files: round trip, and every way of damaging one is a clear error.
+
+use scorer_wasm::artifact::{FORMAT_VERSION, HEADER_LEN, MAGIC};
+use scorer_wasm::{ArtifactError, Model};
+
+use crate::golden_model;
+
+#[test]
+fn round_trip_is_byte_identical() {
+    for file in ["telco-logistic.churn", "bank-mlp.churn"] {
+        let (model, bytes) = golden_model(file);
+        assert_eq!(model.to_bytes(), bytes);
+        assert_eq!(&bytes[..8], &MAGIC);
+        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), FORMAT_VERSION);
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let (_, bytes) = golden_model("bank-mlp.churn");
+    let payload = (bytes.len() - HEADER_LEN) as u64;
+    for len in 0..bytes.len() {
+        let err = Model::from_bytes(&bytes[..len]).unwrap_err();
+        let expected = if len < HEADER_LEN {
+            ArtifactError::TooShort { len, header: HEADER_LEN }
+        } else {
+            ArtifactError::Truncated { expected: payload, found: (len - HEADER_LEN) as u64 }
+        };
+        assert_eq!(err, expected, "truncated to {len} bytes");
+    }
+}
+
+#[test]
+fn every_single_bit_flip_is_an_error() {
+    let (_, bytes) = golden_model("telco-logistic.churn");
+    let mut flipped = bytes.clone();
+    for i in 0..bytes.len() {
+        for bit in 0..8 {
+            flipped[i] ^= 1 << bit;
+            let err = Model::from_bytes(&flipped).expect_err("a flipped bit must not load");
+            let expected_kind = match i {
+                0..8 => matches!(err, ArtifactError::NotAModel),
+                8..12 => matches!(err, ArtifactError::NewerVersion { .. } | ArtifactError::NotAModel),
+                12..20 => {
+                    matches!(err, ArtifactError::Truncated { .. } | ArtifactError::TrailingBytes { .. })
+                }
+                _ => matches!(err, ArtifactError::Checksum { .. }),
+            };
+            assert!(expected_kind, "byte {i} bit {bit}: {err}");
+            flipped[i] ^= 1 << bit;
+        }
+    }
+}
+
+#[test]
+fn trailing_bytes_and_foreign_files() {
+    let (_, mut bytes) = golden_model("telco-logistic.churn");
+    bytes.extend_from_slice(b"junk");
+    assert_eq!(Model::from_bytes(&bytes).unwrap_err(), ArtifactError::TrailingBytes { extra: 4 });
+    assert_eq!(Model::from_bytes(b"PK\x03\x04zip").unwrap_err(), ArtifactError::NotAModel);
+    assert_eq!(Model::from_bytes(&[]).unwrap_err(), ArtifactError::TooShort { len: 0, header: HEADER_LEN });
+}
+
+/// A payload with a valid checksum but nonsense inside: decoding or validation fails cleanly.
+#[test]
+fn well_checksummed_garbage_is_rejected() {
+    use sha2::{Digest, Sha256};
+    let (_, bytes) = golden_model("telco-mlp.churn");
+    let payload = &bytes[HEADER_LEN..];
+    for (i, cut) in [(0usize, 1usize), (7, 3), (100, 50), (payload.len() / 2, 8)].into_iter().enumerate() {
+        let mut p = payload.to_vec();
+        // Overwrite a span with 0xff: huge lengths, invalid enum tags, NaNs.
+        for b in p.iter_mut().skip(cut.0).take(cut.1) {
+            *b = 0xff;
+        }
+        let mut file = bytes[..12].to_vec();
+        file.extend_from_slice(&(p.len() as u64).to_le_bytes());
+        file.extend_from_slice(&Sha256::digest(&p));
+        file.extend_from_slice(&p);
+        let err = Model::from_bytes(&file).expect_err("garbage must not load");
+        assert!(matches!(err, ArtifactError::Decode(_) | ArtifactError::Invalid(_)), "case {i}: {err}");
+    }
+}

@@ -1,0 +1,55 @@
+//! Paths and process helpers shared by the tasks.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Cargo's target directory, honouring `CARGO_TARGET_DIR` and `.cargo/config.toml`.
+pub fn target_dir() -> Result<PathBuf> {
+    let out = Command::new(cargo())
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root())
+        .output()?;
+    if !out.status.success() {
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let dir = meta["target_directory"].as_str().context("cargo metadata has no target_directory")?;
+    Ok(PathBuf::from(dir))
+}
+
+/// The cargo that runs us.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Runs a command in the workspace root, failing with its name if it fails.
+pub fn run_command(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.current_dir(root()).status().with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Builds the `churn` binary (dev profile, shared with the tests) and returns its path.
+pub fn churn_binary() -> Result<PathBuf> {
+    run_command(Command::new(cargo()).args(["build", "--quiet", "-p", "trainer", "--bin", "churn"]))?;
+    Ok(target_dir()?.join("debug").join(if cfg!(windows) { "churn.exe" } else { "churn" }))
+}
+
+/// The reference datasets, outside the repository (`../shared/data`).
+pub fn reference_data(file: &str) -> Result<PathBuf> {
+    let path = root().join("../shared/data").join(file);
+    if !path.exists() {
+        bail!("reference dataset {} is missing (see ../shared/data/README.md)", path.display());
+    }
+    Ok(path)
+}
