@@ -152,6 +152,9 @@ pub fn bce_with_logits(z: &Tensor, y: &Tensor) -> candle_core::Result<Tensor> {
     ((z.relu()? - (z * y)?)? + softplus_neg_abs)?.mean_all()
 }
 
+/// A point the objective was evaluated at, with its cost and gradient.
+type Evaluation = (Vec<f64>, f64, Vec<f64>);
+
 /// The training objective of a net on a design matrix.
 struct Objective<'a, N: Net + ?Sized> {
     net: &'a N,
@@ -162,7 +165,7 @@ struct Objective<'a, N: Net + ?Sized> {
     /// Sizes of the parameters, in [`Net::vars`] order.
     sizes: Vec<usize>,
     /// The last point evaluated: the line search asks for cost, then gradient, at the same point.
-    last: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    last: RefCell<Option<Evaluation>>,
     /// The lowest-cost point seen. Outside the objective, which the optimiser consumes, so that
     /// it survives a line search that gives up.
     best: &'a RefCell<Option<(f64, Vec<f64>)>>,

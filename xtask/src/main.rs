@@ -4,6 +4,8 @@
 //! tools rather than linking them, so this crate stays light.
 
 mod golden;
+mod test;
+mod up;
 mod util;
 
 use std::process::ExitCode;
@@ -19,6 +21,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// The main job on the built-in data: generate customers, train, print the model card.
+    Up,
+    /// Every check and test, as CI runs them.
+    Test,
     /// Retrain the committed test models and rewrite tests/golden/golden.json.
     Golden,
 }
@@ -26,6 +32,8 @@ enum Task {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
+        Task::Up => up::run(),
+        Task::Test => test::run(),
         Task::Golden => golden::run(),
     };
     match result {

@@ -45,11 +45,20 @@ pub fn churn_binary() -> Result<PathBuf> {
     Ok(target_dir()?.join("debug").join(if cfg!(windows) { "churn.exe" } else { "churn" }))
 }
 
-/// The reference datasets, outside the repository (`../shared/data`).
+/// A reference dataset, kept outside the repository: in `$CHURN_REFERENCE_DATA`, or in the
+/// nearest `shared/data` beside the workspace or one of its ancestors (`../shared/data`).
 pub fn reference_data(file: &str) -> Result<PathBuf> {
-    let path = root().join("../shared/data").join(file);
+    let dir = match std::env::var_os("CHURN_REFERENCE_DATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => root()
+            .ancestors()
+            .map(|a| a.join("shared/data"))
+            .find(|d| d.is_dir())
+            .with_context(|| "no shared/data directory beside the workspace; set CHURN_REFERENCE_DATA")?,
+    };
+    let path = dir.join(file);
     if !path.exists() {
-        bail!("reference dataset {} is missing (see ../shared/data/README.md)", path.display());
+        bail!("reference dataset {} is missing (see shared/data/README.md)", path.display());
     }
     Ok(path)
 }

@@ -11,9 +11,17 @@ pub fn churn(args: &[&str]) -> (i32, String, String) {
     (code, String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
 }
 
-/// A reference dataset from `../shared/data` (see its README); never copied into the repository.
+/// A reference dataset, never copied into the repository: in `$CHURN_REFERENCE_DATA`, or in the
+/// nearest `shared/data` beside the workspace or one of its ancestors (`../shared/data`).
 pub fn reference(file: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data").join(file);
+    let dir = std::env::var_os("CHURN_REFERENCE_DATA").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|a| a.join("shared/data"))
+            .find(|d| d.is_dir())
+            .expect("no shared/data directory beside the workspace; set CHURN_REFERENCE_DATA")
+    });
+    let path = dir.join(file);
     assert!(path.exists(), "reference dataset {} is missing", path.display());
     path
 }

@@ -1,0 +1,73 @@
+//! `cargo xtask test`: every check and test, as CI runs them.
+//!
+//! 1. formatting;
+//! 2. architecture guards: the scorer crate builds for `wasm32-unknown-unknown` and none of the
+//!    heavy crates appears among its dependencies;
+//! 3. clippy, warnings denied;
+//! 4. the test suites of every crate.
+
+use std::process::Command;
+
+use anyhow::{Result, bail};
+
+use crate::util::{cargo, root, run_command};
+
+/// Crates the scorer must never depend on: it ships to browsers and edge functions.
+const FORBIDDEN_IN_SCORER: [&str; 9] =
+    ["candle-core", "polars", "wasmtime", "tokio", "hyper", "spin-sdk", "clap", "argmin", "serde_json"];
+
+pub fn run() -> Result<()> {
+    step("formatting");
+    run_command(Command::new(cargo()).args(["fmt", "--all", "--", "--check"]))?;
+
+    step("the scorer builds for wasm32-unknown-unknown");
+    run_command(Command::new(cargo()).args([
+        "check",
+        "--quiet",
+        "-p",
+        "scorer-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    step("the scorer depends on nothing heavy");
+    check_scorer_dependencies()?;
+
+    step("clippy");
+    run_command(Command::new(cargo()).args([
+        "clippy",
+        "--quiet",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step("tests");
+    run_command(Command::new(cargo()).args(["test", "--workspace"]))?;
+    Ok(())
+}
+
+fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+fn check_scorer_dependencies() -> Result<()> {
+    for target in ["wasm32-unknown-unknown", "x86_64-unknown-linux-gnu"] {
+        let out = Command::new(cargo())
+            .args(["tree", "-p", "scorer-wasm", "-e", "normal", "--prefix", "none", "--target", target])
+            .current_dir(root())
+            .output()?;
+        if !out.status.success() {
+            bail!("cargo tree failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let tree = String::from_utf8_lossy(&out.stdout);
+        for line in tree.lines() {
+            let name = line.split_whitespace().next().unwrap_or("");
+            if FORBIDDEN_IN_SCORER.contains(&name) {
+                bail!("the scorer crate depends on {name} (for {target}); it must stay free of heavy crates");
+            }
+        }
+    }
+    Ok(())
+}
