@@ -4,11 +4,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Training allocates and frees tensor buffers of megabytes thousands of times; glibc's malloc
-/// returns each to the kernel and faults it back in (measured: half the run time in the kernel).
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // The trainer runs whole fits in parallel, one per core. Candle's own threading on matrices
     // this small spends more time synchronising than computing (bank MLP: 21.5 s → 10.8 s), so
