@@ -6,7 +6,7 @@
 //!      8     4  format version, u32 little-endian
 //!     12     8  payload length in bytes, u64 little-endian
 //!     20    32  SHA-256 of the payload
-//!     52     …  payload: the ModelSpec, bincode (standard configuration, serde)
+//!     52     …  payload: the ModelSpec, bincode (standard configuration)
 //! ```
 //!
 //! Loading checks, in order: signature, version, length, checksum, decoding (with an allocation
@@ -80,8 +80,8 @@ impl Model {
                 payload.len()
             )));
         }
-        let (spec, read): (ModelSpec, usize) = bincode::serde::decode_from_slice(payload, bincode_config())
-            .map_err(|e| ArtifactError::Decode(e.to_string()))?;
+        let (spec, read): (ModelSpec, usize) =
+            bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
         if read != payload.len() {
             return Err(ArtifactError::Decode(format!(
                 "{} bytes left over after the model",
@@ -108,5 +108,22 @@ impl Model {
 }
 
 fn encode_payload(spec: &ModelSpec) -> Result<Vec<u8>, ArtifactError> {
-    bincode::serde::encode_to_vec(spec, bincode_config()).map_err(|e| ArtifactError::Decode(e.to_string()))
+    bincode::encode_to_vec(spec, bincode_config())
+        .map_err(|_| ArtifactError::Decode(format!("the model does not fit in {MAX_PAYLOAD} bytes")))
+}
+
+/// Says what is wrong with a payload. (bincode's own `Display` is its `Debug`, which would pull
+/// the formatting machinery for every field type into the browser module.)
+fn describe(e: &bincode::error::DecodeError) -> ArtifactError {
+    use bincode::error::DecodeError as E;
+    let message = match e {
+        E::UnexpectedEnd { .. } => "the payload ends in the middle of the model".to_string(),
+        E::LimitExceeded => format!("a length in the payload exceeds the {MAX_PAYLOAD}-byte limit"),
+        E::UnexpectedVariant { type_name, found, .. } => format!("{found} is not a valid {type_name} tag"),
+        E::Utf8 { .. } => "a text in the payload is not UTF-8".to_string(),
+        E::InvalidBooleanValue(b) => format!("{b} is not a boolean"),
+        E::OtherString(s) => return ArtifactError::Invalid(s.clone()),
+        _ => "the payload is not a valid encoding of a model".to_string(),
+    };
+    ArtifactError::Decode(message)
 }

@@ -118,6 +118,12 @@ pub enum Problem {
     NotScalar { got: String },
     #[error("unknown field{}", suggestion_text(.suggestion))]
     UnknownField { suggestion: Option<String> },
+    #[error("expected an object with one field per column, got {got}")]
+    ExpectedObject { got: String },
+    #[error("expected an array of customers, got {got}")]
+    ExpectedArray { got: String },
+    #[error("expected at least one customer")]
+    EmptyBatch,
     #[error("the model needs this column, but it is not in the input")]
     MissingColumn,
     #[error("field appears twice")]
@@ -134,6 +140,9 @@ impl Problem {
             Problem::ExpectedDate { .. } => "expected_date",
             Problem::NotScalar { .. } => "not_scalar",
             Problem::UnknownField { .. } => "unknown_field",
+            Problem::ExpectedObject { .. } => "expected_object",
+            Problem::ExpectedArray { .. } => "expected_array",
+            Problem::EmptyBatch => "empty_batch",
             Problem::MissingColumn => "missing_column",
             Problem::DuplicateField => "duplicate_field",
         }

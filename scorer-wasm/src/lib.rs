@@ -3,8 +3,8 @@
 //! trainer, in tests, in the edge functions and, compiled to `wasm32-unknown-unknown`, in browsers.
 //!
 //! - [`Model`] — a validated model, loaded from a model file with [`Model::from_bytes`]; its
-//!   [`ModelSpec`] holds the [`Column`]s with their [`Encoder`]s, the [`Predictor`], calibration,
-//!   decision threshold and [`ModelCard`].
+//!   [`ModelSpec`] holds the [`Pipeline`] of [`Column`]s with their [`Encoder`]s, the
+//!   [`Predictor`], calibration, decision threshold and the model card (JSON).
 //! - [`Scorer`] — scores rows of raw [`Value`]s (text, numbers, booleans, missing) through the
 //!   encoder and the predictor, and [explains](Scorer::explain) them.
 //! - [`Csv`] — the CSV reader every component shares; [`Model::bind_header`] and
@@ -29,7 +29,8 @@
 //!     decision: Decision { threshold: 0.5, rule: "max_f1".into() },
 //!     bands: RiskBands { medium: 0.25, high: 0.5 },
 //!     baseline: vec![0.0],
-//!     card: ModelCard::default(),
+//!     meta: Meta::default(),
+//!     card: "{}".into(),
 //! })?;
 //!
 //! let mut scorer = model.scorer();
@@ -50,11 +51,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod api;
 pub mod artifact;
-pub mod card;
 pub mod csv;
+pub mod embedded;
 pub mod error;
 pub mod explain;
+pub mod json;
 pub mod math;
 pub mod model;
 pub mod pipeline;
@@ -62,12 +65,18 @@ pub mod predictor;
 pub mod record;
 pub mod value;
 
-pub use card::{ModelCard, ScoreHistogram, Stat};
+// The browser-facing shells exist only in the `wasm32-unknown-unknown` build: the JavaScript API,
+// and a plain C ABI in the same module for hosts without JavaScript (wasmtime in CI).
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub mod abi;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub mod web;
+
 pub use csv::{Csv, Record};
 pub use error::{ArtifactError, CsvError, Error, InputError, Problem};
 pub use explain::{Contribution, Explanation};
 pub use model::{
-    Band, Calibration, Decision, Model, ModelSpec, RiskBands, Score, Scorer, Target, closest_name,
+    Band, Calibration, Decision, Meta, Model, ModelSpec, RiskBands, Score, Scorer, Target, closest_name,
 };
 pub use pipeline::{
     BooleanEncoder, CategoricalEncoder, Column, DateEncoder, Encoder, NumericEncoder, Pipeline, Role,

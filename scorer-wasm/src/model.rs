@@ -1,16 +1,15 @@
 //! A validated model: pipeline, predictor, calibration, decision rule and card, ready to score.
 
-use serde::{Deserialize, Serialize};
+use bincode::{Decode, Encode};
 
-use crate::card::ModelCard;
 use crate::error::{ArtifactError, InputError};
 use crate::math::sigmoid;
 use crate::pipeline::{Column, Pipeline, Warning};
 use crate::predictor::Predictor;
-use crate::value::Value;
+use crate::value::{Value, format_number};
 
 /// The column the model predicts and which of its two values means "churned".
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct Target {
     pub name: String,
     pub positive: String,
@@ -19,7 +18,7 @@ pub struct Target {
 
 /// Maps the predictor's logit to a calibrated logit: `slope · z + intercept` (Platt scaling).
 /// The identity (`1, 0`) when no calibration was fitted.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Encode, Decode)]
 pub struct Calibration {
     pub slope: f64,
     pub intercept: f64,
@@ -34,7 +33,7 @@ impl Calibration {
 }
 
 /// When a probability becomes a "contact this customer" decision, and why that threshold.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct Decision {
     pub threshold: f64,
     /// How the threshold was chosen, e.g. `max_f1` or `max_profit`.
@@ -42,7 +41,7 @@ pub struct Decision {
 }
 
 /// Probability cut-offs of the risk bands: below `medium` is low risk, from `high` on is high.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Encode, Decode)]
 pub struct RiskBands {
     pub medium: f64,
     pub high: f64,
@@ -66,9 +65,21 @@ impl Band {
     }
 }
 
+/// What a model is called and what made it.
+#[derive(Clone, Debug, Default, PartialEq, Encode, Decode)]
+pub struct Meta {
+    /// A name for the model, by default the training file's stem.
+    pub name: String,
+    /// `logistic` or `mlp`.
+    pub kind: String,
+    /// The program that trained it, e.g. `churn 0.1.0`.
+    pub trainer: String,
+}
+
 /// Everything a model file holds: what the trainer builds and [`crate::artifact`] stores.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct ModelSpec {
+    pub meta: Meta,
     /// Every input column of the training data except the target, in file order.
     pub pipeline: Pipeline,
     pub target: Target,
@@ -78,7 +89,8 @@ pub struct ModelSpec {
     pub bands: RiskBands,
     /// Mean encoded training row: the reference point of explanations.
     pub baseline: Vec<f64>,
-    pub card: ModelCard,
+    /// The model card as JSON, written by the trainer; scorers pass it through as it is.
+    pub card: String,
 }
 
 /// A probability with the logit it came from.
@@ -117,7 +129,8 @@ impl Model {
                 spec.baseline.len()
             )));
         }
-        let finite = spec.predictor.parameters().chain(spec.baseline.iter().copied()).all(f64::is_finite)
+        let finite = spec.predictor.is_finite()
+            && spec.baseline.iter().all(|x| x.is_finite())
             && spec.calibration.slope.is_finite()
             && spec.calibration.intercept.is_finite();
         if !finite {
@@ -127,14 +140,15 @@ impl Model {
         if !probability(spec.decision.threshold) {
             return Err(invalid(format!(
                 "decision threshold {} is not a probability",
-                spec.decision.threshold
+                format_number(spec.decision.threshold)
             )));
         }
         let b = spec.bands;
         if !(probability(b.medium) && probability(b.high) && b.medium <= b.high) {
             return Err(invalid(format!(
                 "risk bands {} / {} are not increasing probabilities",
-                b.medium, b.high
+                format_number(b.medium),
+                format_number(b.high)
             )));
         }
         if spec.target.positive == spec.target.negative {
@@ -171,7 +185,12 @@ impl Model {
         &self.spec.target
     }
 
-    pub fn card(&self) -> &ModelCard {
+    pub fn meta(&self) -> &Meta {
+        &self.spec.meta
+    }
+
+    /// The model card, as JSON text.
+    pub fn card_json(&self) -> &str {
         &self.spec.card
     }
 
@@ -187,7 +206,9 @@ impl Model {
 
     /// Short model id: the first 12 hex digits of the checksum.
     pub fn id(&self) -> &str {
-        &self.checksum[..12]
+        // `get` rather than indexing: a checksum is ASCII hex, and the indexing path would link
+        // panic formatting (with Unicode tables) into the browser module.
+        self.checksum.get(..12).unwrap_or(&self.checksum)
     }
 
     pub fn threshold(&self) -> f64 {
@@ -283,7 +304,7 @@ pub fn closest_name<'a>(names: impl Iterator<Item = &'a str>, field: &str) -> Op
     let mut best: Option<(usize, &str)> = None;
     for name in names {
         let d = if name.eq_ignore_ascii_case(field) { 0 } else { edit_distance(name, field) };
-        if d <= 3 && d < field.chars().count() && best.is_none_or(|(bd, _)| d < bd) {
+        if d <= 3 && d < field.len() && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, name));
         }
     }

@@ -5,13 +5,13 @@
 //! is the single place where a raw [`Value`] becomes features: the trainer builds its training
 //! matrix through it, so training and every scorer see identical numbers.
 
-use serde::{Deserialize, Serialize};
+use bincode::{Decode, Encode};
 
 use crate::error::{InputError, Problem};
-use crate::value::{Value, number_as_level, parse_bool, parse_date, parse_number};
+use crate::value::{Value, format_number, number_as_level, parse_bool, parse_date, parse_number};
 
 /// One input column as the model knows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct Column {
     pub name: String,
     pub role: Role,
@@ -19,10 +19,10 @@ pub struct Column {
 
 /// The validated list of input columns, with the position of each column's features.
 ///
-/// It deserialises through [`Pipeline::new`], so a pipeline read from a file has been checked:
-/// names unique, every encoder's numbers finite, knots increasing, levels sorted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "Vec<Column>", into = "Vec<Column>")]
+/// It is encoded as its list of columns and decoded through [`Pipeline::new`], so a pipeline
+/// read from a file has been checked: names unique, every encoder's numbers finite, knots
+/// increasing, levels sorted.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Pipeline {
     columns: Vec<Column>,
     /// Feature range `(offset, width)` of each column; `None` for non-feature columns.
@@ -116,7 +116,7 @@ impl Pipeline {
                     {
                         return Err(InputError::new(
                             col.name.as_str(),
-                            Problem::NotFinite { got: format!("{x}") },
+                            Problem::NotFinite { got: format_number(x) },
                         ));
                     }
                 }
@@ -126,22 +126,24 @@ impl Pipeline {
     }
 }
 
-impl TryFrom<Vec<Column>> for Pipeline {
-    type Error = String;
-
-    fn try_from(columns: Vec<Column>) -> Result<Self, String> {
-        Pipeline::new(columns)
+impl Encode for Pipeline {
+    fn encode<E: bincode::enc::Encoder>(&self, encoder: &mut E) -> Result<(), bincode::error::EncodeError> {
+        self.columns.encode(encoder)
     }
 }
 
-impl From<Pipeline> for Vec<Column> {
-    fn from(p: Pipeline) -> Self {
-        p.columns
+impl<C> Decode<C> for Pipeline {
+    fn decode<D: bincode::de::Decoder<Context = C>>(
+        decoder: &mut D,
+    ) -> Result<Self, bincode::error::DecodeError> {
+        let columns: Vec<Column> = Decode::decode(decoder)?;
+        Pipeline::new(columns).map_err(bincode::error::DecodeError::OtherString)
     }
 }
+bincode::impl_borrow_decode!(Pipeline);
 
 /// What the model does with a column.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub enum Role {
     /// Identifies the customer: echoed back with scores, never a feature.
     Identifier,
@@ -152,7 +154,7 @@ pub enum Role {
 }
 
 /// How a feature column is encoded.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub enum Encoder {
     Numeric(NumericEncoder),
     Boolean(BooleanEncoder),
@@ -166,7 +168,7 @@ pub enum Encoder {
 /// Features, in order: `(x − mean) / sd`; `1` if the value was missing (only when training data
 /// had missing values); then for each pair of consecutive knots `kₜ₋₁ < kₜ` the fraction of that
 /// segment below `x`, `clamp((x − kₜ₋₁) / (kₜ − kₜ₋₁), 0, 1)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct NumericEncoder {
     pub median: f64,
     pub mean: f64,
@@ -182,7 +184,7 @@ pub struct NumericEncoder {
 
 /// A yes/no column: one feature, 1 for the true label, plus a missing indicator when training
 /// data had missing values (missing values are imputed with the more frequent label).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct BooleanEncoder {
     pub true_label: String,
     pub false_label: String,
@@ -192,7 +194,7 @@ pub struct BooleanEncoder {
 
 /// A category: one-hot over the levels frequent in training, one slot for everything else
 /// (rare in training or unseen), and a slot for missing when training data had missing values.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct CategoricalEncoder {
     /// Frequent levels, sorted (binary search), as they were spelled in training.
     pub levels: Vec<String>,
@@ -205,20 +207,20 @@ pub struct CategoricalEncoder {
 
 /// A calendar date, encoded as its age in days at `reference_day` (the last date in training
 /// data, so the encoding does not drift with the wall clock) and then as a number.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct DateEncoder {
     pub reference_day: i32,
     pub age: NumericEncoder,
 }
 
 /// Something a scorer should tell its caller about an input it accepted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Warning {
     pub field: String,
     pub kind: WarningKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum WarningKind {
     /// The value was missing and was imputed (numbers: the training median; booleans: the more
     /// frequent label; categories: the missing slot or, if training had none, the other slot).
@@ -247,7 +249,12 @@ impl Warning {
                 format!("category \"{v}\" was not seen in training; scored as \"other\"")
             }
             WarningKind::OutOfRange { value, min, max } => {
-                format!("{value} is outside the training range [{min}, {max}]; the model extrapolates")
+                format!(
+                    "{} is outside the training range [{}, {}]; the model extrapolates",
+                    format_number(*value),
+                    format_number(*min),
+                    format_number(*max)
+                )
             }
         }
     }
@@ -374,7 +381,7 @@ impl Encoder {
                 let x = match value {
                     Value::Missing => None,
                     Value::Number(x) if x.is_finite() => Some(x),
-                    Value::Number(x) => return Err(fail(Problem::NotFinite { got: format!("{x}") })),
+                    Value::Number(x) => return Err(fail(Problem::NotFinite { got: format_number(x) })),
                     Value::Text(_) if value.is_missing() => None,
                     Value::Text(s) => Some(
                         parse_number(s)
@@ -457,7 +464,7 @@ impl Encoder {
                         owned = number_as_level(x);
                         Some(owned.as_str())
                     }
-                    Value::Number(x) => return Err(fail(Problem::NotFinite { got: format!("{x}") })),
+                    Value::Number(x) => return Err(fail(Problem::NotFinite { got: format_number(x) })),
                     Value::Bool(b) => Some(if b { "true" } else { "false" }),
                 };
                 let slot = match level {

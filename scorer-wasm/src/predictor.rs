@@ -1,11 +1,11 @@
 //! The models: logistic regression and a small ReLU network, evaluated in a fixed order.
 
-use serde::{Deserialize, Serialize};
+use bincode::{Decode, Encode};
 
 use crate::math::dot;
 
 /// A trained predictor over encoded features, producing a logit.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub enum Predictor {
     /// `logit = w·x + b`.
     Logistic(Linear),
@@ -14,14 +14,14 @@ pub enum Predictor {
 }
 
 /// A single linear output unit.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct Linear {
     pub weights: Vec<f64>,
     pub bias: f64,
 }
 
 /// A fully connected layer, weights row-major `[outputs][inputs]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct Dense {
     pub inputs: u32,
     pub outputs: u32,
@@ -30,7 +30,7 @@ pub struct Dense {
 }
 
 /// A multilayer perceptron with ReLU activations.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub struct Mlp {
     pub hidden: Vec<Dense>,
     pub output: Linear,
@@ -89,17 +89,16 @@ impl Predictor {
         }
     }
 
-    /// Every weight and bias, for validation.
-    pub(crate) fn parameters(&self) -> Box<dyn Iterator<Item = f64> + '_> {
+    /// Whether every weight and bias is finite.
+    pub(crate) fn is_finite(&self) -> bool {
+        let all = |v: &[f64]| v.iter().all(|x| x.is_finite());
         match self {
-            Predictor::Logistic(l) => Box::new(l.weights.iter().copied().chain([l.bias])),
-            Predictor::Mlp(m) => Box::new(
-                m.hidden
-                    .iter()
-                    .flat_map(|d| d.weights.iter().chain(&d.bias).copied())
-                    .chain(m.output.weights.iter().copied())
-                    .chain([m.output.bias]),
-            ),
+            Predictor::Logistic(l) => all(&l.weights) && l.bias.is_finite(),
+            Predictor::Mlp(m) => {
+                m.hidden.iter().all(|d| all(&d.weights) && all(&d.bias))
+                    && all(&m.output.weights)
+                    && m.output.bias.is_finite()
+            }
         }
     }
 

@@ -91,6 +91,27 @@ impl Model {
         Ok(())
     }
 
+    /// Sets the named fields of an existing row, leaving the others as they are: the changes of
+    /// a what-if scenario applied to a customer.
+    pub fn overlay<'a>(
+        &self,
+        fields: impl IntoIterator<Item = (&'a str, Value<'a>)>,
+        row: &mut [Value<'a>],
+    ) -> Result<(), InputError> {
+        let mut seen = vec![false; row.len()];
+        for (name, value) in fields {
+            let i = self.column_index(name).ok_or_else(|| {
+                InputError::new(name, Problem::UnknownField { suggestion: self.suggest(name) })
+            })?;
+            if seen[i] {
+                return Err(InputError::new(name, Problem::DuplicateField));
+            }
+            seen[i] = true;
+            row[i] = value;
+        }
+        Ok(())
+    }
+
     /// Values of the identifier columns of a row, as text, for echoing back with its score.
     pub fn identifiers<'a>(
         &'a self,

@@ -40,15 +40,13 @@ impl fmt::Display for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Missing => f.write_str("a missing value"),
-            Value::Number(x) => write!(f, "{x}"),
+            Value::Number(x) => f.write_str(&format_number(*x)),
             Value::Text(s) => {
                 // Long cells are shortened so that one bad value cannot flood a report.
                 const MAX: usize = 40;
-                if s.chars().count() > MAX {
-                    let short: String = s.chars().take(MAX).collect();
-                    write!(f, "\"{short}…\"")
-                } else {
-                    write!(f, "\"{s}\"")
+                match s.char_indices().nth(MAX) {
+                    Some((cut, _)) => write!(f, "\"{}…\"", s.get(..cut).unwrap_or(s)),
+                    None => write!(f, "\"{s}\""),
                 }
             }
             Value::Bool(b) => write!(f, "{b}"),
@@ -171,7 +169,24 @@ fn civil_from_days(z: i32) -> (i32, i32, i32) {
 /// The text a number stands for when it is looked up among category levels: `2.0` and `2` both
 /// become `"2"`, so a JSON number matches a level that was read from a CSV file.
 pub fn number_as_level(x: f64) -> String {
-    format!("{x}")
+    format_number(x)
+}
+
+/// A number as the scorer writes it in messages and category lookups: whole numbers without a
+/// decimal point, others in their shortest round-trip form (`0.1`, `1e-7`), and `NaN`, `inf`.
+///
+/// This is the only place the scorer turns a float into text. It uses `ryu` with its small tables
+/// rather than `core::fmt`, whose float formatting would add about 25 KB to the browser module.
+pub fn format_number(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else if x.is_infinite() {
+        (if x > 0.0 { "inf" } else { "-inf" }).into()
+    } else if x.fract() == 0.0 && x.abs() < 1e15 {
+        (x as i64).to_string()
+    } else {
+        ryu::Buffer::new().format_finite(x).to_string()
+    }
 }
 
 #[cfg(test)]
@@ -219,6 +234,15 @@ mod tests {
         for d in [-700_000, -1, 0, 59, 19_782, 2_000_000] {
             assert_eq!(parse_date(&format_date(d)), Some(d));
         }
+    }
+
+    #[test]
+    fn numbers_are_written_shortest() {
+        for (x, s) in [(2.0, "2"), (-0.5, "-0.5"), (29.85, "29.85"), (1e-7, "1e-7"), (1e300, "1e300")] {
+            assert_eq!(format_number(x), s);
+        }
+        assert_eq!(format_number(f64::NAN), "NaN");
+        assert_eq!(format_number(f64::NEG_INFINITY), "-inf");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`predict`] and [`synth`] are the batch-scoring and data-generating commands;
 //! - [`cli`] is the only module that knows clap.
 
+pub mod card;
 pub mod cli;
 pub mod data;
 pub mod error;

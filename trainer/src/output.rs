@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use scorer_wasm::{Model, Stat};
+use scorer_wasm::Model;
+
+use crate::card::Stat;
 use serde_json::json;
 
 use crate::data::Table;
@@ -12,9 +14,11 @@ use crate::train::{PARITY_LIMIT, Trained};
 /// `model-card.json`: the card stored in the model file, plus facts about this run.
 pub fn card_json(trained: &Trained, file_name: &str, bytes: usize) -> serde_json::Value {
     let model = &trained.model;
-    let mut card = serde_json::to_value(model.card()).unwrap_or_else(|_| json!({}));
+    let mut card = serde_json::to_value(&trained.card).unwrap_or_else(|_| json!({}));
     if let Some(obj) = card.as_object_mut() {
         obj.insert("model_id".into(), json!(model.id()));
+        // Derivable from the pipeline, so kept out of the card inside the model file.
+        obj.insert("features".into(), json!(model.pipeline().feature_names()));
         obj.insert(
             "artifact".into(),
             json!({ "file": file_name, "bytes": bytes, "sha256": model.checksum() }),
@@ -45,7 +49,7 @@ pub fn train_summary(
     bytes: usize,
 ) -> String {
     let model: &Model = &trained.model;
-    let card = model.card();
+    let card = &trained.card;
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = writeln!(

@@ -15,9 +15,10 @@ use std::time::Instant;
 
 use indicatif::ProgressBar;
 use scorer_wasm::math::sigmoid;
-use scorer_wasm::{
-    Calibration, Decision, Model, ModelCard, ModelSpec, Pipeline, RiskBands, ScoreHistogram, Stat, Target,
-    card::{ColumnReport, CvReport, DataSummary, Hyperparameters, ThresholdReport},
+use scorer_wasm::{Calibration, Decision, Meta, Model, ModelSpec, Pipeline, RiskBands, Target};
+
+use crate::card::{
+    ColumnReport, CvReport, DataSummary, Hyperparameters, ModelCard, ScoreHistogram, Stat, ThresholdReport,
 };
 
 use crate::data::Table;
@@ -64,6 +65,7 @@ pub struct TrainOptions {
 /// A trained model with what was learned about it along the way.
 pub struct Trained {
     pub model: Model,
+    pub card: ModelCard,
     pub plan: Plan,
     pub parity: Parity,
     pub seconds: f64,
@@ -158,10 +160,11 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
             min_level_count: opts.encoding.min_level_count as u32,
             max_iter: opts.fit.max_iter as u32,
         },
-        features: pipeline.feature_names(),
         oof_histogram: histogram,
     };
     let spec = ModelSpec {
+        meta: Meta { name: card.name.clone(), kind: card.model.clone(), trainer: card.trainer.clone() },
+        card: serde_json::to_string(&card).map_err(|e| Error::Training(format!("model card: {e}")))?,
         baseline: column_means(&x, d),
         pipeline,
         target: Target {
@@ -173,14 +176,13 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
         calibration: Calibration::IDENTITY,
         decision: Decision { threshold, rule: "max_f1".into() },
         bands: RiskBands { medium: prevalence, high: (2.0 * prevalence).min(0.9).max(prevalence) },
-        card,
     };
     let model =
         Model::new(spec).map_err(|e| Error::Training(format!("the trained model is invalid: {e}")))?;
 
     progress.set_message("checking parity");
     let parity = check_parity(&model, table, &plan, &trainer_logits)?;
-    Ok(Trained { model, plan, parity, seconds: started.elapsed().as_secs_f64() })
+    Ok(Trained { model, card, plan, parity, seconds: started.elapsed().as_secs_f64() })
 }
 
 enum Job {

@@ -127,7 +127,7 @@ fn golden_model(path: &Path, name: &str, file: &str, seed: u64) -> Result<Json> 
         "file": file,
         "id": model.id(),
         "checksum": model.checksum(),
-        "kind": model.card().model,
+        "kind": model.meta().kind,
         "cases": scored,
     }))
 }

@@ -3,6 +3,7 @@
 //! One module per task, each with a `run` function. Tasks shell out to `cargo` and the built
 //! tools rather than linking them, so this crate stays light.
 
+mod build_wasm;
 mod golden;
 mod test;
 mod up;
@@ -27,6 +28,12 @@ enum Task {
     Test,
     /// Retrain the committed test models and rewrite tests/golden/golden.json.
     Golden,
+    /// Build the browser module (dashboard/pkg) with a model embedded.
+    BuildWasm {
+        /// Model file to embed. Default: demo/model/model.churn, trained by `cargo xtask up`.
+        #[arg(long, value_name = "FILE")]
+        model: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -35,6 +42,7 @@ fn main() -> ExitCode {
         Task::Up => up::run(),
         Task::Test => test::run(),
         Task::Golden => golden::run(),
+        Task::BuildWasm { model } => build_wasm::run(model).map(|_| ()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

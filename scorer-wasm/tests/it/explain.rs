@@ -8,7 +8,7 @@ fn contributions_sum_to_the_logit_for_logistic_and_mlp() {
     let mut kinds = Vec::new();
     for m in golden["models"].as_array().unwrap() {
         let (model, _) = golden_model(m["file"].as_str().unwrap());
-        kinds.push(model.card().model.clone());
+        kinds.push(model.meta().kind.clone());
         let mut scorer = model.scorer();
         let mut row = Vec::new();
         for case in m["cases"].as_array().unwrap() {

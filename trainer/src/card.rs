@@ -1,11 +1,30 @@
-//! The model card: what a model was trained on and how well it did, carried inside the model
-//! file so that every runtime can show it.
+//! The model card: what a model was trained on and how well it did.
 //!
-//! Everything here is deterministic (same data, flags and seed give the same card), which keeps
-//! the model file byte-identical across runs. Facts about one particular run — wall-clock training
-//! time, the file's checksum, the parity check — are added by the trainer to `model-card.json`.
+//! The card is stored in the model file as JSON text, so every runtime can show it without
+//! knowing its structure. Everything here is deterministic (same data, flags and seed give the
+//! same card), which keeps the model file byte-identical across runs. Facts about one particular
+//! run — wall-clock training time, the file's checksum, the parity check — are added to
+//! `model-card.json` only.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Metrics are estimates with a spread in the second or third decimal: six significant digits
+/// say all there is, and keep the card (which ships inside the model) short.
+fn significant<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(round6(*x))
+}
+
+fn significant_all<S: Serializer>(xs: &[f64], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(xs.iter().map(|x| round6(*x)))
+}
+
+fn round6(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(5 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelCard {
@@ -22,8 +41,6 @@ pub struct ModelCard {
     pub cv: CvReport,
     pub threshold: ThresholdReport,
     pub hyperparameters: Hyperparameters,
-    /// Names of the encoded features, in the order the predictor reads them.
-    pub features: Vec<String>,
     /// Out-of-fold probabilities by class, for threshold and profit exploration.
     pub oof_histogram: ScoreHistogram,
 }
@@ -36,6 +53,7 @@ pub struct DataSummary {
     pub format: String,
     pub rows: u64,
     pub positives: u64,
+    #[serde(serialize_with = "significant")]
     pub positive_rate: f64,
     pub columns: Vec<ColumnReport>,
 }
@@ -68,8 +86,11 @@ pub struct CvReport {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
+    #[serde(serialize_with = "significant")]
     pub mean: f64,
+    #[serde(serialize_with = "significant")]
     pub sd: f64,
+    #[serde(serialize_with = "significant_all")]
     pub folds: Vec<f64>,
 }
 
@@ -93,9 +114,13 @@ pub struct ThresholdReport {
     /// How it was chosen, e.g. `max_f1` on out-of-fold predictions.
     pub rule: String,
     /// Pooled out-of-fold figures at this threshold.
+    #[serde(serialize_with = "significant")]
     pub precision: f64,
+    #[serde(serialize_with = "significant")]
     pub recall: f64,
+    #[serde(serialize_with = "significant")]
     pub f1: f64,
+    #[serde(serialize_with = "significant")]
     pub contacted_share: f64,
 }
 
@@ -136,5 +161,18 @@ impl ScoreHistogram {
         } else {
             self.negatives[i] += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round6;
+
+    #[test]
+    fn six_significant_digits() {
+        assert_eq!(round6(0.849876623901), 0.849877);
+        assert_eq!(round6(0.00701234567), 0.00701235);
+        assert_eq!(round6(41.04123456), 41.0412);
+        assert_eq!(round6(0.0), 0.0);
     }
 }

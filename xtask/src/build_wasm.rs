@@ -1,0 +1,144 @@
+//! `cargo xtask build-wasm [--model FILE]`: the browser module with a model embedded.
+//!
+//! 1. builds `scorer-wasm` for `wasm32-unknown-unknown` in the size-optimised `wasm` profile, with
+//!    `CHURN_EMBED_MODEL` naming the model file (default: the model `cargo xtask up` trains);
+//! 2. runs `wasm-bindgen --target web` into `dashboard/pkg/`, where the dashboard and the edge app
+//!    pick it up;
+//! 3. shrinks the module with `wasm-opt -Oz` (npm's binaryen, installed on demand);
+//! 4. records the embedded model in `dashboard/pkg/model.json` and prints the module's size.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use scorer_wasm::Model;
+
+use crate::util::{cargo, root, run_command, target_dir};
+
+/// The module the browser loads, and CI runs under wasmtime.
+pub const MODULE: &str = "dashboard/pkg/scorer_wasm_bg.wasm";
+
+/// Where `cargo xtask up` leaves its model.
+pub const DEMO_MODEL: &str = "demo/model/model.churn";
+
+/// Features rustc enables by default on `wasm32-unknown-unknown`; wasm-opt must accept them.
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Sizes of the built module.
+pub struct Built {
+    pub raw: usize,
+    pub gzip: usize,
+    pub model_id: String,
+}
+
+pub fn run(model: Option<PathBuf>) -> Result<Built> {
+    let model = match model {
+        Some(m) => m,
+        None => {
+            let demo = root().join(DEMO_MODEL);
+            if !demo.exists() {
+                bail!("no model at {DEMO_MODEL}: run `cargo xtask up` first, or pass --model FILE");
+            }
+            demo
+        }
+    };
+    let model = std::fs::canonicalize(&model).with_context(|| format!("model file {}", model.display()))?;
+    let loaded =
+        Model::from_bytes(&std::fs::read(&model)?).with_context(|| format!("loading {}", model.display()))?;
+
+    check_wasm_bindgen_version()?;
+    eprintln!("building the browser module with model {} ({}) embedded", loaded.id(), model.display());
+    run_command(
+        Command::new(cargo())
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "scorer-wasm",
+                "--lib",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--profile",
+                "wasm",
+            ])
+            .env("CHURN_EMBED_MODEL", &model),
+    )?;
+    let built = target_dir()?.join("wasm32-unknown-unknown/wasm/scorer_wasm.wasm");
+    let pkg = root().join("dashboard/pkg");
+    std::fs::create_dir_all(&pkg)?;
+    run_command(Command::new("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&pkg).arg(&built))?;
+
+    let module = root().join(MODULE);
+    let wasm_opt = wasm_opt()?;
+    run_command(Command::new(wasm_opt).arg("-Oz").args(WASM_FEATURES).arg(&module).arg("-o").arg(&module))?;
+
+    let info = serde_json::json!({
+        "id": loaded.id(),
+        "checksum": loaded.checksum(),
+        "name": loaded.meta().name,
+        "model": loaded.meta().kind,
+        "embedded_from": model.display().to_string(),
+    });
+    std::fs::write(pkg.join("model.json"), serde_json::to_string_pretty(&info)? + "\n")?;
+    let bytes = std::fs::read(&module)?;
+    let out = Built { raw: bytes.len(), gzip: gzip_len(&bytes)?, model_id: loaded.id().to_string() };
+    eprintln!(
+        "{MODULE}: {:.1} KB, {:.1} KB gzipped, model {} ({})",
+        out.raw as f64 / 1024.0,
+        out.gzip as f64 / 1024.0,
+        out.model_id,
+        loaded.meta().kind
+    );
+    Ok(out)
+}
+
+/// The wasm-bindgen CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
+fn check_wasm_bindgen_version() -> Result<()> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))?;
+    let wanted = lock
+        .split("[[package]]")
+        .find(|p| p.contains("\nname = \"wasm-bindgen\"\n"))
+        .and_then(|p| {
+            p.lines()
+                .find_map(|l| l.strip_prefix("version = \""))
+                .map(|v| v.trim_end_matches('"').to_string())
+        })
+        .context("Cargo.lock has no wasm-bindgen package")?;
+    let out = Command::new("wasm-bindgen").arg("--version").output();
+    let found = match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        _ => String::new(),
+    };
+    if !found.ends_with(&wanted) {
+        bail!(
+            "wasm-bindgen {wanted} is needed (found: {}); install it with \
+             `cargo install wasm-bindgen-cli --version {wanted}`",
+            if found.is_empty() { "none" } else { &found }
+        );
+    }
+    Ok(())
+}
+
+/// `node_modules/.bin/wasm-opt`, installing the npm packages of `package.json` if needed.
+fn wasm_opt() -> Result<PathBuf> {
+    let path = root().join("node_modules/.bin/wasm-opt");
+    if !path.exists() {
+        eprintln!("installing the npm tools (binaryen's wasm-opt)");
+        run_command(Command::new("npm").args(["install", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(path)
+}
+
+pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)?;
+    Ok(enc.finish()?.len())
+}
