@@ -14,6 +14,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use scorer_wasm::Model;
 
+use crate::tools;
 use crate::util::{cargo, root, run_command, target_dir};
 
 /// The module the browser loads, and CI runs under wasmtime.
@@ -54,7 +55,8 @@ pub fn run(model: Option<PathBuf>) -> Result<Built> {
     let loaded =
         Model::from_bytes(&std::fs::read(&model)?).with_context(|| format!("loading {}", model.display()))?;
 
-    check_wasm_bindgen_version()?;
+    tools::ensure_wasm_bindgen()?;
+    tools::ensure_npm()?;
     eprintln!("building the browser module with model {} ({}) embedded", loaded.id(), model.display());
     run_command(
         Command::new(cargo())
@@ -77,8 +79,14 @@ pub fn run(model: Option<PathBuf>) -> Result<Built> {
     run_command(Command::new("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&pkg).arg(&built))?;
 
     let module = root().join(MODULE);
-    let wasm_opt = wasm_opt()?;
-    run_command(Command::new(wasm_opt).arg("-Oz").args(WASM_FEATURES).arg(&module).arg("-o").arg(&module))?;
+    run_command(
+        Command::new(root().join("node_modules/.bin/wasm-opt"))
+            .arg("-Oz")
+            .args(WASM_FEATURES)
+            .arg(&module)
+            .arg("-o")
+            .arg(&module),
+    )?;
 
     let info = serde_json::json!({
         "id": loaded.id(),
@@ -98,43 +106,6 @@ pub fn run(model: Option<PathBuf>) -> Result<Built> {
         loaded.meta().kind
     );
     Ok(out)
-}
-
-/// The wasm-bindgen CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
-fn check_wasm_bindgen_version() -> Result<()> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock"))?;
-    let wanted = lock
-        .split("[[package]]")
-        .find(|p| p.contains("\nname = \"wasm-bindgen\"\n"))
-        .and_then(|p| {
-            p.lines()
-                .find_map(|l| l.strip_prefix("version = \""))
-                .map(|v| v.trim_end_matches('"').to_string())
-        })
-        .context("Cargo.lock has no wasm-bindgen package")?;
-    let out = Command::new("wasm-bindgen").arg("--version").output();
-    let found = match out {
-        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
-        _ => String::new(),
-    };
-    if !found.ends_with(&wanted) {
-        bail!(
-            "wasm-bindgen {wanted} is needed (found: {}); install it with \
-             `cargo install wasm-bindgen-cli --version {wanted}`",
-            if found.is_empty() { "none" } else { &found }
-        );
-    }
-    Ok(())
-}
-
-/// `node_modules/.bin/wasm-opt`, installing the npm packages of `package.json` if needed.
-fn wasm_opt() -> Result<PathBuf> {
-    let path = root().join("node_modules/.bin/wasm-opt");
-    if !path.exists() {
-        eprintln!("installing the npm tools (binaryen's wasm-opt)");
-        run_command(Command::new("npm").args(["install", "--no-audit", "--no-fund"]))?;
-    }
-    Ok(path)
 }
 
 pub fn gzip_len(bytes: &[u8]) -> Result<usize> {

@@ -6,6 +6,7 @@
 mod build_wasm;
 mod golden;
 mod test;
+mod tools;
 mod up;
 mod util;
 

@@ -4,7 +4,9 @@
 //! 2. architecture guards: the scorer crate builds for `wasm32-unknown-unknown` and none of the
 //!    heavy crates appears among its dependencies;
 //! 3. clippy, warnings denied;
-//! 4. the test suites of every crate.
+//! 4. the browser module, built as users build it, with a golden model embedded;
+//! 5. the test suites of every crate, including the end-to-end tests that run that module under
+//!    wasmtime and its JavaScript API in Node.
 
 use std::process::Command;
 
@@ -42,6 +44,9 @@ pub fn run() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+
+    step("the browser module, with the Telco logistic golden model embedded");
+    crate::build_wasm::run(Some(root().join("tests/golden/telco-logistic.churn")))?;
 
     step("tests");
     run_command(Command::new(cargo()).args(["test", "--workspace"]))?;

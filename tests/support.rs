@@ -1,0 +1,230 @@
+//! Shared machinery of the end-to-end tests: where the built artifacts are, the golden vectors,
+//! and [`WebModule`], which runs the browser module's plain ABI under wasmtime.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value as Json};
+use wasmtime::{Engine, Instance, Linker, Memory, Module, Store, TypedFunc};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
+}
+
+/// The browser module, exactly the file the page loads.
+pub fn web_module_path() -> PathBuf {
+    root().join("dashboard/pkg/scorer_wasm_bg.wasm")
+}
+
+/// `tests/golden/golden.json`.
+pub fn golden() -> Json {
+    let path = root().join("tests/golden/golden.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("golden.json is JSON")
+}
+
+/// The bytes of a committed golden model.
+pub fn golden_model(file: &str) -> Vec<u8> {
+    let path = root().join("tests/golden").join(file);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A reference dataset (`../shared/data` or `$CHURN_REFERENCE_DATA`), never copied into the repo.
+pub fn reference(file: &str) -> PathBuf {
+    let dir = std::env::var_os("CHURN_REFERENCE_DATA").map(PathBuf::from).unwrap_or_else(|| {
+        root()
+            .ancestors()
+            .map(|a| a.join("shared/data"))
+            .find(|d| d.is_dir())
+            .expect("shared/data beside the workspace")
+    });
+    dir.join(file)
+}
+
+/// One engine per test binary: compiling is the expensive part, instances are cheap.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(Engine::default)
+}
+
+/// A field of a record in the plain ABI's format.
+#[derive(Clone, Debug)]
+pub enum Field {
+    Missing,
+    Number(f64),
+    Text(String),
+    Bool(bool),
+}
+
+impl Field {
+    /// A JSON scalar as a record field (objects and arrays are not scalars: `None`).
+    pub fn from_json(v: &Json) -> Option<Field> {
+        Some(match v {
+            Json::Null => Field::Missing,
+            Json::Bool(b) => Field::Bool(*b),
+            Json::Number(n) => Field::Number(n.as_f64()?),
+            Json::String(s) => Field::Text(s.clone()),
+            _ => return None,
+        })
+    }
+}
+
+/// Encodes records for `churn_score_records` (see `scorer-wasm/src/abi.rs`).
+pub fn encode_records(records: &[Vec<(String, Field)>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
+    for record in records {
+        out.extend_from_slice(&(record.len() as u32).to_le_bytes());
+        for (name, field) in record {
+            out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+            match field {
+                Field::Missing => out.push(0),
+                Field::Number(x) => {
+                    out.push(1);
+                    out.extend_from_slice(&x.to_le_bytes());
+                }
+                Field::Text(s) => {
+                    out.push(2);
+                    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                    out.extend_from_slice(s.as_bytes());
+                }
+                Field::Bool(b) => {
+                    out.push(3);
+                    out.push(u8::from(*b));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A JSON customer as a record.
+pub fn record_of(customer: &Map<String, Json>) -> Vec<(String, Field)> {
+    customer
+        .iter()
+        .map(|(k, v)| (k.clone(), Field::from_json(v).expect("golden customers hold scalars")))
+        .collect()
+}
+
+/// What a scoring call through the plain ABI returned.
+#[derive(Debug)]
+pub struct Scores {
+    /// `(probability, logit)` per input; NaN for inputs that failed.
+    pub scores: Vec<(f64, f64)>,
+    /// The return code: how many inputs failed, or negative for a failed call.
+    pub code: i32,
+    /// The error buffer, one line per failure.
+    pub errors: String,
+}
+
+/// The browser module instantiated under wasmtime, driven through its plain ABI. The
+/// wasm-bindgen imports (the JavaScript glue) are stubbed with default values: the ABI never
+/// calls them.
+pub struct WebModule {
+    store: Store<()>,
+    memory: Memory,
+    alloc: TypedFunc<u32, u32>,
+    free: TypedFunc<(u32, u32), ()>,
+    instance: Instance,
+}
+
+impl WebModule {
+    pub fn compile(path: &Path) -> Result<Module> {
+        if !path.exists() {
+            bail!("{} does not exist: run `cargo xtask build-wasm` first", path.display());
+        }
+        Module::from_file(engine(), path).map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", path.display()))
+    }
+
+    pub fn instantiate(module: &Module) -> Result<WebModule> {
+        let mut store = Store::new(engine(), ());
+        let mut linker: Linker<()> = Linker::new(engine());
+        linker.define_unknown_imports_as_default_values(&mut store, module)?;
+        let instance = linker.instantiate(&mut store, module)?;
+        let memory = instance.get_memory(&mut store, "memory").context("the module exports its memory")?;
+        let alloc = instance.get_typed_func(&mut store, "churn_alloc")?;
+        let free = instance.get_typed_func(&mut store, "churn_free")?;
+        Ok(WebModule { store, memory, alloc, free, instance })
+    }
+
+    fn call0(&mut self, name: &str) -> Result<i32> {
+        let f: TypedFunc<(), i32> = self.instance.get_typed_func(&mut self.store, name)?;
+        Ok(f.call(&mut self.store, ())?)
+    }
+
+    /// Copies `bytes` into the module, calls `name(ptr, len)`, frees the buffer.
+    fn call_with(&mut self, name: &str, bytes: &[u8]) -> Result<i32> {
+        let len = bytes.len() as u32;
+        let ptr = self.alloc.call(&mut self.store, len)?;
+        self.memory.write(&mut self.store, ptr as usize, bytes)?;
+        let f: TypedFunc<(u32, u32), i32> = self.instance.get_typed_func(&mut self.store, name)?;
+        let code = f.call(&mut self.store, (ptr, len))?;
+        self.free.call(&mut self.store, (ptr, len))?;
+        Ok(code)
+    }
+
+    fn buffer(&mut self, ptr: &str, len: &str) -> Result<Vec<u8>> {
+        let p: TypedFunc<(), u32> = self.instance.get_typed_func(&mut self.store, ptr)?;
+        let l: TypedFunc<(), u32> = self.instance.get_typed_func(&mut self.store, len)?;
+        let (p, l) = (p.call(&mut self.store, ())?, l.call(&mut self.store, ())?);
+        let mut out = vec![0; l as usize];
+        self.memory.read(&self.store, p as usize, &mut out)?;
+        Ok(out)
+    }
+
+    pub fn output(&mut self) -> Result<Vec<u8>> {
+        self.buffer("churn_output_ptr", "churn_output_len")
+    }
+
+    pub fn errors(&mut self) -> Result<String> {
+        Ok(String::from_utf8_lossy(&self.buffer("churn_error_ptr", "churn_error_len")?).into_owned())
+    }
+
+    /// Loads the embedded model; the error message on failure.
+    pub fn use_embedded(&mut self) -> Result<std::result::Result<(), String>> {
+        let code = self.call0("churn_use_embedded")?;
+        Ok(if code == 0 { Ok(()) } else { Err(self.errors()?) })
+    }
+
+    /// Loads a model file's bytes; the error message on failure.
+    pub fn load(&mut self, bytes: &[u8]) -> Result<std::result::Result<(), String>> {
+        let code = self.call_with("churn_load", bytes)?;
+        Ok(if code == 0 { Ok(()) } else { Err(self.errors()?) })
+    }
+
+    pub fn model_id(&mut self) -> Result<String> {
+        let n = self.call0("churn_model_id")?;
+        if n < 0 {
+            bail!("no model: {}", self.errors()?);
+        }
+        Ok(String::from_utf8(self.output()?)?)
+    }
+
+    fn scores(&mut self, code: i32) -> Result<Scores> {
+        let out = if code >= 0 { self.output()? } else { Vec::new() };
+        let scores = out
+            .chunks_exact(16)
+            .map(|c| {
+                let p = f64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
+                let z = f64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+                (p, z)
+            })
+            .collect();
+        Ok(Scores { scores, code, errors: self.errors()? })
+    }
+
+    /// Scores records in the plain ABI's format.
+    pub fn score_records(&mut self, records: &[u8]) -> Result<Scores> {
+        let code = self.call_with("churn_score_records", records)?;
+        self.scores(code)
+    }
+
+    /// Scores a CSV document.
+    pub fn score_csv(&mut self, csv: &[u8]) -> Result<Scores> {
+        let code = self.call_with("churn_score_csv", csv)?;
+        self.scores(code)
+    }
+}
