@@ -228,3 +228,64 @@ impl WebModule {
         self.scores(code)
     }
 }
+
+/// The Spin app of `spin.toml`, hosted in-process: one per test binary.
+pub fn app() -> &'static churn_host::App {
+    static APP: OnceLock<churn_host::App> = OnceLock::new();
+    APP.get_or_init(|| {
+        churn_host::App::from_manifest(&root().join("spin.toml"))
+            .expect("the components load: run `cargo xtask build-edge` first (cargo xtask test does)")
+    })
+}
+
+/// A response, read in full.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Json {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// `(status, error.code)` of an error answer.
+    pub fn error(&self) -> (u16, String) {
+        (self.status, self.json()["error"]["code"].as_str().unwrap_or("").to_string())
+    }
+}
+
+/// Sends a request through the app in-process and reads the whole response.
+pub fn send(method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<bytes::Bytes>) -> Reply {
+    use http_body_util::BodyExt;
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| tokio::runtime::Runtime::new().expect("a tokio runtime"));
+    let mut req = hyper::Request::builder().method(method).uri(format!("http://localhost{path}"));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let req = req.body(http_body_util::Full::new(body.into())).expect("a valid request");
+    runtime.block_on(async {
+        let response = app().handle(req).await.expect("the host answers");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("the body can be read").to_bytes().to_vec();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        Reply { status: parts.status.as_u16(), headers, body }
+    })
+}
+
+/// POSTs a JSON value.
+pub fn post_json(path: &str, body: &Json) -> Reply {
+    send("POST", path, &[("content-type", "application/json")], serde_json::to_vec(body).expect("JSON"))
+}

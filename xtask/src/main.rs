@@ -3,8 +3,10 @@
 //! One module per task, each with a `run` function. Tasks shell out to `cargo` and the built
 //! tools rather than linking them, so this crate stays light.
 
+mod build_edge;
 mod build_wasm;
 mod golden;
+mod serve;
 mod test;
 mod tools;
 mod up;
@@ -35,6 +37,24 @@ enum Task {
         #[arg(long, value_name = "FILE")]
         model: Option<std::path::PathBuf>,
     },
+    /// Build the Spin components (edge-functions/build/) with a model embedded.
+    BuildEdge {
+        /// Model file to embed. Default: demo/model/model.churn, trained by `cargo xtask up`.
+        #[arg(long, value_name = "FILE")]
+        model: Option<std::path::PathBuf>,
+    },
+    /// Serve the API and the dashboard locally, hosting the Spin components with wasmtime.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// Model file to embed. Default: demo/model/model.churn, trained by `cargo xtask up`.
+        #[arg(long, value_name = "FILE")]
+        model: Option<std::path::PathBuf>,
+        /// Serve the components as they are, without building them first.
+        #[arg(long)]
+        no_build: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +64,8 @@ fn main() -> ExitCode {
         Task::Test => test::run(),
         Task::Golden => golden::run(),
         Task::BuildWasm { model } => build_wasm::run(model).map(|_| ()),
+        Task::BuildEdge { model } => build_edge::run(model),
+        Task::Serve { addr, model, no_build } => serve::run(&addr, model, !no_build),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,65 @@
+//! Embeds every file under `dashboard/` (including the browser module in `dashboard/pkg/`) with
+//! its content type and an ETag, as a table the component serves from.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "wasm" => "application/wasm",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "csv" => "text/csv; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// FNV-1a: a content hash for ETags (not for security).
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, files);
+        } else if !path.to_string_lossy().ends_with(".d.ts") {
+            files.push(path);
+        }
+    }
+}
+
+fn main() {
+    let dashboard = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dashboard");
+    let dashboard = dashboard.canonicalize().unwrap_or(dashboard);
+    println!("cargo:rerun-if-changed={}", dashboard.display());
+    let mut files = Vec::new();
+    walk(&dashboard, &mut files);
+    files.sort();
+    let mut table = String::from("pub static FILES: &[Asset] = &[\n");
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+        let bytes = std::fs::read(file).expect("read a dashboard file");
+        let route = format!(
+            "/{}",
+            file.strip_prefix(&dashboard).expect("under dashboard/").to_string_lossy().replace('\\', "/")
+        );
+        writeln!(
+            table,
+            "    Asset {{ path: {route:?}, content_type: {:?}, etag: \"\\\"{:016x}\\\"\", bytes: include_bytes!({:?}) }},",
+            content_type(file),
+            fnv(&bytes),
+            file.display().to_string()
+        )
+        .expect("write to a String");
+    }
+    table.push_str("];\n");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("assets.rs");
+    std::fs::write(out, table).expect("write the asset table");
+}
