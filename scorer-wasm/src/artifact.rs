@@ -45,6 +45,16 @@ impl Model {
 
     /// Loads a model file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ArtifactError> {
+        Model::load(bytes, None)
+    }
+
+    /// Loads a model file whose payload's SHA-256 is already known (computed when the bytes were
+    /// embedded): the header must record that digest, and the payload is not hashed again.
+    pub(crate) fn from_bytes_with_digest(bytes: &[u8], digest: &[u8; 32]) -> Result<Model, ArtifactError> {
+        Model::load(bytes, Some(digest))
+    }
+
+    fn load(bytes: &[u8], known_digest: Option<&[u8; 32]>) -> Result<Model, ArtifactError> {
         let prefix = &bytes[..bytes.len().min(MAGIC.len())];
         if prefix != &MAGIC[..prefix.len()] {
             return Err(ArtifactError::NotAModel);
@@ -70,7 +80,10 @@ impl Model {
         if found > expected {
             return Err(ArtifactError::TrailingBytes { extra: found - expected });
         }
-        let digest = Sha256::digest(payload);
+        let digest: [u8; 32] = match known_digest {
+            Some(d) => *d,
+            None => Sha256::digest(payload).into(),
+        };
         if digest.as_slice() != &header[20..52] {
             return Err(ArtifactError::Checksum { expected: hex(&header[20..52]), found: hex(&digest) });
         }

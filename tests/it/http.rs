@@ -186,6 +186,9 @@ fn the_browser_module_is_served_with_etags() {
     assert_eq!(send("POST", "/pkg/scorer_wasm.js", &[], "x").status, 405);
 }
 
+/// A bad request: what it is, method, path, headers, body, and the status and code it must get.
+type BadRequest<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)], Vec<u8>, u16, &'a str);
+
 /// Every bad request: the status and the error code it must get.
 #[test]
 fn bad_requests_get_the_right_status_and_code() {
@@ -198,7 +201,7 @@ fn bad_requests_get_the_right_status_and_code() {
     let header = "customerID,gender,SeniorCitizen,Partner,Dependents,tenure,PhoneService,MultipleLines,InternetService,OnlineSecurity,OnlineBackup,DeviceProtection,TechSupport,StreamingTV,StreamingMovies,Contract,PaperlessBilling,PaymentMethod,MonthlyCharges,TotalCharges";
     let row =
         "A1,Female,0,Yes,No,12,Yes,No,DSL,No,Yes,No,No,No,No,Month-to-month,Yes,Electronic check,50.5,600";
-    let cases: Vec<(&str, &str, &str, &[(&str, &str)], Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<BadRequest<'_>> = vec![
         ("malformed JSON", "POST", "/v1/score", &json, b"{\"customer\": ".to_vec(), 400, "malformed_json"),
         ("empty body", "POST", "/v1/score", &json, Vec::new(), 400, "empty_body"),
         ("body is an array", "POST", "/v1/score", &json, b"[]".to_vec(), 400, "expected_object"),

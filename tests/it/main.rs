@@ -2,4 +2,5 @@
 
 mod http; // the Spin components in-process: every route, golden vectors over HTTP, bad requests
 mod js_api; // the browser module's JavaScript API, in Node: golden vectors, every method, bad input
+mod openapi; // edge-functions/openapi.yaml: every documented example gets the documented answer
 mod web_module; // the browser module under wasmtime: golden vectors and bad input through the plain ABI

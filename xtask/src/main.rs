@@ -3,6 +3,7 @@
 //! One module per task, each with a `run` function. Tasks shell out to `cargo` and the built
 //! tools rather than linking them, so this crate stays light.
 
+mod bench_http;
 mod build_edge;
 mod build_wasm;
 mod golden;
@@ -43,6 +44,18 @@ enum Task {
         #[arg(long, value_name = "FILE")]
         model: Option<std::path::PathBuf>,
     },
+    /// Load-test POST /v1/score with wrk (server and wrk pinned to separate cores).
+    BenchHttp {
+        /// Seconds per scenario.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 16)]
+        connections: u32,
+        /// Use the components as they are (built with the Telco golden model).
+        #[arg(long)]
+        no_build: bool,
+    },
     /// Serve the API and the dashboard locally, hosting the Spin components with wasmtime.
     Serve {
         /// Address to listen on.
@@ -66,6 +79,9 @@ fn main() -> ExitCode {
         Task::BuildWasm { model } => build_wasm::run(model).map(|_| ()),
         Task::BuildEdge { model } => build_edge::run(model),
         Task::Serve { addr, model, no_build } => serve::run(&addr, model, !no_build),
+        Task::BenchHttp { seconds, connections, no_build } => {
+            bench_http::run(seconds, connections, !no_build).map(|_| ())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,10 +3,11 @@
 //! 1. formatting;
 //! 2. architecture guards: the scorer crate builds for `wasm32-unknown-unknown` and none of the
 //!    heavy crates appears among its dependencies;
-//! 3. clippy, warnings denied;
-//! 4. the browser module, built as users build it, with a golden model embedded;
+//! 3. clippy, warnings denied, on the native crates and on the Spin components;
+//! 4. the browser module and the Spin components, built as users build them, with a golden
+//!    model embedded;
 //! 5. the test suites of every crate, including the end-to-end tests that run that module under
-//!    wasmtime and its JavaScript API in Node.
+//!    wasmtime, its JavaScript API in Node, and the components over HTTP in-process.
 
 use std::process::Command;
 
@@ -34,22 +35,20 @@ pub fn run() -> Result<()> {
     step("the scorer depends on nothing heavy");
     check_scorer_dependencies()?;
 
-    step("clippy");
-    run_command(Command::new(cargo()).args([
-        "clippy",
-        "--quiet",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    step("clippy (native crates, then the Spin components for wasm32-wasip2)");
+    let deny = ["--", "-D", "warnings"];
+    run_command(Command::new(cargo()).args(["clippy", "--quiet", "--all-targets"]).args(deny))?;
+    run_command(
+        Command::new(cargo())
+            .args(["clippy", "--quiet", "-p", "churn-api", "-p", "churn-assets", "--target", "wasm32-wasip2"])
+            .args(deny),
+    )?;
 
-    step("the browser module, with the Telco logistic golden model embedded");
-    crate::build_wasm::run(Some(root().join("tests/golden/telco-logistic.churn")))?;
+    step("the browser module and the Spin components, with the Telco logistic golden model embedded");
+    crate::build_edge::run(Some(root().join("tests/golden/telco-logistic.churn")))?;
 
     step("tests");
-    run_command(Command::new(cargo()).args(["test", "--workspace"]))?;
+    run_command(Command::new(cargo()).args(["test"]))?;
     Ok(())
 }
 

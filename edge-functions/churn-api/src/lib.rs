@@ -50,9 +50,8 @@ async fn read(req: IncomingRequest) -> Result<(String, String, Option<String>, V
     let path_and_query = req.path_with_query().unwrap_or_else(|| "/".into());
     let path = path_and_query.split('?').next().unwrap_or("/").to_string();
     let headers = req.headers();
-    let header = |name: &str| {
-        headers.get(&name.to_string()).into_iter().next().map(|v| String::from_utf8_lossy(&v).into_owned())
-    };
+    let header =
+        |name: &str| headers.get(name).into_iter().next().map(|v| String::from_utf8_lossy(&v).into_owned());
     let content_type = header("content-type");
     let too_large = || {
         ApiError::new(413, "payload_too_large", format!("the request body is over the {MAX_BODY}-byte limit"))
