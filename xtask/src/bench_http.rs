@@ -92,6 +92,7 @@ pub fn run(seconds: u32, connections: u32, build: bool) -> Result<Vec<Measured>>
             .args(["serve", "--no-build", "--addr", addr])
             .current_dir(root())
             .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(target_dir()?.join("bench-http-server.log"))?)
             .spawn()
             .context("starting the server")?,
     );

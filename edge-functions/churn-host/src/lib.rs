@@ -272,10 +272,14 @@ impl App {
                         }
                     },
                 );
-                if let Err(e) = hyper::server::conn::http1::Builder::new()
+                let served = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(client), service)
-                    .await
+                    .await;
+                // A client hanging up mid-request is its business, not an error of the server.
+                if let Err(e) = served
+                    && !e.is_incomplete_message()
+                    && !e.is_canceled()
                 {
                     eprintln!("connection error: {e}");
                 }
