@@ -26,8 +26,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// The main job on the built-in data: generate customers, train, print the model card.
-    Up,
+    /// The main job: generate the built-in customer data, train, build, and serve the app.
+    Up {
+        /// Address to serve on.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// Stop after building instead of serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
     /// Every check and test, as CI runs them.
     Test,
     /// Retrain the committed test models and rewrite tests/golden/golden.json.
@@ -73,7 +80,7 @@ enum Task {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
-        Task::Up => up::run(),
+        Task::Up { addr, no_serve } => up::run(&addr, !no_serve),
         Task::Test => test::run(),
         Task::Golden => golden::run(),
         Task::BuildWasm { model } => build_wasm::run(model).map(|_| ()),

@@ -1,7 +1,9 @@
-//! `cargo xtask up`: the main job on the built-in data, from nothing to a trained model.
+//! `cargo xtask up`: the main job on the built-in data, from nothing to a running app.
 //!
-//! Generates the default customer table (`churn synth`), trains a model on it and prints the
-//! model card summary. Everything lands in `demo/` at the workspace root.
+//! 1. generates the default customer table (`churn synth`) and trains a model on it, in `demo/`;
+//! 2. builds the browser module and the Spin components with that model embedded;
+//! 3. serves the API and the dashboard locally (in-process wasmtime, routed as `spin.toml`), or
+//!    stops after building with `--no-serve`.
 
 use std::process::Command;
 
@@ -13,7 +15,7 @@ use crate::util::{churn_binary, root, run_command};
 const ROWS: &str = "10000";
 const SEED: &str = "42";
 
-pub fn run() -> Result<()> {
+pub fn run(addr: &str, serve: bool) -> Result<()> {
     let churn = churn_binary()?;
     let demo = root().join("demo");
     std::fs::create_dir_all(&demo)?;
@@ -32,5 +34,7 @@ pub fn run() -> Result<()> {
             .arg("--out")
             .arg(demo.join("model")),
     )?;
-    Ok(())
+    let model = demo.join("model/model.churn");
+    crate::build_edge::run(Some(model))?;
+    if serve { crate::serve::run(addr, None, false) } else { Ok(()) }
 }
