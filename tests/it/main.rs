@@ -1,5 +1,6 @@
 //! End-to-end tests of the built artifacts.
 
+mod browser; // the dashboard in Chromium via Playwright: what-if, batch, campaign, model, phone, a11y
 mod http; // the Spin components in-process: every route, golden vectors over HTTP, bad requests
 mod js_api; // the browser module's JavaScript API, in Node: golden vectors, every method, bad input
 mod openapi; // edge-functions/openapi.yaml: every documented example gets the documented answer
