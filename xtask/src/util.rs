@@ -40,8 +40,12 @@ pub fn run_command(cmd: &mut Command) -> Result<()> {
 }
 
 /// Builds the `churn` binary (dev profile, shared with the tests) and returns its path.
+///
+/// Built with the workspace's default members selected, as `cargo test` builds them: selecting
+/// `-p trainer` alone would resolve polars' dependencies with other features and rebuild polars
+/// (minutes) every time the two alternate.
 pub fn churn_binary() -> Result<PathBuf> {
-    run_command(Command::new(cargo()).args(["build", "--quiet", "-p", "trainer", "--bin", "churn"]))?;
+    run_command(Command::new(cargo()).args(["build", "--quiet", "--bin", "churn"]))?;
     Ok(target_dir()?.join("debug").join(if cfg!(windows) { "churn.exe" } else { "churn" }))
 }
 
