@@ -21,7 +21,8 @@ use crate::model::{Model, ModelSpec};
 /// The first eight bytes of every model file.
 pub const MAGIC: [u8; 8] = [0x89, b'C', b'H', b'U', b'R', b'N', b'\r', b'\n'];
 /// The format version this crate writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2 added the drift reference distributions.
+pub const FORMAT_VERSION: u32 = 2;
 /// Size of the fixed header.
 pub const HEADER_LEN: usize = 52;
 /// Largest payload accepted, and the decoder's allocation limit.
@@ -69,6 +70,9 @@ impl Model {
         }
         if version == 0 {
             return Err(ArtifactError::NotAModel);
+        }
+        if version < FORMAT_VERSION {
+            return Err(ArtifactError::OlderVersion { found: version, supported: FORMAT_VERSION });
         }
         let mut len = [0u8; 8];
         len.copy_from_slice(&header[12..20]);

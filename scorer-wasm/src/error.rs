@@ -54,6 +54,12 @@ pub enum ArtifactError {
          upgrade the scorer or retrain with this version"
     )]
     NewerVersion { found: u32, supported: u32 },
+    /// Written by an older trainer, in a format this scorer no longer reads.
+    #[error(
+        "model format version {found} is older than this scorer reads ({supported}); retrain the model \
+         with this version's churn train"
+    )]
+    OlderVersion { found: u32, supported: u32 },
     /// Fewer payload bytes than the header announces.
     #[error("model file is truncated: the header announces {expected} payload bytes, {found} are present")]
     Truncated { expected: u64, found: u64 },

@@ -29,6 +29,7 @@
 //!     decision: Decision { threshold: 0.5, rule: "max_f1".into() },
 //!     bands: RiskBands { medium: 0.25, high: 0.5 },
 //!     baseline: vec![0.0],
+//!     reference: Default::default(),
 //!     meta: Meta::default(),
 //!     card: "{}".into(),
 //! })?;
@@ -63,6 +64,7 @@ pub mod model;
 pub mod pipeline;
 pub mod predictor;
 pub mod record;
+pub mod reference;
 pub mod value;
 
 // The browser-facing shells exist only in the `wasm32-unknown-unknown` build: the JavaScript API,

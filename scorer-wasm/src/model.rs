@@ -6,6 +6,7 @@ use crate::error::{ArtifactError, InputError};
 use crate::math::sigmoid;
 use crate::pipeline::{Column, Pipeline, Warning};
 use crate::predictor::Predictor;
+use crate::reference::DriftReference;
 use crate::value::{Value, format_number};
 
 /// The column the model predicts and which of its two values means "churned".
@@ -89,6 +90,8 @@ pub struct ModelSpec {
     pub bands: RiskBands,
     /// Mean encoded training row: the reference point of explanations.
     pub baseline: Vec<f64>,
+    /// Distributions of the inputs and the score in training, for drift monitoring.
+    pub reference: DriftReference,
     /// The model card as JSON, written by the trainer; scorers pass it through as it is.
     pub card: String,
 }
@@ -150,6 +153,12 @@ impl Model {
                 format_number(b.medium),
                 format_number(b.high)
             )));
+        }
+        // A model built by hand may carry no reference (`rows` 0); a trained one always does.
+        if spec.reference.rows > 0 {
+            for d in spec.reference.columns.iter().chain([&spec.reference.score]) {
+                d.check().map_err(invalid)?;
+            }
         }
         if spec.target.positive == spec.target.negative {
             return Err(invalid("the target's two labels are the same".into()));

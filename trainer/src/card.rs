@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::economics::Economics;
+
 /// Metrics are estimates with a spread in the second or third decimal: six significant digits
 /// say all there is, and keep the card (which ships inside the model) short.
 fn significant<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
@@ -18,11 +20,25 @@ fn significant_all<S: Serializer>(xs: &[f64], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(xs.iter().map(|x| round6(*x)))
 }
 
+/// Points of curves are drawn, not read: four significant digits.
+fn curve<S: Serializer>(xs: &[f64], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(xs.iter().map(|x| round_to(*x, 4)))
+}
+
+fn curves<S: Serializer>(xs: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(xs.iter().map(|c| c.iter().map(|x| round_to(*x, 4)).collect::<Vec<_>>()))
+}
+
 fn round6(x: f64) -> f64 {
+    round_to(x, 6)
+}
+
+/// `x` rounded to `digits` significant digits.
+pub fn round_to(x: f64, digits: i32) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
-    let scale = 10f64.powi(5 - x.abs().log10().floor() as i32);
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
     (x * scale).round() / scale
 }
 
@@ -39,10 +55,70 @@ pub struct ModelCard {
     pub seed: u64,
     pub data: DataSummary,
     pub cv: CvReport,
+    pub calibration: CalibrationReport,
+    /// The campaign the decision threshold is tuned for.
+    pub economics: Economics,
     pub threshold: ThresholdReport,
+    /// Expected profit per customer against the threshold, on out-of-fold probabilities.
+    pub profit_curve: ProfitCurve,
+    /// Per-fold ROC and precision–recall curves on a fixed grid, for plots with the CV spread.
+    pub curves: FoldCurves,
     pub hyperparameters: Hyperparameters,
     /// Out-of-fold probabilities by class, for threshold and profit exploration.
     pub oof_histogram: ScoreHistogram,
+}
+
+/// How probabilities were calibrated, and how well they match outcomes before and after.
+///
+/// All figures are on out-of-fold predictions; "after" uses calibration maps fitted without the
+/// fold they are applied to (cross-fitting), so it is not flattered by the fit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationReport {
+    /// `platt` (σ(slope·z + intercept) on the model's logit z) or `none`.
+    pub method: String,
+    #[serde(serialize_with = "significant")]
+    pub slope: f64,
+    #[serde(serialize_with = "significant")]
+    pub intercept: f64,
+    #[serde(serialize_with = "significant")]
+    pub brier_before: f64,
+    #[serde(serialize_with = "significant")]
+    pub brier_after: f64,
+    /// Expected calibration error over ten equal-width bins.
+    #[serde(serialize_with = "significant")]
+    pub ece_before: f64,
+    #[serde(serialize_with = "significant")]
+    pub ece_after: f64,
+    /// Reliability curve after calibration: per bin, mean predicted probability and observed rate.
+    pub reliability: Vec<ReliabilityPoint>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReliabilityPoint {
+    pub count: u64,
+    #[serde(serialize_with = "significant")]
+    pub predicted: f64,
+    #[serde(serialize_with = "significant")]
+    pub observed: f64,
+}
+
+/// Expected profit per customer of contacting everyone at or above thresholds `0, step, …, 1`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfitCurve {
+    pub step: f64,
+    #[serde(serialize_with = "curve")]
+    pub per_customer: Vec<f64>,
+}
+
+/// ROC curves as true-positive rate at false-positive rates `0, step, …, 1`, and precision–recall
+/// curves as (interpolated) precision at recalls `0, step, …, 1`; one curve per fold.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FoldCurves {
+    pub step: f64,
+    #[serde(serialize_with = "curves")]
+    pub roc_tpr: Vec<Vec<f64>>,
+    #[serde(serialize_with = "curves")]
+    pub pr_precision: Vec<Vec<f64>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -56,6 +132,17 @@ pub struct DataSummary {
     #[serde(serialize_with = "significant")]
     pub positive_rate: f64,
     pub columns: Vec<ColumnReport>,
+    /// Warnings (and allowed blocking findings) of the data checks; see `churn validate`.
+    pub findings: Vec<DataFinding>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataFinding {
+    pub severity: String,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub message: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -82,6 +169,8 @@ pub struct CvReport {
     pub precision: Stat,
     pub recall: Stat,
     pub f1: Stat,
+    /// Expected campaign profit per customer at the threshold (see `economics`).
+    pub profit_per_customer: Stat,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -111,8 +200,18 @@ impl Stat {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdReport {
     pub value: f64,
-    /// How it was chosen, e.g. `max_f1` on out-of-fold predictions.
+    /// How it was chosen: `max_profit`, `max_f1` or `recall_R`, on out-of-fold predictions.
     pub rule: String,
+    /// The probability above which contacting one customer pays off on average:
+    /// `(offer_cost + contact_cost) / (accept_rate · (clv − offer_cost) + offer_cost)`.
+    #[serde(serialize_with = "significant")]
+    pub break_even_probability: f64,
+    /// Expected profit per customer of the base when contacting at this threshold, and when
+    /// contacting everyone.
+    #[serde(serialize_with = "significant")]
+    pub profit_per_customer: f64,
+    #[serde(serialize_with = "significant")]
+    pub profit_contacting_all: f64,
     /// Pooled out-of-fold figures at this threshold.
     #[serde(serialize_with = "significant")]
     pub precision: f64,

@@ -8,15 +8,17 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::data::Format;
+use crate::economics::{Economics, ThresholdRule};
 use crate::error::{Error, Result};
 use crate::fit::EncodingOptions;
 use crate::infer::InferOptions;
 use crate::nn::FitOptions;
-use crate::train::{ModelKind, TrainOptions};
+use crate::train::{CalibrationMethod, ModelKind, TrainOptions};
 
 /// Train, check and run customer-churn models.
 ///
-/// Exit codes: 0 success, 1 a finding (rows that could not be scored), 2 an error.
+/// Exit codes: 0 success; 1 a finding (rows that could not be scored, data that blocks training,
+/// drift or a performance drop that calls for retraining); 2 an error.
 #[derive(Debug, Parser)]
 #[command(name = "churn", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
@@ -36,6 +38,31 @@ pub enum Command {
     Train(TrainArgs),
     /// Score a customer table with a trained model; write ids, probability, risk band, decision.
     Predict(PredictArgs),
+    /// Check a customer table before training: a profile of every column and the problems found.
+    ///
+    /// Flags identifier and constant columns, duplicate rows and customer ids, a column that
+    /// predicts the target almost perfectly on its own (suspected leakage), high-cardinality text,
+    /// missing values written as a category ("Unknown") or as blank cells, mixed numbers and text,
+    /// and the class balance. Exits 1 when a finding blocks training; `churn train` runs the same
+    /// checks first.
+    Validate(ValidateArgs),
+    /// Compare new data with a model's training data: PSI per input and for the score.
+    ///
+    /// Verdicts are none, moderate or significant, with alarm levels sized to both samples (with no
+    /// drift at all PSI grows like (bins − 1)·(1/n + 1/m), so fixed cut-offs cry wolf on small
+    /// batches). Exits 1 when retraining is recommended.
+    Drift(DriftArgs),
+    /// Score newly labelled customers and compare the model's performance with its card.
+    ///
+    /// Exits 1 when ROC AUC fell by more than the cross-validation spread and the sample's own
+    /// error explain, or when the probabilities no longer match the churn rate.
+    Evaluate(EvaluateArgs),
+    /// Write a self-contained HTML report of a model: ROC and PR curves with the CV spread,
+    /// calibration, lift and gains, profit against threshold, score distributions, feature effects.
+    Report(ReportArgs),
+    /// Keep models by content hash, with champion and challenger aliases.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// Generate a synthetic subscription-customer table with a known churn mechanism.
     ///
     /// Columns: customer_id, signup_date, age, gender, region, partner, dependents, contract,
@@ -96,12 +123,38 @@ pub struct TrainArgs {
     /// byte-identical model file.
     #[arg(long, default_value_t = 42, value_name = "N")]
     pub seed: u64,
+    /// Probability calibration, fitted on out-of-fold logits.
+    #[arg(long, value_enum, default_value_t = CalibrationMethod::Platt)]
+    pub calibration: CalibrationMethod,
+    /// How the decision threshold is chosen on out-of-fold probabilities: max-profit (the
+    /// campaign in --economics), max-f1, or recall=R (the highest threshold reaching recall R).
+    #[arg(long, default_value = "max-profit", value_name = "RULE")]
+    pub threshold: ThresholdRule,
+    /// The retention campaign, per customer: value kept when a churner stays (clv), cost of the
+    /// offer to whoever accepts it (offer_cost), share of contacted churners who accept and stay
+    /// (accept_rate), cost of one contact (contact_cost). Unnamed ones keep their default.
+    #[arg(
+        long,
+        default_value = "clv=500,offer_cost=50,accept_rate=0.3,contact_cost=2",
+        value_name = "K=V,..."
+    )]
+    pub economics: Economics,
     /// Model name shown in cards and API answers. Default: the data file's name, no extension.
     #[arg(long)]
     pub name: Option<String>,
     /// Directory to write model.churn and model-card.json into; created if needed.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Let training go ahead despite a blocking data finding with this code (e.g. leakage, when
+    /// the column really is known before churn). Repeatable.
+    #[arg(long = "allow", value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// Add the trained model to this registry directory; the first model becomes champion.
+    #[arg(long, value_name = "DIR")]
+    pub register: Option<PathBuf>,
+    /// Do not write report.html next to the model.
+    #[arg(long)]
+    pub no_report: bool,
     /// Print the model card as JSON on stdout instead of the human summary.
     #[arg(long)]
     pub json: bool,
@@ -163,6 +216,10 @@ impl TrainArgs {
             folds: self.folds,
             seed: self.seed,
             name,
+            calibration: self.calibration,
+            threshold: self.threshold,
+            economics: self.economics,
+            allow: self.allow,
         })
     }
 }
@@ -185,6 +242,144 @@ pub struct PredictArgs {
     /// Print a JSON summary on stdout instead of the human one.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Customer table: CSV, Parquet or NDJSON.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// The churn outcome column: adds the target checks, class balance and leakage.
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
+    /// Target value that means "churned" (as for train).
+    #[arg(long, value_name = "VALUE")]
+    pub positive: Option<String>,
+    /// Treat COL as an identifier (as for train). Repeatable.
+    #[arg(long = "id", value_name = "COL")]
+    pub ids: Vec<String>,
+    /// Leave COL out (as for train). Repeatable.
+    #[arg(long = "drop", value_name = "COL")]
+    pub drops: Vec<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ValidateArgs {
+    pub fn infer_options(&self) -> InferOptions {
+        InferOptions {
+            target: self.target.clone().unwrap_or_default(),
+            positive: self.positive.clone(),
+            ids: self.ids.clone(),
+            drops: self.drops.clone(),
+            max_levels: 32,
+            min_level_count: 10,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// A model file written by `churn train`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// New customers (the model's input columns; the target may be absent).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A model file written by `churn train`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Customers with known outcomes, in the model's target column.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A model file written by `churn train`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Training (or other labelled) data for partial-dependence plots averaged over customers;
+    /// without it, feature effects are shown around the model's typical customer.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Where to write the HTML file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// List the models in a registry, newest first, with their aliases.
+    List {
+        #[arg(long, value_name = "DIR", default_value = "models")]
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one model: its card summary, file and aliases.
+    Show {
+        #[arg(long, value_name = "DIR", default_value = "models")]
+        dir: PathBuf,
+        /// Model id (or a unique prefix of it), `champion` or `challenger`.
+        model: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store a model file (and the model-card.json beside it) under its content hash.
+    Add {
+        #[arg(long, value_name = "DIR", default_value = "models")]
+        dir: PathBuf,
+        /// A model file written by `churn train`.
+        file: PathBuf,
+    },
+    /// Point an alias at a model: champion (default) or challenger.
+    Promote {
+        #[arg(long, value_name = "DIR", default_value = "models")]
+        dir: PathBuf,
+        /// Model id (or a unique prefix), or `challenger` to promote the current challenger.
+        model: String,
+        /// The alias to set.
+        #[arg(long = "as", value_enum, default_value_t = Alias::Champion)]
+        alias: Alias,
+    },
+    /// Make the previous champion the champion again.
+    Rollback {
+        #[arg(long, value_name = "DIR", default_value = "models")]
+        dir: PathBuf,
+    },
+    /// Print the path of a model's file, for scripts: `churn registry path champion`.
+    Path {
+        #[arg(long, value_name = "DIR", default_value = "models")]
+        dir: PathBuf,
+        model: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Alias {
+    Champion,
+    Challenger,
 }
 
 #[derive(Debug, Args)]

@@ -150,28 +150,31 @@ pub fn infer(table: &Table, opts: &InferOptions) -> Result<Plan> {
 }
 
 /// Counts that decide a column's kind.
-struct Profile {
-    rows: usize,
-    missing: usize,
+pub(crate) struct Profile {
+    pub rows: usize,
+    pub missing: usize,
+    /// How the missing cells were written: `""` for absent cells, else the text as written.
+    pub missing_spellings: HashMap<String, usize>,
     /// Distinct non-missing values (text trimmed, numbers and booleans as text) with counts.
-    counts: HashMap<String, usize>,
-    numbers: usize,
+    pub counts: HashMap<String, usize>,
+    pub numbers: usize,
     whole_numbers: usize,
     booleans: usize,
     dates: usize,
     /// Native booleans (JSON, Parquet) among the values.
     native_bools: usize,
     /// Range of the numeric values, and of their digit counts when whole.
-    min: f64,
-    max: f64,
+    pub min: f64,
+    pub max: f64,
     digits: (usize, usize),
 }
 
 impl Profile {
-    fn of(cells: &[Cell]) -> Profile {
+    pub(crate) fn of(cells: &[Cell]) -> Profile {
         let mut p = Profile {
             rows: cells.len(),
             missing: 0,
+            missing_spellings: HashMap::new(),
             counts: HashMap::new(),
             numbers: 0,
             whole_numbers: 0,
@@ -206,6 +209,12 @@ impl Profile {
             };
             let Some(key) = key else {
                 p.missing += 1;
+                let spelling = match cell {
+                    Cell::Text(s) => s.to_string(),
+                    Cell::Number(x) => number_as_level(*x),
+                    _ => String::new(),
+                };
+                *p.missing_spellings.entry(spelling).or_insert(0) += 1;
                 continue;
             };
             if let Some(x) = number {
@@ -223,7 +232,7 @@ impl Profile {
         p
     }
 
-    fn present(&self) -> usize {
+    pub(crate) fn present(&self) -> usize {
         self.rows - self.missing
     }
 
@@ -263,7 +272,7 @@ impl Profile {
 }
 
 /// Whether a column name reads like an identifier: `id`, `customerID`, `user_id`, `RowNumber`.
-fn id_like_name(name: &str) -> bool {
+pub(crate) fn id_like_name(name: &str) -> bool {
     let n: String = name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
     n == "id"
         || n.ends_with("id")
@@ -273,7 +282,7 @@ fn id_like_name(name: &str) -> bool {
         || n == "index"
 }
 
-fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Kind, String), String> {
+pub(crate) fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Kind, String), String> {
     let present = p.present();
     if present == 0 {
         return Err(format!(
@@ -359,7 +368,7 @@ fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Kind, String)
 const POSITIVE_WORDS: [&str; 8] =
     ["churn", "churned", "exited", "left", "lost", "cancelled", "canceled", "attrited"];
 
-fn infer_target(table: &Table, index: usize, opts: &InferOptions) -> Result<TargetPlan> {
+pub(crate) fn infer_target(table: &Table, index: usize, opts: &InferOptions) -> Result<TargetPlan> {
     let name = &table.names[index];
     let fail = |m: String| Error::data(&table.path, format!("target \"{name}\" {m}"));
     let cells = &table.columns[index];

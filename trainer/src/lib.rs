@@ -6,13 +6,23 @@
 //! - [`fit`] fits the scorer's feature pipeline on training rows and encodes rows through it;
 //! - [`nn`] holds the candle models and the L-BFGS fitting loop;
 //! - [`train`] runs cross-validation, the final fit and the parity check;
+//! - [`validate`] profiles a table and finds what would make a model wrong;
+//! - [`calibrate`] and [`economics`] turn scores into calibrated probabilities and a
+//!   profit-maximising decision threshold;
+//! - [`drift`] and [`evaluate`] watch a deployed model's inputs and performance;
+//! - [`registry`] keeps models by content hash with champion and challenger aliases;
+//! - [`report`] writes the HTML report, with charts from [`svg`];
 //! - [`predict`] and [`synth`] are the batch-scoring and data-generating commands;
 //! - [`cli`] is the only module that knows clap.
 
+pub mod calibrate;
 pub mod card;
 pub mod cli;
 pub mod data;
+pub mod drift;
+pub mod economics;
 pub mod error;
+pub mod evaluate;
 pub mod fit;
 pub mod folds;
 pub mod infer;
@@ -20,8 +30,12 @@ pub mod metrics;
 pub mod nn;
 pub mod output;
 pub mod predict;
+pub mod registry;
+pub mod report;
+pub mod svg;
 pub mod synth;
 pub mod train;
+pub mod validate;
 
 /// Training allocates and frees tensor buffers of megabytes thousands of times; glibc's malloc
 /// returns each to the kernel and faults it back in (measured: half the run time in the kernel).
@@ -40,57 +54,193 @@ use crate::error::{Error, Result};
 /// Runs a parsed command line; `Ok` carries the exit code (0, or 1 for a finding).
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Train(args) => {
-            let json = args.json;
-            let (data, format, out) = (args.data.clone(), args.format, args.out.clone());
-            let opts = args.into_options()?;
-            let table = data::read_table(&data, format)?;
-            let progress = progress_bar(json);
-            let trained = train::train(&table, &opts, &progress)?;
-            progress.finish_and_clear();
-            std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
-            let model_path = out.join("model.churn");
-            let card_path = out.join("model-card.json");
-            let bytes = trained.model.to_bytes();
-            write_file(&model_path, &bytes)?;
-            let card = output::card_json(&trained, "model.churn", bytes.len());
-            let card_text =
-                serde_json::to_string_pretty(&card).map_err(|e| Error::Training(e.to_string()))?;
-            write_file(&card_path, format!("{card_text}\n").as_bytes())?;
-            if json {
-                println!("{card_text}");
-            } else {
-                print!(
-                    "{}",
-                    output::train_summary(
-                        &table,
-                        &trained,
-                        &model_path.display().to_string(),
-                        &card_path.display().to_string(),
-                        bytes.len()
-                    )
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Train(args) => train_command(args),
         Command::Predict(args) => {
             let summary = predict::predict(&args.model, &args.data, args.format, &args.out)?;
             if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&summary).map_err(|e| Error::Training(e.to_string()))?
-                );
+                print_json(&summary)?;
             } else {
                 print!("{}", output::predict_summary(&summary, &args.out.display().to_string()));
             }
-            Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(exit(summary.failed > 0))
         }
+        Command::Validate(args) => {
+            let table = data::read_table(&args.data, args.format)?;
+            let report = validate::validate(&table, &args.infer_options())?;
+            if args.json {
+                print_json(&report)?;
+            } else {
+                print!("{}", output::validate_summary(&report));
+            }
+            Ok(exit(report.blocking))
+        }
+        Command::Drift(args) => {
+            let model = predict::load_model(&args.model)?;
+            let table = data::read_table(&args.data, args.format)?;
+            let report = drift::drift(&model, &table)?;
+            if args.json {
+                print_json(&report)?;
+            } else {
+                print!("{}", output::drift_summary(&report, &table.file_name()));
+            }
+            Ok(exit(report.retrain_recommended))
+        }
+        Command::Evaluate(args) => {
+            let model = predict::load_model(&args.model)?;
+            let table = data::read_table(&args.data, args.format)?;
+            let report = evaluate::evaluate(&model, &table)?;
+            if args.json {
+                print_json(&report)?;
+            } else {
+                print!("{}", output::evaluate_summary(&report, &table.file_name()));
+            }
+            Ok(exit(report.verdict != "ok"))
+        }
+        Command::Report(args) => {
+            let model = predict::load_model(&args.model)?;
+            let table = args.data.as_ref().map(|d| data::read_table(d, args.format)).transpose()?;
+            let html = report::render(&model, table.as_ref())?;
+            write_file(&args.out, html.as_bytes())?;
+            eprintln!("Wrote {}", args.out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Registry(command) => registry_command(command),
         Command::Synth(args) => {
             synth::write(&args.out, args.format, args.rows, args.seed, args.with_truth)?;
             eprintln!("Wrote {} synthetic customers to {}", args.rows, args.out.display());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn exit(finding: bool) -> ExitCode {
+    if finding { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Training(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
+    let json = args.json;
+    let (data, format, out) = (args.data.clone(), args.format, args.out.clone());
+    let (register, no_report) = (args.register.clone(), args.no_report);
+    let opts = args.into_options()?;
+    let table = data::read_table(&data, format)?;
+    let progress = progress_bar(json);
+    let trained = train::train(&table, &opts, &progress)?;
+    progress.set_message("writing the report");
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let model_path = out.join("model.churn");
+    let card_path = out.join("model-card.json");
+    let bytes = trained.model.to_bytes();
+    write_file(&model_path, &bytes)?;
+    let card = output::card_json(&trained, "model.churn", bytes.len());
+    let card_text = serde_json::to_string_pretty(&card).map_err(|e| Error::Training(e.to_string()))?;
+    write_file(&card_path, format!("{card_text}\n").as_bytes())?;
+    let report_path = out.join("report.html");
+    if !no_report {
+        write_file(&report_path, report::render(&trained.model, Some(&table))?.as_bytes())?;
+    }
+    progress.finish_and_clear();
+    let registered = match &register {
+        Some(dir) => {
+            let mut reg = registry::Registry::open(dir)?;
+            let (entry, _) = reg.add(&model_path)?;
+            let champion = if reg.index.champion.is_none() {
+                reg.promote(&entry.id, cli::Alias::Champion)?;
+                true
+            } else {
+                false
+            };
+            Some((dir.clone(), entry.id, champion))
+        }
+        None => None,
+    };
+    if json {
+        println!("{card_text}");
+    } else {
+        print!(
+            "{}",
+            output::train_summary(
+                &table,
+                &trained,
+                &model_path.display().to_string(),
+                &card_path.display().to_string(),
+                bytes.len()
+            )
+        );
+        if !no_report {
+            println!("Report: {}", report_path.display());
+        }
+        if let Some((dir, id, champion)) = registered {
+            println!(
+                "Registered {id} in {}{}",
+                dir.display(),
+                if champion { " as champion (the registry's first model)" } else { "" }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn registry_command(command: cli::RegistryCommand) -> Result<ExitCode> {
+    use cli::RegistryCommand as R;
+    match command {
+        R::List { dir, json } => {
+            let reg = registry::Registry::open_existing(&dir)?;
+            if json {
+                print_json(&reg.index)?;
+            } else {
+                print!("{}", output::registry_list(&reg));
+            }
+        }
+        R::Show { dir, model, json } => {
+            let reg = registry::Registry::open_existing(&dir)?;
+            let entry = reg.resolve(&model)?;
+            let loaded = predict::load_model(&reg.model_path(entry))?;
+            if json {
+                let card: serde_json::Value = serde_json::from_str(loaded.card_json()).unwrap_or_default();
+                print_json(&serde_json::json!({
+                    "entry": entry,
+                    "aliases": reg.aliases(&entry.id),
+                    "file": reg.model_path(entry),
+                    "card": card,
+                }))?;
+            } else {
+                print!("{}", output::registry_show(&reg, entry, &loaded));
+            }
+        }
+        R::Add { dir, file } => {
+            let mut reg = registry::Registry::open(&dir)?;
+            let (entry, new) = reg.add(&file)?;
+            println!(
+                "{} {} ({} {}) in {}",
+                if new { "Added" } else { "Already stored:" },
+                entry.id,
+                entry.kind,
+                entry.name,
+                dir.display()
+            );
+        }
+        R::Promote { dir, model, alias } => {
+            let mut reg = registry::Registry::open_existing(&dir)?;
+            let event = reg.promote(&model, alias)?;
+            println!("{}", output::registry_event(&event));
+        }
+        R::Rollback { dir } => {
+            let mut reg = registry::Registry::open_existing(&dir)?;
+            let event = reg.rollback()?;
+            println!("{}", output::registry_event(&event));
+        }
+        R::Path { dir, model } => {
+            let reg = registry::Registry::open_existing(&dir)?;
+            println!("{}", reg.model_path(reg.resolve(&model)?).display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -128,6 +128,61 @@ pub fn best_f1_threshold(y: &[f64], p: &[f64]) -> f64 {
     best
 }
 
+/// Points `(tp, fp)` after each group of tied probabilities, highest probability first,
+/// starting from `(0, 0)`.
+fn cumulative_counts(y: &[f64], p: &[f64]) -> Vec<(f64, f64)> {
+    let mut idx: Vec<usize> = (0..p.len()).collect();
+    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let (mut tp, mut fp, mut out, mut i) = (0.0, 0.0, vec![(0.0, 0.0)], 0);
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && p[idx[j + 1]] == p[idx[i]] {
+            j += 1;
+        }
+        for &k in &idx[i..=j] {
+            if y[k] == 1.0 { tp += 1.0 } else { fp += 1.0 }
+        }
+        out.push((tp, fp));
+        i = j + 1;
+    }
+    out
+}
+
+/// The ROC curve as true-positive rate at false-positive rates `0, 1/steps, …, 1`, linearly
+/// interpolated between the curve's corners (ties form one segment, as in the AUC).
+pub fn roc_on_grid(y: &[f64], p: &[f64], steps: usize) -> Vec<f64> {
+    let points = cumulative_counts(y, p);
+    let (pos, neg) = points.last().copied().unwrap_or((0.0, 0.0));
+    let (pos, neg) = (pos.max(1.0), neg.max(1.0));
+    let curve: Vec<(f64, f64)> = points.iter().map(|&(tp, fp)| (fp / neg, tp / pos)).collect();
+    (0..=steps)
+        .map(|s| {
+            let x = s as f64 / steps as f64;
+            // The first segment that reaches x; on a vertical run, the highest point at x.
+            let k = curve.partition_point(|&(fpr, _)| fpr <= x);
+            match (curve.get(k.wrapping_sub(1)), curve.get(k)) {
+                (Some(&(x0, y0)), Some(&(x1, y1))) if x1 > x0 => y0 + (y1 - y0) * (x - x0) / (x1 - x0),
+                (Some(&(_, y0)), _) => y0,
+                _ => 0.0,
+            }
+        })
+        .collect()
+}
+
+/// The precision–recall curve as interpolated precision (the best precision at this recall or
+/// more) at recalls `0, 1/steps, …, 1`.
+pub fn pr_on_grid(y: &[f64], p: &[f64], steps: usize) -> Vec<f64> {
+    let points = cumulative_counts(y, p);
+    let pos = points.last().map_or(0.0, |&(tp, _)| tp).max(1.0);
+    let curve: Vec<(f64, f64)> = points.iter().skip(1).map(|&(tp, fp)| (tp / pos, tp / (tp + fp))).collect();
+    (0..=steps)
+        .map(|s| {
+            let r = s as f64 / steps as f64;
+            curve.iter().filter(|&&(recall, _)| recall >= r - 1e-12).map(|&(_, pr)| pr).fold(0.0, f64::max)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +208,16 @@ mod tests {
         let m = at_threshold(&Y, &P, 0.4);
         assert_eq!((m.precision, m.recall), (0.6, 0.75));
         assert_eq!(best_f1_threshold(&Y, &P), 0.35);
+    }
+
+    #[test]
+    fn curves_on_a_grid() {
+        // Corners of the ROC curve: (0, .5) (.5, .75) (.5, 1) (.75, 1) (1, 1); at a vertical
+        // run the highest point counts.
+        let roc = roc_on_grid(&Y, &P, 4);
+        assert_eq!(roc, vec![0.5, 0.625, 1.0, 1.0, 1.0]);
+        // Interpolated precision at recall ≥ 0, .25, .5, .75, 1.
+        let pr = pr_on_grid(&Y, &P, 4);
+        assert_eq!(pr, vec![1.0, 1.0, 1.0, 4.0 / 6.0, 4.0 / 6.0]);
     }
 }

@@ -7,9 +7,14 @@ use scorer_wasm::Model;
 use crate::card::Stat;
 use serde_json::json;
 
+use crate::cli::Alias;
 use crate::data::Table;
+use crate::drift::DriftReport;
+use crate::evaluate::Evaluation;
 use crate::predict::PredictSummary;
+use crate::registry::{Entry, Event, Registry};
 use crate::train::{PARITY_LIMIT, Trained};
+use crate::validate::{Severity, Validation};
 
 /// `model-card.json`: the card stored in the model file, plus facts about this run.
 pub fn card_json(trained: &Trained, file_name: &str, bytes: usize) -> serde_json::Value {
@@ -60,6 +65,13 @@ pub fn train_summary(
         table.names.len(),
         table.format
     );
+    if !card.data.findings.is_empty() {
+        let _ = writeln!(out, "Data checks (churn validate has the full report)");
+        for f in &card.data.findings {
+            let _ = writeln!(out, "  {:<8} {}", f.severity, f.message);
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "Columns");
     let width = card.data.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
     for c in &card.data.columns {
@@ -82,18 +94,44 @@ pub fn train_summary(
         ("precision", &cv.precision),
         ("recall", &cv.recall),
         ("F1", &cv.f1),
+        ("profit", &cv.profit_per_customer),
     ] {
         let _ = writeln!(out, "  {name:<10} {}", stat(s));
     }
+    let c = &card.calibration;
+    if c.method == "none" {
+        let _ = writeln!(out, "  calibration  none (expected calibration error {:.4})", c.ece_before);
+    } else {
+        let _ = writeln!(
+            out,
+            "  calibration  {} σ({:.3}·z {} {:.3}): expected calibration error {:.4} → {:.4}, Brier {:.4} → {:.4}",
+            c.method,
+            c.slope,
+            if c.intercept < 0.0 { '−' } else { '+' },
+            c.intercept.abs(),
+            c.ece_before,
+            c.ece_after,
+            c.brier_before,
+            c.brier_after
+        );
+    }
     let t = &card.threshold;
+    let e = &card.economics;
     let _ = writeln!(
         out,
-        "  threshold  {:.4} ({}: precision {:.3}, recall {:.3}, contacts {:.1}% of customers)",
-        t.value,
-        t.rule,
+        "\nDecision threshold {:.4} ({}), for a campaign with clv {}, offer_cost {}, accept_rate {}, contact_cost {}:",
+        t.value, t.rule, e.clv, e.offer_cost, e.accept_rate, e.contact_cost
+    );
+    let _ = writeln!(
+        out,
+        "  contacts {:.1}% of customers: precision {:.3}, recall {:.3}; expected profit {:.2} per customer \
+         ({:.2} contacting everyone; one contact pays off above p = {:.3})",
+        t.contacted_share * 100.0,
         t.precision,
         t.recall,
-        t.contacted_share * 100.0
+        t.profit_per_customer,
+        t.profit_contacting_all,
+        t.break_even_probability
     );
     let _ = writeln!(
         out,
@@ -122,4 +160,231 @@ pub fn predict_summary(s: &PredictSummary, out_path: &str) -> String {
         }
     }
     out
+}
+
+/// Text cut to `n` characters, with an ellipsis when cut.
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+/// The human report of `churn validate`.
+pub fn validate_summary(v: &Validation) -> String {
+    let mut out = String::new();
+    let _ =
+        write!(out, "Validated {}: {} rows, {} columns ({})", v.source, v.rows, v.columns.len(), v.format);
+    if let Some(t) = &v.target {
+        let _ = write!(
+            out,
+            "; target {}: {} churners ({:.1}%, \"{}\")",
+            t.name,
+            t.positives,
+            t.positive_rate * 100.0,
+            t.positive
+        );
+    }
+    let _ = writeln!(out, "\n");
+    let width = v.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).max(6);
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:<11}  {:>7}  {:>8}  {:>9}  values",
+        "column", "role", "missing", "distinct", "AUC alone"
+    );
+    for c in &v.columns {
+        let values = match (c.min, c.max) {
+            (Some(lo), Some(hi)) => format!(
+                "{} … {}",
+                scorer_wasm::value::format_number(lo),
+                scorer_wasm::value::format_number(hi)
+            ),
+            _ => c.top.iter().map(|(v, n)| format!("{} ×{n}", cut(v, 18))).collect::<Vec<_>>().join(", "),
+        };
+        let missing = if c.missing > 0 { format!("{:.1}%", c.missing_share * 100.0) } else { "-".into() };
+        let auc = c.auc_alone.map_or("-".into(), |a| format!("{a:.3}"));
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:<11}  {:>7}  {:>8}  {:>9}  {}",
+            c.name,
+            c.role,
+            missing,
+            c.distinct,
+            auc,
+            cut(&values, 60)
+        );
+    }
+    let _ = writeln!(out, "\nFindings");
+    if v.findings.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for f in &v.findings {
+        let _ = writeln!(out, "  {:<8}  {:<19} {}", f.severity.as_str(), f.code, f.message);
+    }
+    let blocking = v.findings.iter().filter(|f| f.severity == Severity::Blocking).count();
+    let _ = writeln!(
+        out,
+        "\n{}",
+        if blocking > 0 {
+            format!("{blocking} blocking finding(s): churn train would stop on this data.")
+        } else {
+            "Nothing blocks training.".to_string()
+        }
+    );
+    out
+}
+
+/// The human report of `churn drift`.
+pub fn drift_summary(r: &DriftReport, file: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Drift of {file} ({} rows, {} scored) against model {}'s training data ({} rows)\n",
+        r.rows, r.scored, r.model_id, r.reference_rows
+    );
+    let width = r.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(5).max(5);
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>7}  {:<11}  {:>16}  missing then → now",
+        "input", "PSI", "verdict", "alarm at (mod/sig)"
+    );
+    for c in std::iter::once(&r.score).chain(&r.columns) {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>7.4}  {:<11}  {:>7.3} / {:<6.3}  {:.1}% → {:.1}%{}",
+            c.name,
+            c.psi,
+            c.verdict,
+            c.moderate_above,
+            c.significant_above,
+            c.missing_share_reference * 100.0,
+            c.missing_share_now * 100.0,
+            if c.invalid > 0 {
+                format!("; {} values do not fit the column", c.invalid)
+            } else {
+                String::new()
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        if r.retrain_recommended {
+            format!("Retraining recommended: {}.", r.reasons.join("; "))
+        } else {
+            "No significant drift.".to_string()
+        }
+    );
+    out
+}
+
+/// The human report of `churn evaluate`.
+pub fn evaluate_summary(e: &Evaluation, file: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Evaluated model {} on {file}: {} of {} rows ({} churned){}{}\n",
+        e.model_id,
+        e.evaluated,
+        e.rows,
+        e.positives,
+        if e.unlabelled > 0 { format!("; {} rows have no outcome", e.unlabelled) } else { String::new() },
+        if e.failed > 0 { format!("; {} rows could not be scored", e.failed) } else { String::new() },
+    );
+    let _ = writeln!(out, "  {:<18} {:>8}  {:>18}", "metric", "now", "cross-validation");
+    for (name, c) in [
+        ("ROC AUC", &e.roc_auc),
+        ("PR AUC", &e.pr_auc),
+        ("log loss", &e.log_loss),
+        ("Brier", &e.brier),
+        ("precision", &e.precision),
+        ("recall", &e.recall),
+        ("profit / customer", &e.profit_per_customer),
+    ] {
+        let _ = writeln!(out, "  {name:<18} {:>8.4}  {:>9.4} ± {:<6.4}", c.now, c.cv_mean, c.cv_sd);
+    }
+    let _ = writeln!(
+        out,
+        "  ROC AUC standard error on this sample {:.4}; mean probability {:.4}, churn rate {:.4}, calibration error {:.4}",
+        e.roc_auc_se, e.mean_predicted, e.observed_rate, e.ece
+    );
+    for err in &e.first_errors {
+        let _ = writeln!(out, "  could not score {err}");
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        if e.reasons.is_empty() {
+            "Performance is in line with the model card.".to_string()
+        } else {
+            format!("Performance dropped: {}.", e.reasons.join("; "))
+        }
+    );
+    out
+}
+
+/// `churn registry list`.
+pub fn registry_list(reg: &Registry) -> String {
+    let mut out = String::new();
+    if reg.index.models.is_empty() {
+        return "The registry is empty.\n".into();
+    }
+    let _ = writeln!(
+        out,
+        "  {:<12}  {:<10}  {:<8}  {:<20}  {:>7}  {:>8}  {:<20}  source",
+        "id", "alias", "model", "name", "ROC AUC", "profit", "added"
+    );
+    for e in reg.index.models.iter().rev() {
+        let _ = writeln!(
+            out,
+            "  {:<12}  {:<10}  {:<8}  {:<20}  {:>7.4}  {:>8.2}  {:<20}  {}",
+            e.id,
+            reg.aliases(&e.id).join(","),
+            e.kind,
+            cut(&e.name, 20),
+            e.roc_auc,
+            e.profit_per_customer,
+            e.added,
+            e.source
+        );
+    }
+    out
+}
+
+/// `churn registry show`.
+pub fn registry_show(reg: &Registry, e: &Entry, model: &Model) -> String {
+    let info = model.info();
+    format!(
+        "{} ({} {}), {}\n  file      {}\n  sha256    {}\n  added     {}\n  trained   on {} by {}\n  ROC AUC   {:.4} (cross-validated)\n  decision  contact from p = {:.4} ({}); profit {:.2} per customer\n",
+        e.id,
+        e.kind,
+        e.name,
+        match reg.aliases(&e.id).join(", ") {
+            a if a.is_empty() => "no alias".to_string(),
+            a => a,
+        },
+        reg.model_path(e).display(),
+        e.sha256,
+        e.added,
+        e.source,
+        info.trainer,
+        e.roc_auc,
+        info.threshold,
+        info.decision_rule,
+        e.profit_per_customer
+    )
+}
+
+pub fn registry_event(e: &Event) -> String {
+    let alias = match e.alias {
+        Alias::Champion => "champion",
+        Alias::Challenger => "challenger",
+    };
+    match &e.previous {
+        Some(p) if e.action == "rollback" => format!("Rolled back: {} is champion again (was {p})", e.model),
+        Some(p) => format!("{} is now {alias} (was {p})", e.model),
+        None => format!("{} is now {alias}", e.model),
+    }
 }

@@ -4,12 +4,17 @@
 //! 2. Stratified K-fold cross-validation: in each fold the pipeline is fitted on the training rows
 //!    only, the model is trained, and the held-out rows are scored. The final model (step 4) is
 //!    fitted alongside, since it does not depend on the folds; fits run in parallel, one per core.
-//! 3. The decision threshold maximises F1 on the pooled out-of-fold predictions. The precision,
-//!    recall and F1 reported per fold use a threshold chosen without that fold (on the other folds'
-//!    out-of-fold predictions), so they are as honest as the AUCs.
-//! 4. The final model is fitted on all rows with the same settings.
-//! 5. Parity: every training row is scored by candle's forward pass on the encoded matrix and by
-//!    the scorer crate from the raw values; they must agree within 1e-5.
+//! 3. Calibration: a Platt map σ(a·z + b) is fitted on the out-of-fold logits for the final model.
+//!    For the reported metrics each fold is calibrated by a map fitted on the other folds only
+//!    (cross-fitting), so calibration does not flatter them.
+//! 4. The decision threshold is chosen on the calibrated out-of-fold probabilities by the rule
+//!    (most campaign profit by default; see [`crate::economics`]). The precision, recall, F1 and
+//!    profit reported per fold use a threshold chosen without that fold, so they are as honest as
+//!    the AUCs.
+//! 5. The final model is fitted on all rows with the same settings; the model file also keeps the
+//!    training data's distributions for drift monitoring ([`crate::drift`]).
+//! 6. Parity: every training row is scored by candle's forward pass on the encoded matrix (then
+//!    calibrated) and by the scorer crate from the raw values; they must agree within 1e-5.
 
 use std::time::Instant;
 
@@ -17,9 +22,13 @@ use indicatif::ProgressBar;
 use scorer_wasm::math::sigmoid;
 use scorer_wasm::{Calibration, Decision, Meta, Model, ModelSpec, Pipeline, RiskBands, Target};
 
+use crate::calibrate;
 use crate::card::{
-    ColumnReport, CvReport, DataSummary, Hyperparameters, ModelCard, ScoreHistogram, Stat, ThresholdReport,
+    CalibrationReport, ColumnReport, CvReport, DataFinding, DataSummary, FoldCurves, Hyperparameters,
+    ModelCard, ProfitCurve, ReliabilityPoint, ScoreHistogram, Stat, ThresholdReport,
 };
+use crate::drift;
+use crate::economics::{self, Economics, ThresholdRule};
 
 use crate::data::Table;
 use crate::error::{Error, Result};
@@ -28,6 +37,7 @@ use crate::folds;
 use crate::infer::{InferOptions, Plan, infer};
 use crate::metrics;
 use crate::nn::{self, FitOptions, Logistic, Mlp, Net};
+use crate::validate::{self, Severity, Validation};
 
 /// The largest difference between the trainer's and the scorer's probabilities we accept.
 pub const PARITY_LIMIT: f64 = 1e-5;
@@ -49,6 +59,15 @@ impl ModelKind {
     }
 }
 
+/// How the model's probabilities are calibrated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CalibrationMethod {
+    /// Platt scaling: σ(a·z + b) on the model's logit, fitted on out-of-fold logits.
+    Platt,
+    /// The model's own probabilities.
+    None,
+}
+
 /// Everything `train` needs, validated.
 #[derive(Clone, Debug)]
 pub struct TrainOptions {
@@ -60,6 +79,11 @@ pub struct TrainOptions {
     pub folds: usize,
     pub seed: u64,
     pub name: String,
+    pub calibration: CalibrationMethod,
+    pub threshold: ThresholdRule,
+    pub economics: Economics,
+    /// Codes of blocking data findings to train despite (see [`crate::validate`]).
+    pub allow: Vec<String>,
 }
 
 /// A trained model with what was learned about it along the way.
@@ -80,11 +104,28 @@ pub struct Parity {
 /// Out-of-fold results of one fold.
 struct FoldResult {
     test: Vec<usize>,
-    probabilities: Vec<f64>,
+    /// The fold model's logits on the held-out rows.
+    logits: Vec<f64>,
 }
+
+/// Grid steps of the per-fold ROC and PR curves and of the profit curve.
+const CURVE_STEPS: usize = 50;
+const PROFIT_STEPS: usize = 100;
 
 pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Result<Trained> {
     let started = Instant::now();
+    let validation = validate::validate(table, &opts.columns)?;
+    let blockers: Vec<String> =
+        validation.blockers(&opts.allow).map(|f| format!("  - [{}] {}", f.code, f.message)).collect();
+    if !blockers.is_empty() {
+        return Err(Error::data(
+            &table.path,
+            format!(
+                "the data has problems that block training:\n{}\n(churn validate shows the full report)",
+                blockers.join("\n")
+            ),
+        ));
+    }
     let plan = infer(table, &opts.columns)?;
     let y = &plan.target.labels;
     let assignment = folds::stratified(y, opts.folds, opts.seed)?;
@@ -103,17 +144,11 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
         progress.inc(1);
         r
     });
-    let mut oof = vec![f64::NAN; y.len()];
-    let mut fold_results = Vec::with_capacity(opts.folds);
+    let mut folds = Vec::with_capacity(opts.folds);
     let mut final_fit = None;
     for r in results {
         match r? {
-            Job::Fold(r) => {
-                for (&i, &p) in r.test.iter().zip(&r.probabilities) {
-                    oof[i] = p;
-                }
-                fold_results.push(r);
-            }
+            Job::Fold(r) => folds.push(r),
             Job::Final(f) => final_fit = Some(f),
         }
     }
@@ -121,13 +156,15 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
         return Err(Error::Training("the final fit did not run".into()));
     };
     let d = pipeline.width();
-    let cv = cv_report(y, &oof, &fold_results, opts.folds);
-    let threshold = metrics::best_f1_threshold(y, &oof);
-    let pooled = metrics::at_threshold(y, &oof, threshold);
+    let oof = OutOfFold::new(y, &folds, opts.calibration);
+    let cv = cv_report(y, &oof, opts);
+    let threshold = economics::choose(opts.threshold, &opts.economics, y, &oof.calibrated);
+    let pooled = metrics::at_threshold(y, &oof.calibrated, threshold);
     let mut histogram = ScoreHistogram::new(100);
-    for (&p, &t) in oof.iter().zip(y) {
+    for (&p, &t) in oof.calibrated.iter().zip(y) {
         histogram.add(p, t == 1.0);
     }
+    let profit = |t: f64| economics::profit_at(&opts.economics, y, &oof.calibrated, t);
 
     let prevalence = plan.positives() as f64 / y.len() as f64;
     let card = ModelCard {
@@ -137,16 +174,29 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
         target: plan.target.name.clone(),
         positive_label: plan.target.positive.clone(),
         seed: opts.seed,
-        data: data_summary(table, &plan),
+        data: data_summary(table, &plan, &validation),
         cv,
+        calibration: oof.report(y, opts.calibration),
+        economics: opts.economics,
         threshold: ThresholdReport {
             value: threshold,
-            rule: "max_f1".into(),
+            rule: opts.threshold.to_string(),
+            break_even_probability: opts.economics.break_even(),
+            profit_per_customer: profit(threshold),
+            profit_contacting_all: profit(0.0),
             precision: pooled.precision,
             recall: pooled.recall,
             f1: pooled.f1,
             contacted_share: pooled.flagged,
         },
+        profit_curve: ProfitCurve {
+            step: 1.0 / PROFIT_STEPS as f64,
+            per_customer: economics::profit_curve(&opts.economics, y, &oof.calibrated, PROFIT_STEPS)
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect(),
+        },
+        curves: fold_curves(y, &oof),
         hyperparameters: Hyperparameters {
             model: opts.model.name().into(),
             hidden: if opts.model == ModelKind::Mlp {
@@ -162,10 +212,15 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
         },
         oof_histogram: histogram,
     };
+    let calibration = oof.final_map;
+    let final_probabilities: Vec<f64> =
+        trainer_logits.iter().map(|&z| sigmoid(calibration.apply(z))).collect();
+    let column_indices: Vec<usize> = plan.columns.iter().map(|c| c.index).collect();
     let spec = ModelSpec {
         meta: Meta { name: card.name.clone(), kind: card.model.clone(), trainer: card.trainer.clone() },
         card: serde_json::to_string(&card).map_err(|e| Error::Training(format!("model card: {e}")))?,
         baseline: column_means(&x, d),
+        reference: drift::reference(&pipeline, table, &column_indices, &final_probabilities),
         pipeline,
         target: Target {
             name: plan.target.name.clone(),
@@ -173,16 +228,99 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
             negative: plan.target.negative.clone(),
         },
         predictor: net.predictor()?,
-        calibration: Calibration::IDENTITY,
-        decision: Decision { threshold, rule: "max_f1".into() },
+        calibration,
+        decision: Decision { threshold, rule: opts.threshold.to_string() },
         bands: RiskBands { medium: prevalence, high: (2.0 * prevalence).min(0.9).max(prevalence) },
     };
     let model =
         Model::new(spec).map_err(|e| Error::Training(format!("the trained model is invalid: {e}")))?;
 
     progress.set_message("checking parity");
-    let parity = check_parity(&model, table, &plan, &trainer_logits)?;
+    let parity = check_parity(&model, table, &plan, &final_probabilities)?;
     Ok(Trained { model, card, plan, parity, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// Out-of-fold predictions, raw and calibrated, with the calibration map for the final model.
+struct OutOfFold<'a> {
+    folds: &'a [FoldResult],
+    /// The model's own probabilities, σ(z).
+    raw: Vec<f64>,
+    /// Each fold's logits through a calibration map fitted on the other folds' logits: honest
+    /// calibrated probabilities, on which metrics and the threshold are computed.
+    calibrated: Vec<f64>,
+    /// The map fitted on every out-of-fold logit, which the final model carries.
+    final_map: Calibration,
+}
+
+impl<'a> OutOfFold<'a> {
+    fn new(y: &[f64], folds: &'a [FoldResult], method: CalibrationMethod) -> Self {
+        let n = y.len();
+        let mut logits = vec![0.0; n];
+        for f in folds {
+            for (&i, &z) in f.test.iter().zip(&f.logits) {
+                logits[i] = z;
+            }
+        }
+        let fit = |rows: &mut dyn Iterator<Item = usize>| match method {
+            CalibrationMethod::Platt => {
+                let (z, t): (Vec<f64>, Vec<f64>) = rows.map(|i| (logits[i], y[i])).unzip();
+                calibrate::fit_platt(&z, &t)
+            }
+            CalibrationMethod::None => Calibration::IDENTITY,
+        };
+        let mut calibrated = vec![0.0; n];
+        for (k, f) in folds.iter().enumerate() {
+            let map = fit(&mut folds
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != k)
+                .flat_map(|(_, g)| g.test.iter().copied()));
+            for &i in &f.test {
+                calibrated[i] = sigmoid(map.apply(logits[i]));
+            }
+        }
+        OutOfFold {
+            folds,
+            raw: logits.iter().map(|&z| sigmoid(z)).collect(),
+            calibrated,
+            final_map: fit(&mut (0..n)),
+        }
+    }
+
+    /// One fold's labels and calibrated probabilities.
+    fn fold(&self, y: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
+        self.folds[k].test.iter().map(|&i| (y[i], self.calibrated[i])).unzip()
+    }
+
+    /// Every other fold's labels and calibrated probabilities.
+    fn others(&self, y: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
+        self.folds
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != k)
+            .flat_map(|(_, f)| f.test.iter().map(|&i| (y[i], self.calibrated[i])))
+            .unzip()
+    }
+
+    fn report(&self, y: &[f64], method: CalibrationMethod) -> CalibrationReport {
+        CalibrationReport {
+            method: match method {
+                CalibrationMethod::Platt => "platt",
+                CalibrationMethod::None => "none",
+            }
+            .into(),
+            slope: self.final_map.slope,
+            intercept: self.final_map.intercept,
+            brier_before: metrics::brier(y, &self.raw),
+            brier_after: metrics::brier(y, &self.calibrated),
+            ece_before: calibrate::ece(y, &self.raw, 10),
+            ece_after: calibrate::ece(y, &self.calibrated, 10),
+            reliability: calibrate::reliability(y, &self.calibrated, 10)
+                .into_iter()
+                .map(|b| ReliabilityPoint { count: b.count, predicted: b.predicted, observed: b.observed })
+                .collect(),
+        }
+    }
 }
 
 enum Job {
@@ -263,37 +401,56 @@ fn run_fold(
     // Each fold starts from its own reproducible initialisation.
     let net = build_net(opts, d, opts.seed.wrapping_add(1 + f as u64))?;
     nn::fit(net.as_ref(), &x_train, &y_train, d, opts.fit)?;
-    let probabilities = nn::predict_logits(net.as_ref(), &x_test, d)?.into_iter().map(sigmoid).collect();
-    Ok(FoldResult { test, probabilities })
+    let logits = nn::predict_logits(net.as_ref(), &x_test, d)?;
+    Ok(FoldResult { test, logits })
 }
 
-fn cv_report(y: &[f64], oof: &[f64], folds: &[FoldResult], k: usize) -> CvReport {
-    let mut m: [Vec<f64>; 7] = Default::default();
-    for (f, fold) in folds.iter().enumerate() {
-        let yt: Vec<f64> = fold.test.iter().map(|&i| y[i]).collect();
-        let p = &fold.probabilities;
-        // Threshold chosen on the other folds' out-of-fold predictions only.
-        let (others_y, others_p): (Vec<f64>, Vec<f64>) = folds
-            .iter()
-            .enumerate()
-            .filter(|(g, _)| *g != f)
-            .flat_map(|(_, o)| o.test.iter().map(|&i| (y[i], oof[i])))
-            .unzip();
-        let at = metrics::at_threshold(&yt, p, metrics::best_f1_threshold(&others_y, &others_p));
+/// Metrics per held-out fold on calibrated probabilities. Precision, recall, F1 and profit use
+/// the threshold the rule picks on the other folds, so they are as honest as the AUCs.
+fn cv_report(y: &[f64], oof: &OutOfFold<'_>, opts: &TrainOptions) -> CvReport {
+    let mut m: [Vec<f64>; 8] = Default::default();
+    for k in 0..oof.folds.len() {
+        let (yt, p) = oof.fold(y, k);
+        let (others_y, others_p) = oof.others(y, k);
+        let t = economics::choose(opts.threshold, &opts.economics, &others_y, &others_p);
+        let at = metrics::at_threshold(&yt, &p, t);
         for (slot, v) in m.iter_mut().zip([
-            metrics::roc_auc(&yt, p),
-            metrics::average_precision(&yt, p),
-            metrics::log_loss(&yt, p),
-            metrics::brier(&yt, p),
+            metrics::roc_auc(&yt, &p),
+            metrics::average_precision(&yt, &p),
+            metrics::log_loss(&yt, &p),
+            metrics::brier(&yt, &p),
             at.precision,
             at.recall,
             at.f1,
+            economics::profit_at(&opts.economics, &yt, &p, t),
         ]) {
             slot.push(v);
         }
     }
-    let [roc_auc, pr_auc, log_loss, brier, precision, recall, f1] = m.map(Stat::of);
-    CvReport { folds: k as u32, stratified: true, roc_auc, pr_auc, log_loss, brier, precision, recall, f1 }
+    let [roc_auc, pr_auc, log_loss, brier, precision, recall, f1, profit_per_customer] = m.map(Stat::of);
+    CvReport {
+        folds: opts.folds as u32,
+        stratified: true,
+        roc_auc,
+        pr_auc,
+        log_loss,
+        brier,
+        precision,
+        recall,
+        f1,
+        profit_per_customer,
+    }
+}
+
+/// Each fold's ROC and precision–recall curve on a fixed grid.
+fn fold_curves(y: &[f64], oof: &OutOfFold<'_>) -> FoldCurves {
+    let (mut roc_tpr, mut pr_precision) = (Vec::new(), Vec::new());
+    for k in 0..oof.folds.len() {
+        let (yt, p) = oof.fold(y, k);
+        roc_tpr.push(metrics::roc_on_grid(&yt, &p, CURVE_STEPS));
+        pr_precision.push(metrics::pr_on_grid(&yt, &p, CURVE_STEPS));
+    }
+    FoldCurves { step: 1.0 / CURVE_STEPS as f64, roc_tpr, pr_precision }
 }
 
 fn column_means(x: &[f64], d: usize) -> Vec<f64> {
@@ -307,7 +464,7 @@ fn column_means(x: &[f64], d: usize) -> Vec<f64> {
     mean.iter().map(|m| m / n as f64).collect()
 }
 
-fn data_summary(table: &Table, plan: &Plan) -> DataSummary {
+fn data_summary(table: &Table, plan: &Plan, validation: &Validation) -> DataSummary {
     let positives = plan.positives() as u64;
     let rows = table.rows() as u64;
     let mut columns: Vec<ColumnReport> = plan
@@ -338,21 +495,32 @@ fn data_summary(table: &Table, plan: &Plan) -> DataSummary {
         positives,
         positive_rate: positives as f64 / rows as f64,
         columns,
+        findings: validation
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Notice)
+            .map(|f| DataFinding {
+                severity: f.severity.as_str().into(),
+                code: f.code.into(),
+                column: f.column.clone(),
+                message: f.message.clone(),
+            })
+            .collect(),
     }
 }
 
 /// Scores every training row through the scorer crate from raw values and compares with the
 /// trainer's candle forward pass.
-fn check_parity(model: &Model, table: &Table, plan: &Plan, trainer_logits: &[f64]) -> Result<Parity> {
+fn check_parity(model: &Model, table: &Table, plan: &Plan, trainer_probabilities: &[f64]) -> Result<Parity> {
     let mut scorer = model.scorer();
     let mut values = Vec::with_capacity(plan.columns.len());
     let (mut worst, mut worst_row) = (0.0f64, 0);
-    for (row, &z) in trainer_logits.iter().enumerate() {
+    for (row, &expected) in trainer_probabilities.iter().enumerate() {
         row_values(table, plan, row, &mut values);
         let score = scorer
             .score(&values)
             .map_err(|e| Error::data(&table.path, format!("{}: {e}", table.locate(row))))?;
-        let diff = (score.probability - sigmoid(z)).abs();
+        let diff = (score.probability - expected).abs();
         if diff.is_nan() || diff > worst {
             worst = if diff.is_nan() { f64::INFINITY } else { diff };
             worst_row = row;
@@ -361,5 +529,5 @@ fn check_parity(model: &Model, table: &Table, plan: &Plan, trainer_logits: &[f64
     if worst > PARITY_LIMIT {
         return Err(Error::Parity { max_abs_diff: worst, row: worst_row + 1, limit: PARITY_LIMIT });
     }
-    Ok(Parity { max_abs_diff: worst, rows: trainer_logits.len() })
+    Ok(Parity { max_abs_diff: worst, rows: trainer_probabilities.len() })
 }

@@ -40,7 +40,12 @@ fn every_single_bit_flip_is_an_error() {
             let err = Model::from_bytes(&flipped).expect_err("a flipped bit must not load");
             let expected_kind = match i {
                 0..8 => matches!(err, ArtifactError::NotAModel),
-                8..12 => matches!(err, ArtifactError::NewerVersion { .. } | ArtifactError::NotAModel),
+                8..12 => matches!(
+                    err,
+                    ArtifactError::NewerVersion { .. }
+                        | ArtifactError::OlderVersion { .. }
+                        | ArtifactError::NotAModel
+                ),
                 12..20 => {
                     matches!(err, ArtifactError::Truncated { .. } | ArtifactError::TrailingBytes { .. })
                 }

@@ -1,0 +1,261 @@
+//! A model registry in a plain directory: every model stored under its content hash, two aliases
+//! (`champion`, `challenger`) and a history of alias changes for rollback.
+//!
+//! ```text
+//! models/
+//!   registry.json            aliases, history, and a summary of every model
+//!   3f1c2a9be0d4/            the model's id: the first 12 hex digits of its SHA-256
+//!     model.churn
+//!     model-card.json        when it was next to the model file that was added
+//! ```
+//!
+//! `registry.json` is the only mutable file; it is replaced atomically (written beside, then
+//! renamed), so a crash never leaves it half-written. Model directories are never modified once
+//! written: the same bytes always land in the same place.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::card::ModelCard;
+use crate::cli::Alias;
+use crate::error::{Error, Result};
+use crate::predict::load_model;
+
+pub const INDEX: &str = "registry.json";
+/// Version of the `registry.json` layout.
+const LAYOUT: u32 = 1;
+
+/// The registry index.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    pub layout: u32,
+    pub champion: Option<String>,
+    pub challenger: Option<String>,
+    /// Every model, oldest first.
+    pub models: Vec<Entry>,
+    /// Alias changes, oldest first.
+    pub history: Vec<Event>,
+}
+
+/// A stored model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: String,
+    pub sha256: String,
+    pub name: String,
+    pub kind: String,
+    pub added: String,
+    /// Cross-validated ROC AUC and profit per customer from the card.
+    pub roc_auc: f64,
+    pub profit_per_customer: f64,
+    /// The file it was trained on.
+    pub source: String,
+}
+
+/// One alias change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: String,
+    /// `promote` or `rollback`.
+    pub action: String,
+    pub alias: Alias,
+    pub model: String,
+    pub previous: Option<String>,
+}
+
+/// A registry directory.
+pub struct Registry {
+    dir: PathBuf,
+    pub index: Index,
+}
+
+impl Registry {
+    /// Opens a registry; a directory without `registry.json` is an empty registry.
+    pub fn open(dir: &Path) -> Result<Registry> {
+        let path = dir.join(INDEX);
+        let index = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let index: Index = serde_json::from_str(&text).map_err(|e| {
+                    Error::data(
+                        &path,
+                        format!("not a registry index ({e}); restore it or start a new directory"),
+                    )
+                })?;
+                if index.layout != LAYOUT {
+                    return Err(Error::data(
+                        &path,
+                        format!(
+                            "registry layout {} is not the one this churn reads ({LAYOUT})",
+                            index.layout
+                        ),
+                    ));
+                }
+                index
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Index { layout: LAYOUT, ..Index::default() }
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        Ok(Registry { dir: dir.to_path_buf(), index })
+    }
+
+    /// Opens a registry that must exist.
+    pub fn open_existing(dir: &Path) -> Result<Registry> {
+        if !dir.join(INDEX).exists() {
+            return Err(Error::Usage(format!(
+                "{} is not a model registry (no {INDEX}); add a model with churn registry add --dir {} FILE",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        Registry::open(dir)
+    }
+
+    /// Stores a model file (and the `model-card.json` beside it, if any); returns its entry and
+    /// whether it was new. Adding the same bytes twice is a no-op.
+    pub fn add(&mut self, file: &Path) -> Result<(Entry, bool)> {
+        let model = load_model(file)?;
+        let id = model.id().to_string();
+        if let Some(e) = self.index.models.iter().find(|e| e.id == id) {
+            return Ok((e.clone(), false));
+        }
+        let card: ModelCard = serde_json::from_str(model.card_json()).unwrap_or_default();
+        let dir = self.dir.join(&id);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        copy(file, &dir.join("model.churn"))?;
+        let card_file = file.with_file_name("model-card.json");
+        if card_file.exists() {
+            copy(&card_file, &dir.join("model-card.json"))?;
+        }
+        let entry = Entry {
+            id,
+            sha256: model.checksum().to_string(),
+            name: model.meta().name.clone(),
+            kind: model.meta().kind.clone(),
+            added: now(),
+            roc_auc: card.cv.roc_auc.mean,
+            profit_per_customer: card.cv.profit_per_customer.mean,
+            source: card.data.source,
+        };
+        self.index.models.push(entry.clone());
+        self.save()?;
+        Ok((entry, true))
+    }
+
+    /// The model a reference names: an alias, an id, or a unique prefix of an id.
+    pub fn resolve(&self, reference: &str) -> Result<&Entry> {
+        let id =
+            match reference {
+                "champion" => self.index.champion.as_deref().ok_or_else(|| {
+                    Error::Usage("the registry has no champion yet; promote a model".into())
+                })?,
+                "challenger" => self
+                    .index
+                    .challenger
+                    .as_deref()
+                    .ok_or_else(|| Error::Usage("the registry has no challenger".into()))?,
+                other => other,
+            };
+        let matches: Vec<&Entry> = self.index.models.iter().filter(|e| e.id.starts_with(id)).collect();
+        match matches.as_slice() {
+            [one] => Ok(one),
+            [] => Err(Error::Usage(format!(
+                "no model \"{reference}\" in {}; churn registry list shows what is there",
+                self.dir.display()
+            ))),
+            many => Err(Error::Usage(format!(
+                "\"{reference}\" matches {} models ({}); give more of the id",
+                many.len(),
+                many.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
+    /// The model file of an entry.
+    pub fn model_path(&self, entry: &Entry) -> PathBuf {
+        self.dir.join(&entry.id).join("model.churn")
+    }
+
+    pub fn aliases(&self, id: &str) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.index.champion.as_deref() == Some(id) {
+            v.push("champion");
+        }
+        if self.index.challenger.as_deref() == Some(id) {
+            v.push("challenger");
+        }
+        v
+    }
+
+    /// Points `alias` at a model. Promoting the challenger to champion clears the challenger.
+    pub fn promote(&mut self, reference: &str, alias: Alias) -> Result<Event> {
+        let id = self.resolve(reference)?.id.clone();
+        // The file must still load: never point production at a broken file.
+        load_model(&self.model_path(self.resolve(&id)?))?;
+        let previous = match alias {
+            Alias::Champion => self.index.champion.replace(id.clone()),
+            Alias::Challenger => self.index.challenger.replace(id.clone()),
+        };
+        if alias == Alias::Champion && self.index.challenger.as_deref() == Some(id.as_str()) {
+            self.index.challenger = None;
+        }
+        let event = Event { at: now(), action: "promote".into(), alias, model: id, previous };
+        self.index.history.push(event.clone());
+        self.save()?;
+        Ok(event)
+    }
+
+    /// Makes the champion before the current one champion again.
+    pub fn rollback(&mut self) -> Result<Event> {
+        let current = self
+            .index
+            .champion
+            .clone()
+            .ok_or_else(|| Error::Usage("the registry has no champion to roll back".into()))?;
+        // The champion the current one replaced when it was promoted; rolling back again goes
+        // further back, since a rollback is not a promotion.
+        let previous = self
+            .index
+            .history
+            .iter()
+            .rev()
+            .filter(|e| e.alias == Alias::Champion && e.action == "promote")
+            .find(|e| e.model == current)
+            .and_then(|e| e.previous.clone())
+            .ok_or_else(|| {
+                Error::Usage(format!("{current} is the first champion; there is nothing to roll back to"))
+            })?;
+        load_model(&self.model_path(self.resolve(&previous)?))?;
+        self.index.champion = Some(previous.clone());
+        let event = Event {
+            at: now(),
+            action: "rollback".into(),
+            alias: Alias::Champion,
+            model: previous,
+            previous: Some(current),
+        };
+        self.index.history.push(event.clone());
+        self.save()?;
+        Ok(event)
+    }
+
+    fn save(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        let path = self.dir.join(INDEX);
+        let tmp = self.dir.join(format!(".{INDEX}.tmp"));
+        let text = serde_json::to_string_pretty(&self.index).map_err(|e| Error::Training(e.to_string()))?;
+        std::fs::write(&tmp, format!("{text}\n")).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    }
+}
+
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    std::fs::copy(from, to).map(|_| ()).map_err(|e| Error::io(from, e))
+}
+
+/// The current time, RFC 3339 in UTC to the second.
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,661 @@
+//! `churn validate`: a data-quality report on a customer table, and the checks `churn train` runs
+//! before it fits anything.
+//!
+//! Every column is profiled (the role the trainer would give it, missing share, distinct values,
+//! the most frequent values, range) and the table is checked for what makes churn models wrong
+//! without failing loudly: identifier columns, constant columns, duplicate rows and duplicate
+//! customer ids (which leak between cross-validation folds), a column that predicts the target
+//! almost perfectly on its own (usually recorded after the churn), high-cardinality text, missing
+//! values written as a category ("Unknown") or as blank cells, mixed numbers and text, and the
+//! class balance.
+//!
+//! Findings are `blocking` (training would fail or learn from the answer), `warning` (training
+//! works around it; a person should look) or `notice` (for the record).
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use serde::Serialize;
+
+use crate::card::round_to;
+use crate::data::{Cell, Table};
+use crate::error::{Error, Result};
+use crate::infer::{self, InferOptions, Kind, Profile};
+use crate::metrics;
+
+/// A single column that separates the classes at least this well (ROC AUC, either direction)
+/// blocks training as a suspected leak; from `SUSPICIOUS_AUC` on it is a warning.
+pub const LEAKAGE_AUC: f64 = 0.99;
+pub const SUSPICIOUS_AUC: f64 = 0.95;
+/// Fewer churners (or non-churners) than this make every metric noisy.
+const FEW_MINORITY: usize = 50;
+/// Fewer rows than this make a small sample.
+const FEW_ROWS: usize = 200;
+/// Category levels that usually mean "not recorded" (compared case-insensitively).
+const MISSING_SPELLINGS: [&str; 17] = [
+    "unknown",
+    "unk",
+    "?",
+    "-",
+    "--",
+    "missing",
+    "not available",
+    "not known",
+    "not specified",
+    "unspecified",
+    "undefined",
+    "not applicable",
+    "(blank)",
+    "blank",
+    "empty",
+    "n.a.",
+    "no data",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Blocking,
+    Warning,
+    Notice,
+}
+
+impl Severity {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Blocking => "blocking",
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        }
+    }
+}
+
+/// One thing worth knowing about the data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// A stable code: `identifier`, `constant`, `empty_column`, `duplicate_rows`,
+    /// `duplicate_ids`, `leakage`, `possible_leakage`, `high_cardinality`, `many_levels`,
+    /// `missing_as_category`, `missing_values`, `mixed_types`, `class_balance`, `few_rows`,
+    /// `target`, `empty_file`.
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub message: String,
+}
+
+/// The profile of one column.
+#[derive(Clone, Debug, Serialize)]
+pub struct ColumnSummary {
+    pub name: String,
+    /// The role `churn train` would give it: `target`, `identifier`, `ignored`, `numeric`,
+    /// `boolean`, `categorical`, `date`, or `empty`.
+    pub role: String,
+    /// Why that role.
+    pub reason: String,
+    pub missing: u64,
+    pub missing_share: f64,
+    pub distinct: u64,
+    /// The most frequent values with their counts, most frequent first (at most five).
+    pub top: Vec<(String, u64)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// ROC AUC of this column alone against the target (either direction, so ≥ 0.5); features
+    /// only, and only when a target is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auc_alone: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetSummary {
+    pub name: String,
+    pub positive: String,
+    pub negative: String,
+    pub positives: u64,
+    pub positive_rate: f64,
+}
+
+/// Everything `churn validate` found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Validation {
+    pub source: String,
+    pub format: String,
+    pub rows: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<TargetSummary>,
+    /// Rows identical in every column to an earlier row.
+    pub duplicate_rows: u64,
+    pub columns: Vec<ColumnSummary>,
+    /// Most severe first.
+    pub findings: Vec<Finding>,
+    /// Whether any finding blocks training.
+    pub blocking: bool,
+}
+
+impl Validation {
+    /// The findings that block training, leaving out codes the user allowed.
+    pub fn blockers<'a>(&'a self, allowed: &'a [String]) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings
+            .iter()
+            .filter(move |f| f.severity == Severity::Blocking && !allowed.iter().any(|a| a == f.code))
+    }
+}
+
+/// Profiles `table` and checks it. `opts.target` may be empty: then nothing target-related is
+/// checked. Fails (rather than reporting) only when a named column does not exist.
+pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
+    let mut findings = Vec::new();
+    let rows = table.rows();
+    if rows == 0 {
+        findings.push(Finding {
+            severity: Severity::Blocking,
+            code: "empty_file",
+            column: None,
+            message: "the file has a header but no rows".into(),
+        });
+    }
+    let target_index = if opts.target.is_empty() {
+        None
+    } else {
+        Some(table.column_index(&opts.target).ok_or_else(|| {
+            let hint = scorer_wasm::closest_name(table.names.iter().map(String::as_str), &opts.target)
+                .map(|s| format!("did you mean \"{s}\"? "))
+                .unwrap_or_default();
+            Error::data(
+                &table.path,
+                format!(
+                    "target \"{}\" is not a column of the file; {hint}the columns are: {}",
+                    opts.target,
+                    table.names.join(", ")
+                ),
+            )
+        })?)
+    };
+    for name in opts.ids.iter().chain(&opts.drops) {
+        if table.column_index(name).is_none() {
+            return Err(Error::data(&table.path, format!("column \"{name}\" is not a column of the file")));
+        }
+    }
+
+    // The target: a blocking finding when it cannot be learned.
+    let mut labels: Option<Vec<f64>> = None;
+    let mut target = None;
+    if let Some(t) = target_index.filter(|_| rows > 0) {
+        match infer::infer_target(table, t, opts) {
+            Ok(plan) => {
+                let positives = plan.labels.iter().filter(|&&y| y == 1.0).count();
+                let share = positives as f64 / rows as f64;
+                let minority = positives.min(rows - positives);
+                let (severity, note) = if minority < FEW_MINORITY || share.min(1.0 - share) < 0.02 {
+                    (
+                        Severity::Warning,
+                        "; so few of one class make every metric noisy and the threshold unstable",
+                    )
+                } else {
+                    (Severity::Notice, "")
+                };
+                findings.push(Finding {
+                    severity,
+                    code: "class_balance",
+                    column: Some(plan.name.clone()),
+                    message: format!(
+                        "{positives} of {rows} rows ({:.1}%) are \"{}\" (churn, {}){note}",
+                        share * 100.0,
+                        plan.positive,
+                        plan.reason
+                    ),
+                });
+                target = Some(TargetSummary {
+                    name: plan.name.clone(),
+                    positive: plan.positive.clone(),
+                    negative: plan.negative.clone(),
+                    positives: positives as u64,
+                    positive_rate: round_to(share, 6),
+                });
+                labels = Some(plan.labels);
+            }
+            Err(e) => findings.push(Finding {
+                severity: Severity::Blocking,
+                code: "target",
+                column: Some(opts.target.clone()),
+                message: strip_path(&e, table),
+            }),
+        }
+    }
+
+    let mut columns = Vec::with_capacity(table.names.len());
+    for (index, name) in table.names.iter().enumerate() {
+        let cells = &table.columns[index];
+        let profile = Profile::of(cells);
+        let (role, reason) = if Some(index) == target_index {
+            ("target".to_string(), "the churn outcome".to_string())
+        } else if opts.ids.contains(name) {
+            ("identifier".into(), "marked with --id".into())
+        } else if opts.drops.contains(name) {
+            ("ignored".into(), "dropped with --drop".into())
+        } else {
+            match infer::decide(name, &profile, opts) {
+                Ok((kind, reason)) => {
+                    column_findings(name, &kind, &reason, &profile, &mut findings);
+                    (kind.name().to_string(), reason)
+                }
+                Err(message) => {
+                    findings.push(Finding {
+                        severity: Severity::Blocking,
+                        code: "empty_column",
+                        column: Some(name.clone()),
+                        message: format!("{name} {message}"),
+                    });
+                    ("empty".into(), "no values".into())
+                }
+            }
+        };
+        if role != "target" && profile.missing > 0 && profile.present() > 0 {
+            findings.push(missing_finding(name, &role, &profile));
+        }
+        if role == "identifier" {
+            duplicate_ids(name, &profile, &mut findings);
+        }
+        let is_feature = matches!(role.as_str(), "numeric" | "boolean" | "categorical" | "date");
+        let auc_alone = match (&labels, is_feature) {
+            (Some(y), true) => Some(round_to(auc_alone(cells, &role, y, opts.min_level_count), 4)),
+            _ => None,
+        };
+        if let Some(auc) = auc_alone {
+            leakage(name, auc, &target, &mut findings);
+        }
+        let numeric = profile.numbers > 0 && matches!(role.as_str(), "numeric" | "identifier");
+        columns.push(ColumnSummary {
+            name: name.clone(),
+            role,
+            reason,
+            missing: profile.missing as u64,
+            missing_share: round_to(profile.missing as f64 / rows.max(1) as f64, 4),
+            distinct: profile.counts.len() as u64,
+            top: top_values(&profile.counts, 5),
+            min: numeric.then_some(profile.min),
+            max: numeric.then_some(profile.max),
+            auc_alone,
+        });
+    }
+
+    let duplicate_rows = duplicate_rows(table);
+    if duplicate_rows > 0 {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: "duplicate_rows",
+            column: None,
+            message: format!(
+                "{duplicate_rows} rows repeat an earlier row in every column; a copy in another \
+                 cross-validation fold flatters the metrics — remove exact copies unless they are \
+                 real, separate customers"
+            ),
+        });
+    }
+    if rows > 0 && rows < FEW_ROWS {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: "few_rows",
+            column: None,
+            message: format!("only {rows} rows: cross-validated metrics will vary a lot from fold to fold"),
+        });
+    }
+    // Most severe first; otherwise in column order (the sort is stable).
+    findings.sort_by_key(|f| f.severity);
+    let blocking = findings.iter().any(|f| f.severity == Severity::Blocking);
+    Ok(Validation {
+        source: table.file_name(),
+        format: table.format.to_string(),
+        rows: rows as u64,
+        target,
+        duplicate_rows,
+        columns,
+        findings,
+        blocking,
+    })
+}
+
+/// An error's message without the file path in front (the report names the file once).
+fn strip_path(e: &Error, table: &Table) -> String {
+    let text = e.to_string();
+    let prefix = format!("{}: ", table.path.display());
+    text.strip_prefix(&prefix).map_or(text.clone(), str::to_string)
+}
+
+/// Findings that follow from the role the trainer gives a column.
+fn column_findings(name: &str, kind: &Kind, reason: &str, p: &Profile, findings: &mut Vec<Finding>) {
+    let mut push = |severity, code, message: String| {
+        findings.push(Finding { severity, code, column: Some(name.to_string()), message });
+    };
+    match kind {
+        Kind::Identifier => push(
+            Severity::Warning,
+            "identifier",
+            format!(
+                "{name} looks like an identifier ({reason}); it is kept out of the model and echoed back with scores"
+            ),
+        ),
+        Kind::Ignored if reason.starts_with("constant") => push(
+            Severity::Warning,
+            "constant",
+            format!("{name} is {reason}; it carries no information and is left out"),
+        ),
+        Kind::Ignored if reason.starts_with("high-cardinality") => push(
+            Severity::Warning,
+            "high_cardinality",
+            format!(
+                "{name} has {} distinct values in {} rows — too many to learn from, so it is left out; \
+                 if it names or identifies customers, mark it with --id",
+                p.counts.len(),
+                p.present()
+            ),
+        ),
+        Kind::Categorical => {
+            let suspicious: Vec<(String, u64)> = top_values(&p.counts, usize::MAX)
+                .into_iter()
+                .filter(|(level, _)| MISSING_SPELLINGS.iter().any(|m| level.eq_ignore_ascii_case(m)))
+                .collect();
+            if !suspicious.is_empty() {
+                push(
+                    Severity::Warning,
+                    "missing_as_category",
+                    format!(
+                        "{name} has {} — probably missing values written as a category; they are learned as a \
+                         level of their own. Blank them to have them imputed, or keep them if not recording \
+                         the value is itself telling",
+                        spell_counts(&suspicious)
+                    ),
+                );
+            }
+            if p.numbers > 0 && p.numbers as f64 >= 0.9 * p.present() as f64 {
+                let text: Vec<(String, u64)> = top_values(&p.counts, usize::MAX)
+                    .into_iter()
+                    .filter(|(level, _)| scorer_wasm::value::parse_number(level).is_none())
+                    .take(3)
+                    .collect();
+                push(
+                    Severity::Warning,
+                    "mixed_types",
+                    format!(
+                        "{name} is {:.0}% numbers, but {} cells hold text ({}); the whole column is read as \
+                         categories. Fix or blank the text to have it read as numbers",
+                        100.0 * p.numbers as f64 / p.present() as f64,
+                        p.present() - p.numbers,
+                        spell_counts(&text)
+                    ),
+                );
+            }
+            if reason.contains("pooled") {
+                push(Severity::Notice, "many_levels", format!("{name}: {reason}"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Blank or NA cells in a column, with how they were written.
+fn missing_finding(name: &str, role: &str, p: &Profile) -> Finding {
+    let spellings = top_values(&p.missing_spellings, 3);
+    let treatment = match role {
+        "numeric" | "date" => "read as missing: imputed with the median, with a missing-indicator feature",
+        "boolean" => {
+            "read as missing: imputed with the more frequent value, with a missing-indicator feature"
+        }
+        "categorical" => "read as missing: they share the \"other/unknown\" slot",
+        _ => "read as missing",
+    };
+    Finding {
+        severity: Severity::Warning,
+        code: "missing_values",
+        column: Some(name.to_string()),
+        message: format!(
+            "{name} has {} blank or NA cells ({:.1}%: {}), {treatment}",
+            p.missing,
+            100.0 * p.missing as f64 / p.rows.max(1) as f64,
+            spell_counts(
+                &spellings
+                    .iter()
+                    .map(|(s, c)| (if s.is_empty() { "(empty)".to_string() } else { format!("\"{s}\"") }, *c))
+                    .collect::<Vec<_>>()
+            )
+            .replace("\"(empty)\"", "(empty)")
+        ),
+    }
+}
+
+/// Repeated values in an identifier column.
+fn duplicate_ids(name: &str, p: &Profile, findings: &mut Vec<Finding>) {
+    let repeated: Vec<(String, u64)> =
+        top_values(&p.counts, usize::MAX).into_iter().filter(|(_, c)| *c > 1).collect();
+    if repeated.is_empty() {
+        return;
+    }
+    let extra: u64 = repeated.iter().map(|(_, c)| c - 1).sum();
+    findings.push(Finding {
+        severity: Severity::Warning,
+        code: "duplicate_ids",
+        column: Some(name.to_string()),
+        message: format!(
+            "{name}: {} values occur more than once ({extra} extra rows; {}); the same customer in \
+             several rows can sit in training and held-out folds at once",
+            repeated.len(),
+            spell_counts(&repeated.into_iter().take(3).collect::<Vec<_>>())
+        ),
+    });
+}
+
+/// Flags a column that predicts the target (nearly) perfectly on its own.
+fn leakage(name: &str, auc: f64, target: &Option<TargetSummary>, findings: &mut Vec<Finding>) {
+    let target = target.as_ref().map_or("the target", |t| t.name.as_str());
+    let (severity, code, advice) = if auc >= LEAKAGE_AUC {
+        (
+            Severity::Blocking,
+            "leakage",
+            format!(
+                "it is almost certainly recorded after the outcome or derived from it. Leave it out with \
+                 --drop \"{name}\" (or, if it is truly known before churn, train with --allow leakage)"
+            ),
+        )
+    } else if auc >= SUSPICIOUS_AUC {
+        (
+            Severity::Warning,
+            "possible_leakage",
+            "check that it is known before the churn it is meant to predict".to_string(),
+        )
+    } else {
+        return;
+    };
+    findings.push(Finding {
+        severity,
+        code,
+        column: Some(name.to_string()),
+        message: format!("{name} alone separates {target} with ROC AUC {auc:.4}: {advice}"),
+    });
+}
+
+/// ROC AUC of one column against the labels, whichever direction is better. Numbers rank by
+/// value (missing values first or last, whichever separates better: a column filled in only for
+/// churners is a leak); categories by their in-sample churn rate, levels rarer than
+/// `min_count` pooled.
+fn auc_alone(cells: &[Cell], role: &str, y: &[f64], min_count: usize) -> f64 {
+    let both = |scores: &[f64]| {
+        let auc = metrics::roc_auc(y, scores);
+        auc.max(1.0 - auc)
+    };
+    if role == "numeric" || role == "date" {
+        let values: Vec<Option<f64>> = cells
+            .iter()
+            .map(|c| match c.value() {
+                scorer_wasm::Value::Number(x) if x.is_finite() => Some(x),
+                scorer_wasm::Value::Text(s) => scorer_wasm::value::parse_number(s)
+                    .or_else(|| scorer_wasm::value::parse_date(s).map(f64::from)),
+                _ => None,
+            })
+            .collect();
+        let low: Vec<f64> = values.iter().map(|v| v.unwrap_or(f64::NEG_INFINITY)).collect();
+        let high: Vec<f64> = values.iter().map(|v| v.unwrap_or(f64::INFINITY)).collect();
+        return both(&low).max(both(&high));
+    }
+    // Categories and booleans: each level's churn rate.
+    let keys: Vec<String> = cells.iter().map(level_key).collect();
+    let mut stats: HashMap<&str, (f64, f64)> = HashMap::new();
+    for (k, &t) in keys.iter().zip(y) {
+        let s = stats.entry(k.as_str()).or_default();
+        s.0 += t;
+        s.1 += 1.0;
+    }
+    let (pooled_pos, pooled_n) = stats
+        .values()
+        .filter(|s| (s.1 as usize) < min_count)
+        .fold((0.0, 0.0), |(p, n), s| (p + s.0, n + s.1));
+    let scores: Vec<f64> = keys
+        .iter()
+        .map(|k| {
+            let (pos, n) = stats[k.as_str()];
+            if (n as usize) < min_count { pooled_pos / pooled_n } else { pos / n }
+        })
+        .collect();
+    both(&scores)
+}
+
+/// A cell as a category key: text trimmed, missing as the empty string.
+fn level_key(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) if !scorer_wasm::value::is_missing_text(s) => s.trim().to_string(),
+        Cell::Number(x) if x.is_finite() => scorer_wasm::value::number_as_level(*x),
+        Cell::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Rows equal in every cell to an earlier row.
+fn duplicate_rows(table: &Table) -> u64 {
+    let mut seen = HashSet::with_capacity(table.rows());
+    let mut duplicates = 0;
+    for r in 0..table.rows() {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for column in &table.columns {
+            match &column[r] {
+                Cell::Missing => 0u8.hash(&mut h),
+                Cell::Number(x) => (1u8, x.to_bits()).hash(&mut h),
+                Cell::Text(s) => (2u8, &**s).hash(&mut h),
+                Cell::Bool(b) => (3u8, *b).hash(&mut h),
+            }
+        }
+        if !seen.insert(h.finish()) {
+            duplicates += 1;
+        }
+    }
+    duplicates
+}
+
+/// The `n` most frequent values, ties by value.
+fn top_values(counts: &HashMap<String, usize>, n: usize) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = counts.iter().map(|(k, &c)| (k.clone(), c as u64)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
+}
+
+/// `"Unknown" ×12, "?" ×3`.
+fn spell_counts(values: &[(String, u64)]) -> String {
+    values
+        .iter()
+        .map(|(v, c)| {
+            if v.starts_with('"') || v.starts_with('(') {
+                format!("{v} ×{c}")
+            } else {
+                format!("\"{v}\" ×{c}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Format;
+
+    fn table(names: &[&str], rows: &[&[&str]]) -> Table {
+        Table {
+            path: "t.csv".into(),
+            format: Format::Csv,
+            names: names.iter().map(|s| s.to_string()).collect(),
+            columns: (0..names.len())
+                .map(|c| rows.iter().map(|r| Cell::Text(r[c].into())).collect())
+                .collect(),
+            lines: (0..rows.len() as u64).map(|i| i + 2).collect(),
+        }
+    }
+
+    fn opts(target: &str) -> InferOptions {
+        InferOptions { target: target.into(), max_levels: 32, min_level_count: 1, ..Default::default() }
+    }
+
+    fn codes(v: &Validation) -> Vec<(&'static str, Option<&str>)> {
+        v.findings.iter().map(|f| (f.code, f.column.as_deref())).collect()
+    }
+
+    #[test]
+    fn a_copy_of_the_target_blocks_training() {
+        let rows: Vec<[&str; 3]> =
+            (0..40).map(|i| if i % 3 == 0 { ["a", "Yes", "closed"] } else { ["b", "No", "open"] }).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
+        let v = validate(&table(&["plan", "Churn", "status"], &rows), &opts("Churn")).unwrap();
+        assert!(v.blocking);
+        assert_eq!(v.findings[0].code, "leakage");
+        assert_eq!(v.findings[0].column.as_deref(), Some("plan"));
+        assert!(v.blockers(&["leakage".into()]).next().is_none());
+        assert_eq!(v.columns[0].auc_alone, Some(1.0));
+    }
+
+    #[test]
+    fn missing_spellings_duplicates_and_mixed_types() {
+        let rows: Vec<[String; 4]> = (0..30)
+            .map(|i| {
+                [
+                    format!("c{}", i % 29),
+                    if i % 5 == 0 { "Unknown".into() } else { ["x", "y"][i % 2].into() },
+                    if i == 7 { " ".into() } else { (i * 13 % 17).to_string() },
+                    if i == 3 { "free".into() } else { (i % 4).to_string() },
+                ]
+            })
+            .collect();
+        let rows: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
+        let v = validate(&table(&["customer_id", "segment", "calls", "plan"], &rows), &opts("")).unwrap();
+        assert!(!v.blocking);
+        assert_eq!(
+            codes(&v),
+            vec![
+                ("identifier", Some("customer_id")),
+                ("duplicate_ids", Some("customer_id")),
+                ("missing_as_category", Some("segment")),
+                ("missing_values", Some("calls")),
+                ("mixed_types", Some("plan")),
+                ("few_rows", None),
+            ]
+        );
+        let missing = &v.findings[3].message;
+        assert_eq!(
+            missing,
+            "calls has 1 blank or NA cells (3.3%: \" \" ×1), read as missing: imputed with the median, with a \
+             missing-indicator feature"
+        );
+    }
+
+    #[test]
+    fn an_empty_column_and_a_one_valued_target_block() {
+        let rows: Vec<[&str; 3]> = (0..10).map(|i| [["a", "b"][i % 2], "", "No"]).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
+        let v = validate(&table(&["plan", "notes", "Churn"], &rows), &opts("Churn")).unwrap();
+        assert_eq!(codes(&v)[..2], [("target", Some("Churn")), ("empty_column", Some("notes"))]);
+        assert_eq!(
+            v.findings[0].message,
+            "target \"Churn\" has a single value, \"No\": there is nothing to learn"
+        );
+    }
+}
