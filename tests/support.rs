@@ -262,8 +262,40 @@ impl Reply {
     }
 }
 
+/// The API component built with a challenger (`cargo xtask test` builds it: the Telco MLP golden
+/// model beside the Telco logistic one) under `CHALLENGER_SHARE = share`, routed as `spin.toml`
+/// routes the API.
+pub fn split_app(share: &str) -> churn_host::App {
+    let component = root().join("edge-functions/build/split/churn_api.wasm");
+    let manifest = std::env::temp_dir().join(format!("churn-split-{}-{share}.toml", std::process::id()));
+    let text = format!(
+        "spin_manifest_version = 2\n\
+         [application]\nname = \"churn-split\"\n\
+         [[trigger.http]]\nroute = \"/v1/...\"\ncomponent = \"api\"\n\
+         [[trigger.http]]\nroute = \"/healthz\"\ncomponent = \"api\"\n\
+         [component.api]\nsource = {:?}\n",
+        component.display().to_string()
+    );
+    std::fs::write(&manifest, text).expect("write the split app's manifest");
+    let app = churn_host::App::from_manifest(&manifest);
+    let _ = std::fs::remove_file(&manifest);
+    app.expect("the split API component loads: `cargo xtask test` builds it")
+        .with_env("CHALLENGER_SHARE", share)
+}
+
 /// Sends a request through the app in-process and reads the whole response.
 pub fn send(method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<bytes::Bytes>) -> Reply {
+    send_to(app(), method, path, headers, body)
+}
+
+/// Sends a request through `app` in-process and reads the whole response.
+pub fn send_to(
+    app: &churn_host::App,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<bytes::Bytes>,
+) -> Reply {
     use http_body_util::BodyExt;
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     let runtime = RUNTIME.get_or_init(|| tokio::runtime::Runtime::new().expect("a tokio runtime"));
@@ -273,7 +305,7 @@ pub fn send(method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<
     }
     let req = req.body(http_body_util::Full::new(body.into())).expect("a valid request");
     runtime.block_on(async {
-        let response = app().handle(req).await.expect("the host answers");
+        let response = app.handle(req).await.expect("the host answers");
         let (parts, body) = response.into_parts();
         let body = body.collect().await.expect("the body can be read").to_bytes().to_vec();
         let headers = parts

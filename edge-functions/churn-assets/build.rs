@@ -24,8 +24,9 @@ fn fnv(bytes: &[u8]) -> u64 {
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+    for entry in entries {
+        let entry = entry.unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
         let path = entry.path();
         if path.is_dir() {
             walk(&path, files);
@@ -42,6 +43,13 @@ fn main() {
     let mut files = Vec::new();
     walk(&dashboard, &mut files);
     files.sort();
+    // An app without its page or its scorer would deploy fine and fail in every browser.
+    for needed in ["index.html", "pkg/scorer_wasm_bg.wasm", "pkg/scorer_wasm.js"] {
+        assert!(
+            files.contains(&dashboard.join(needed)),
+            "dashboard/{needed} is missing: build with `cargo xtask build-edge`, which builds the browser module first"
+        );
+    }
     let mut table = String::from("pub static FILES: &[Asset] = &[\n");
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());

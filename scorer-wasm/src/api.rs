@@ -15,7 +15,7 @@ use crate::error::{CsvError, InputError, Problem};
 use crate::explain::Explanation;
 use crate::model::{Model, Scorer};
 use crate::pipeline::{Encoder, Role, Warning};
-use crate::value::{Value, format_date, number_as_level};
+use crate::value::{Value, format_date};
 
 /// A warning about an accepted input.
 #[derive(Clone, Debug, PartialEq)]
@@ -267,12 +267,7 @@ impl Model {
 
     /// The first identifier value of a row, as text.
     pub fn row_id(&self, row: &[Value<'_>]) -> Option<String> {
-        self.identifiers(row).find_map(|(_, v)| match v {
-            Value::Missing => None,
-            Value::Number(x) => Some(number_as_level(x)),
-            Value::Text(s) => Some(s.trim().to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-        })
+        self.identifiers(row).find_map(|(_, v)| v.as_id())
     }
 
     fn decision_text(&self, probability: f64) -> &'static str {
@@ -350,6 +345,9 @@ pub struct CsvRow {
     pub row: u64,
     pub line: u64,
     pub id: Option<String>,
+    /// Which model scored the row: 0 for the champion, `i` for the `i`-th other model of
+    /// [`score_csv_routed`].
+    pub model: usize,
     pub probability: f64,
     pub logit: f64,
     pub risk_band: &'static str,
@@ -448,9 +446,28 @@ pub fn score_csv(
     drivers: usize,
     max_rows: usize,
 ) -> Result<CsvAnswer, CsvBatchError> {
+    score_csv_routed(model, &[], |_| 0, bytes, drivers, max_rows)
+}
+
+/// [`score_csv`] with every row scored by one of several models, as a champion/challenger split
+/// does: `route` gets the row's identifier (as `champion` reads it) and answers 0 for the
+/// champion or `i` for `others[i - 1]`; [`CsvRow::model`] records the choice. Every model must
+/// accept the header. An index past the end means the champion.
+pub fn score_csv_routed(
+    champion: &Model,
+    others: &[&Model],
+    mut route: impl FnMut(Option<&str>) -> usize,
+    bytes: &[u8],
+    drivers: usize,
+    max_rows: usize,
+) -> Result<CsvAnswer, CsvBatchError> {
     let mut csv = Csv::new(bytes).map_err(CsvBatchError::Csv)?;
-    let binding = model.bind_header(csv.header()).map_err(CsvBatchError::Header)?;
-    let mut scorer = model.scorer();
+    let models: Vec<&Model> = core::iter::once(champion).chain(others.iter().copied()).collect();
+    let mut bindings = Vec::with_capacity(models.len());
+    for model in &models {
+        bindings.push(model.bind_header(csv.header()).map_err(CsvBatchError::Header)?);
+    }
+    let mut scorers: Vec<_> = models.iter().map(|m| m.scorer()).collect();
     let mut answer = CsvAnswer {
         rows: Vec::new(),
         errors: Vec::new(),
@@ -461,8 +478,19 @@ pub fn score_csv(
             return Err(CsvBatchError::TooManyRows { limit: max_rows });
         }
         answer.summary.rows += 1;
-        let mut row = Vec::with_capacity(binding.slots().len());
-        binding.fill(record.fields().map(Value::from_cell), &mut row);
+        let mut row = Vec::with_capacity(bindings[0].slots().len());
+        bindings[0].fill(record.fields().map(Value::from_cell), &mut row);
+        let mut chosen = 0;
+        if !others.is_empty() {
+            chosen = route(champion.row_id(&row).as_deref());
+            if chosen >= models.len() {
+                chosen = 0;
+            }
+            if chosen > 0 {
+                bindings[chosen].fill(record.fields().map(Value::from_cell), &mut row);
+            }
+        }
+        let scorer = &mut scorers[chosen];
         let scored = if drivers > 0 {
             scorer.answer_explained(&row).map(|e| {
                 let top = strongest(e.contributions, drivers);
@@ -482,6 +510,7 @@ pub fn score_csv(
                     row: record.row,
                     line: record.line,
                     id,
+                    model: chosen,
                     probability,
                     logit,
                     risk_band,

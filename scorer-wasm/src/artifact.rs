@@ -49,9 +49,10 @@ impl Model {
         Model::load(bytes, None)
     }
 
-    /// Loads a model file whose payload's SHA-256 is already known (computed when the bytes were
-    /// embedded): the header must record that digest, and the payload is not hashed again.
-    pub(crate) fn from_bytes_with_digest(bytes: &[u8], digest: &[u8; 32]) -> Result<Model, ArtifactError> {
+    /// Loads a model file whose payload's SHA-256 is already known (computed by a build script
+    /// when the bytes were embedded): the header must record that digest, and the payload is
+    /// not hashed again. Only for bytes that cannot change between hashing and loading.
+    pub fn from_bytes_with_digest(bytes: &[u8], digest: &[u8; 32]) -> Result<Model, ArtifactError> {
         Model::load(bytes, Some(digest))
     }
 

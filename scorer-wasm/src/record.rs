@@ -112,6 +112,11 @@ impl Model {
         Ok(())
     }
 
+    /// Names of the identifier columns, in column order.
+    pub fn identifier_names(&self) -> impl Iterator<Item = &str> {
+        self.columns().iter().filter(|c| matches!(c.role, Role::Identifier)).map(|c| c.name.as_str())
+    }
+
     /// Values of the identifier columns of a row, as text, for echoing back with its score.
     pub fn identifiers<'a>(
         &'a self,

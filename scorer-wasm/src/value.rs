@@ -25,6 +25,17 @@ impl<'a> Value<'a> {
         if is_missing_text(cell) { Value::Missing } else { Value::Text(cell) }
     }
 
+    /// The value as an identifier: text trimmed, numbers as levels (`1001.0` is `"1001"`),
+    /// `None` when missing.
+    pub fn as_id(&self) -> Option<String> {
+        match self {
+            Value::Missing => None,
+            Value::Number(x) => Some(number_as_level(*x)),
+            Value::Text(s) => Some(s.trim().to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+        }
+    }
+
     /// Whether this value means "no value" (including text that spells missing).
     pub fn is_missing(&self) -> bool {
         match self {

@@ -142,6 +142,8 @@ fn every_route_of_the_component_is_documented() {
         "payload_too_large",
         "batch_too_large",
         "unsupported_media_type",
+        "model_unavailable",
+        "bad_configuration",
     ] {
         assert!(codes.contains(code), "error code {code} is not documented");
     }

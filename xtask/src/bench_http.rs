@@ -82,7 +82,7 @@ pub fn run(seconds: u32, connections: u32, build: bool) -> Result<Vec<Measured>>
         bail!("wrk is not installed (Debian: apt-get install wrk)");
     }
     if build {
-        crate::build_edge::run(Some(root().join("tests/golden/telco-logistic.churn")))?;
+        crate::build_edge::run(Some(root().join("tests/golden/telco-logistic.churn")), None)?;
     }
     run_command(Command::new(cargo()).args(["build", "--quiet", "--release", "-p", "xtask"]))?;
     let server_bin = target_dir()?.join("release/xtask");

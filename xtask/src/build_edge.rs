@@ -1,10 +1,13 @@
-//! `cargo xtask build-edge [--model FILE]`: the Spin components, with a model embedded.
+//! `cargo xtask build-edge [--model FILE] [--challenger FILE]`: the Spin components, with the
+//! champion (and optionally a challenger) embedded.
 //!
 //! Builds the browser module first (the dashboard component serves it), then `churn-api` and
 //! `churn-assets` for `wasm32-wasip2` in the `edge` profile, with `CHURN_EMBED_MODEL` naming the
-//! same model file, and copies them to `edge-functions/build/`, where `spin.toml` finds them.
+//! same model file and `CHURN_EMBED_CHALLENGER` the challenger, and copies them to
+//! `edge-functions/build/`, where `spin.toml` finds them. By default the champion and the
+//! challenger are those of the registry in `models/`, when it has them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
@@ -14,35 +17,64 @@ use crate::util::{cargo, root, run_command, target_dir};
 /// The components `spin.toml` names, as cargo builds them.
 pub const COMPONENTS: [&str; 2] = ["churn_api.wasm", "churn_assets.wasm"];
 
-pub fn run(model: Option<PathBuf>) -> Result<()> {
+pub fn run(model: Option<PathBuf>, challenger: Option<PathBuf>) -> Result<()> {
+    // An explicit champion goes without the registry's challenger; an explicit challenger
+    // always goes in.
+    let challenger = match (challenger, &model) {
+        (Some(c), _) => Some(c),
+        (None, Some(_)) => None,
+        (None, None) => crate::build_wasm::registry_model("challenger")?,
+    };
+    let challenger = challenger.map(|c| checked_challenger(&c)).transpose()?;
     let built = crate::build_wasm::run(model)?;
     let model = root().join(crate::build_wasm::MODULE).with_file_name("model.json");
     let info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&model)?)?;
     let embedded = info["embedded_from"].as_str().context("dashboard/pkg/model.json names the model file")?;
     eprintln!("building the Spin components with model {}", built.model_id);
-    run_command(
-        Command::new(cargo())
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "churn-api",
-                "-p",
-                "churn-assets",
-                "--target",
-                "wasm32-wasip2",
-                "--profile",
-                "edge",
-            ])
-            .env("CHURN_EMBED_MODEL", embedded),
-    )?;
+    build(&["churn-api", "churn-assets"], embedded.as_ref(), challenger.as_deref())?;
+    copy(&COMPONENTS, &root().join("edge-functions/build"))
+}
+
+/// Builds only the API component with a champion and a challenger into `to` (for the tests of
+/// the traffic split), leaving `edge-functions/build/` as it is.
+pub fn api_with_challenger(champion: &Path, challenger: &Path, to: &Path) -> Result<()> {
+    let champion =
+        std::fs::canonicalize(champion).with_context(|| format!("model {}", champion.display()))?;
+    let challenger = checked_challenger(challenger)?;
+    build(&["churn-api"], &champion, Some(&challenger))?;
+    copy(&COMPONENTS[..1], to)
+}
+
+/// The challenger's absolute path, after checking that it loads.
+fn checked_challenger(file: &Path) -> Result<PathBuf> {
+    let path = std::fs::canonicalize(file).with_context(|| format!("challenger {}", file.display()))?;
+    let loaded = scorer_wasm::Model::from_bytes(&std::fs::read(&path)?)
+        .with_context(|| format!("loading the challenger {}", path.display()))?;
+    eprintln!("challenger: model {} ({})", loaded.id(), path.display());
+    Ok(path)
+}
+
+fn build(packages: &[&str], champion: &Path, challenger: Option<&Path>) -> Result<()> {
+    let mut command = Command::new(cargo());
+    command.args(["build", "--quiet", "--target", "wasm32-wasip2", "--profile", "edge"]);
+    for p in packages {
+        command.args(["-p", p]);
+    }
+    command
+        .env("CHURN_EMBED_MODEL", champion)
+        .env("CHURN_EMBED_CHALLENGER", challenger.unwrap_or("".as_ref()));
+    run_command(&mut command)
+}
+
+fn copy(files: &[&str], to: &Path) -> Result<()> {
     let from = target_dir()?.join("wasm32-wasip2/edge");
-    let to = root().join("edge-functions/build");
-    std::fs::create_dir_all(&to)?;
-    for file in COMPONENTS {
+    std::fs::create_dir_all(to)?;
+    for file in files {
         std::fs::copy(from.join(file), to.join(file)).with_context(|| format!("copying {file}"))?;
         let size = std::fs::metadata(to.join(file))?.len();
-        eprintln!("edge-functions/build/{file}: {:.0} KB", size as f64 / 1024.0);
+        let shown = to.join(file);
+        let shown = shown.strip_prefix(root()).unwrap_or(&shown);
+        eprintln!("{}: {:.0} KB", shown.display(), size as f64 / 1024.0);
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `cargo xtask build-wasm [--model FILE]`: the browser module with a model embedded.
 //!
 //! 1. builds `scorer-wasm` for `wasm32-unknown-unknown` in the size-optimised `wasm` profile, with
-//!    `CHURN_EMBED_MODEL` naming the model file (default: the model `cargo xtask up` trains);
+//!    `CHURN_EMBED_MODEL` naming the model file (default: see [`default_model`]);
 //! 2. runs `wasm-bindgen --target web` into `dashboard/pkg/`, where the dashboard and the edge app
 //!    pick it up;
 //! 3. shrinks the module with `wasm-opt -Oz` (npm's binaryen, installed on demand);
@@ -23,6 +23,44 @@ pub const MODULE: &str = "dashboard/pkg/scorer_wasm_bg.wasm";
 /// Where `cargo xtask up` leaves its model.
 pub const DEMO_MODEL: &str = "demo/model/model.churn";
 
+/// The model registry builds embed from by default (`churn registry --dir models`).
+pub const REGISTRY: &str = "models";
+
+/// The registry's model under an alias (`champion` or `challenger`), if the registry exists and
+/// has one. Reads `registry.json` directly: its layout is documented in `trainer/src/registry.rs`.
+pub fn registry_model(alias: &str) -> Result<Option<PathBuf>> {
+    let dir = root().join(REGISTRY);
+    let index = dir.join("registry.json");
+    if !index.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&index).with_context(|| format!("reading {}", index.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", index.display()))?;
+    let Some(id) = json[alias].as_str() else { return Ok(None) };
+    let path = dir.join(id).join("model.churn");
+    if !path.exists() {
+        bail!("{} names {alias} {id}, but {} is missing", index.display(), path.display());
+    }
+    Ok(Some(path))
+}
+
+/// The model builds embed unless told otherwise: the registry's champion (`models/`), else the
+/// model `cargo xtask up` trained.
+pub fn default_model() -> Result<PathBuf> {
+    if let Some(champion) = registry_model("champion")? {
+        return Ok(champion);
+    }
+    let demo = root().join(DEMO_MODEL);
+    if !demo.exists() {
+        bail!(
+            "no model to embed: {REGISTRY}/registry.json has no champion and {DEMO_MODEL} does not exist; \
+             run `cargo xtask up` first, or pass --model FILE"
+        );
+    }
+    Ok(demo)
+}
+
 /// Features rustc enables by default on `wasm32-unknown-unknown`; wasm-opt must accept them.
 const WASM_FEATURES: [&str; 6] = [
     "--enable-bulk-memory",
@@ -43,13 +81,7 @@ pub struct Built {
 pub fn run(model: Option<PathBuf>) -> Result<Built> {
     let model = match model {
         Some(m) => m,
-        None => {
-            let demo = root().join(DEMO_MODEL);
-            if !demo.exists() {
-                bail!("no model at {DEMO_MODEL}: run `cargo xtask up` first, or pass --model FILE");
-            }
-            demo
-        }
+        None => default_model()?,
     };
     let model = std::fs::canonicalize(&model).with_context(|| format!("model file {}", model.display()))?;
     let loaded =

@@ -41,15 +41,21 @@ enum Task {
     Golden,
     /// Build the browser module (dashboard/pkg) with a model embedded.
     BuildWasm {
-        /// Model file to embed. Default: demo/model/model.churn, trained by `cargo xtask up`.
+        /// Model file to embed. Default: the champion of the registry in models/, else
+        /// demo/model/model.churn (trained by `cargo xtask up`).
         #[arg(long, value_name = "FILE")]
         model: Option<std::path::PathBuf>,
     },
     /// Build the Spin components (edge-functions/build/) with a model embedded.
     BuildEdge {
-        /// Model file to embed. Default: demo/model/model.churn, trained by `cargo xtask up`.
+        /// Model file to embed. Default: the champion of the registry in models/, else
+        /// demo/model/model.churn (trained by `cargo xtask up`).
         #[arg(long, value_name = "FILE")]
         model: Option<std::path::PathBuf>,
+        /// A challenger to embed beside it, scoring the share of customers set by
+        /// CHALLENGER_SHARE. Default (without --model): the registry's challenger, if any.
+        #[arg(long, value_name = "FILE")]
+        challenger: Option<std::path::PathBuf>,
     },
     /// Load-test POST /v1/score with wrk (server and wrk pinned to separate cores).
     BenchHttp {
@@ -68,9 +74,17 @@ enum Task {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:3000")]
         addr: String,
-        /// Model file to embed. Default: demo/model/model.churn, trained by `cargo xtask up`.
+        /// Model file to embed. Default: the champion of the registry in models/, else
+        /// demo/model/model.churn (trained by `cargo xtask up`).
         #[arg(long, value_name = "FILE")]
         model: Option<std::path::PathBuf>,
+        /// A challenger to embed beside the model (see build-edge).
+        #[arg(long, value_name = "FILE")]
+        challenger: Option<std::path::PathBuf>,
+        /// An environment variable for the components, over spin.toml's (as `spin up --env`),
+        /// e.g. CHALLENGER_SHARE=0.2.
+        #[arg(long, value_name = "KEY=VALUE")]
+        env: Vec<String>,
         /// Serve the components as they are, without building them first.
         #[arg(long)]
         no_build: bool,
@@ -84,8 +98,10 @@ fn main() -> ExitCode {
         Task::Test => test::run(),
         Task::Golden => golden::run(),
         Task::BuildWasm { model } => build_wasm::run(model).map(|_| ()),
-        Task::BuildEdge { model } => build_edge::run(model),
-        Task::Serve { addr, model, no_build } => serve::run(&addr, model, !no_build),
+        Task::BuildEdge { model, challenger } => build_edge::run(model, challenger),
+        Task::Serve { addr, model, challenger, env, no_build } => {
+            serve::run(&addr, model, challenger, &env, !no_build)
+        }
         Task::BenchHttp { seconds, connections, no_build } => {
             bench_http::run(seconds, connections, !no_build).map(|_| ())
         }

@@ -10,11 +10,23 @@ use anyhow::{Context, Result};
 
 use crate::util::root;
 
-pub fn run(addr: &str, model: Option<PathBuf>, build: bool) -> Result<()> {
+pub fn run(
+    addr: &str,
+    model: Option<PathBuf>,
+    challenger: Option<PathBuf>,
+    env: &[String],
+    build: bool,
+) -> Result<()> {
     if build {
-        crate::build_edge::run(model)?;
+        crate::build_edge::run(model, challenger)?;
     }
-    let app = Arc::new(churn_host::App::from_manifest(&root().join("spin.toml"))?);
+    let mut app = churn_host::App::from_manifest(&root().join("spin.toml"))?;
+    for pair in env {
+        let (key, value) =
+            pair.split_once('=').with_context(|| format!("--env {pair}: expected KEY=VALUE"))?;
+        app = app.with_env(key, value);
+    }
+    let app = Arc::new(app);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;

@@ -5,7 +5,7 @@
 //!    heavy crates appears among its dependencies;
 //! 3. clippy, warnings denied, on the native crates and on the Spin components;
 //! 4. the browser module and the Spin components, built as users build them, with a golden
-//!    model embedded;
+//!    model embedded, and the API component with a golden challenger as well;
 //! 5. the test suites of every crate, including the end-to-end tests that run that module under
 //!    wasmtime, its JavaScript API in Node, and the components over HTTP in-process.
 
@@ -14,6 +14,9 @@ use std::process::Command;
 use anyhow::{Result, bail};
 
 use crate::util::{cargo, root, run_command};
+
+/// Where the API component with a challenger goes, for the tests of the traffic split.
+pub const SPLIT_APP: &str = "edge-functions/build/split";
 
 /// Crates the scorer must never depend on: it ships to browsers and edge functions.
 const FORBIDDEN_IN_SCORER: [&str; 8] =
@@ -44,8 +47,15 @@ pub fn run() -> Result<()> {
             .args(deny),
     )?;
 
+    step("the API component with a challenger (Telco MLP beside the Telco logistic golden model)");
+    let golden = root().join("tests/golden");
+    crate::build_edge::api_with_challenger(
+        &golden.join("telco-logistic.churn"),
+        &golden.join("telco-mlp.churn"),
+        &root().join(SPLIT_APP),
+    )?;
     step("the browser module and the Spin components, with the Telco logistic golden model embedded");
-    crate::build_edge::run(Some(root().join("tests/golden/telco-logistic.churn")))?;
+    crate::build_edge::run(Some(golden.join("telco-logistic.churn")), None)?;
 
     step("tests");
     run_command(Command::new(cargo()).args(["test"]))?;

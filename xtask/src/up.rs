@@ -1,6 +1,7 @@
 //! `cargo xtask up`: the main job on the built-in data, from nothing to a running app.
 //!
-//! 1. generates the default customer table (`churn synth`) and trains a model on it, in `demo/`;
+//! 1. generates the default customer table (`churn synth`) and trains a model on it, in `demo/`,
+//!    registering it in `models/` (the first model there becomes the champion);
 //! 2. builds the browser module and the Spin components with that model embedded;
 //! 3. serves the API and the dashboard locally (in-process wasmtime, routed as `spin.toml`), or
 //!    stops after building with `--no-serve`.
@@ -32,9 +33,11 @@ pub fn run(addr: &str, serve: bool) -> Result<()> {
             .arg("--data")
             .arg(&data)
             .arg("--out")
-            .arg(demo.join("model")),
+            .arg(demo.join("model"))
+            .arg("--register")
+            .arg(root().join(crate::build_wasm::REGISTRY)),
     )?;
     let model = demo.join("model/model.churn");
-    crate::build_edge::run(Some(model))?;
-    if serve { crate::serve::run(addr, None, false) } else { Ok(()) }
+    crate::build_edge::run(Some(model), None)?;
+    if serve { crate::serve::run(addr, None, None, &[], false) } else { Ok(()) }
 }

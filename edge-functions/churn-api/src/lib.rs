@@ -1,8 +1,14 @@
 //! The churn scoring API as a Spin HTTP component (WASI 0.2 `incoming-handler`).
 //!
 //! A thin shell: it reads the request (refusing bodies over [`routes::MAX_BODY`] without reading
-//! them in full), loads the model embedded at build time, and hands both to [`routes::handle`],
-//! which knows the API. See `edge-functions/openapi.yaml` for the contract.
+//! them in full), loads the models embedded at build time — the champion, and a challenger when
+//! one was embedded — and hands them to [`routes::handle`], which knows the API. See
+//! `edge-functions/openapi.yaml` for the contract.
+//!
+//! The challenger's share of customers comes from the `CHALLENGER_SHARE` environment variable
+//! (a number from 0 to 1; `environment` in `spin.toml`, `spin up --env`, or
+//! `cargo xtask serve --env`), so it changes without a rebuild. Unset, the challenger scores
+//! nobody but is still listed by `/healthz` and `/v1/model`.
 
 pub mod routes;
 
@@ -10,27 +16,72 @@ use futures::StreamExt;
 use scorer_wasm::Model;
 use spin_sdk::http::{IncomingRequest, Method, Response};
 
-use crate::routes::{ApiError, MAX_BODY, Reply, Request};
+use crate::routes::{ApiError, Challenger, MAX_BODY, Models, Reply, Request};
+
+/// The challenger model file embedded by `build.rs`; empty without one.
+static CHALLENGER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/challenger.churn"));
+/// SHA-256 of the challenger's payload, computed by `build.rs`.
+static CHALLENGER_SHA256: &[u8; 32] = include_bytes!(concat!(env!("OUT_DIR"), "/challenger.sha256"));
 
 #[spin_sdk::http_component]
 async fn handle(req: IncomingRequest) -> Response {
     let reply = match read(req).await {
-        Ok((method, path, content_type, body)) => match Model::embedded() {
-            Some(Ok(model)) => routes::handle(
-                &model,
-                &Request { method: &method, path: &path, content_type: content_type.as_deref(), body: &body },
-            ),
-            Some(Err(e)) => {
-                ApiError::new(500, "model_unavailable", format!("the embedded model does not load: {e}"))
-                    .reply()
+        Ok((method, path, content_type, body)) => {
+            let request =
+                Request { method: &method, path: &path, content_type: content_type.as_deref(), body: &body };
+            match load() {
+                Ok((champion, challenger)) => {
+                    let challenger =
+                        challenger.as_ref().map(|(model, share)| Challenger { model, share: *share });
+                    routes::handle(&Models { champion: &champion, challenger }, &request)
+                }
+                Err(e) => e.reply(),
             }
-            None => {
-                ApiError::new(500, "model_unavailable", "this component was built without a model").reply()
-            }
-        },
+        }
         Err(e) => e.reply(),
     };
     Response::from(reply)
+}
+
+/// The champion, and the challenger with its share when one is embedded.
+fn load() -> Result<(Model, Option<(Model, f64)>), ApiError> {
+    let champion = match Model::embedded() {
+        Some(Ok(model)) => model,
+        Some(Err(e)) => {
+            return Err(ApiError::new(
+                500,
+                "model_unavailable",
+                format!("the embedded model does not load: {e}"),
+            ));
+        }
+        None => {
+            return Err(ApiError::new(500, "model_unavailable", "this component was built without a model"));
+        }
+    };
+    if CHALLENGER.is_empty() {
+        return Ok((champion, None));
+    }
+    let challenger = Model::from_bytes_with_digest(CHALLENGER, CHALLENGER_SHA256).map_err(|e| {
+        ApiError::new(500, "model_unavailable", format!("the embedded challenger model does not load: {e}"))
+    })?;
+    Ok((champion, Some((challenger, share()?))))
+}
+
+/// The challenger's share of customers, from `CHALLENGER_SHARE`; 0 when unset.
+fn share() -> Result<f64, ApiError> {
+    let Some(text) = std::env::var_os("CHALLENGER_SHARE") else { return Ok(0.0) };
+    let text = text.to_string_lossy();
+    match text.trim().parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(ApiError::new(
+            500,
+            "bad_configuration",
+            format!(
+                "CHALLENGER_SHARE={text:?} is not a share between 0 and 1; set it to, say, 0.1 to send \
+                 a tenth of customers to the challenger"
+            ),
+        )),
+    }
 }
 
 /// Method, path (without the query), content type and body of a request.

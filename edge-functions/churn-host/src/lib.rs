@@ -2,9 +2,11 @@
 //! routing requests as `spin.toml` says, for users without Spin (`cargo xtask serve`) and for the
 //! end-to-end tests.
 //!
-//! [`App::from_manifest`] reads `spin.toml`: every `[[trigger.http]]` route and the `source` of
-//! its component. Each request gets a fresh instance of the matching component (as in Spin: the
-//! components keep no state between requests), from a pre-linked [`ProxyPre`].
+//! [`App::from_manifest`] reads `spin.toml`: every `[[trigger.http]]` route and the `source` and
+//! `environment` of its component. Each request gets a fresh instance of the matching component
+//! (as in Spin: the components keep no state between requests), from a pre-linked [`ProxyPre`],
+//! with the component's environment variables — those of `spin.toml`, overridden by
+//! [`App::with_env`] as `spin up --env KEY=VALUE` does.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -53,6 +55,8 @@ struct HttpTrigger {
 #[derive(Debug, Deserialize)]
 struct ComponentEntry {
     source: String,
+    #[serde(default)]
+    environment: std::collections::BTreeMap<String, String>,
 }
 
 /// A route of the app and the component that answers it.
@@ -61,6 +65,8 @@ struct Route {
     pattern: String,
     component: String,
     pre: ProxyPre<Host>,
+    /// The component's environment variables.
+    env: Vec<(String, String)>,
 }
 
 impl Route {
@@ -180,9 +186,24 @@ impl App {
                     pre
                 }
             };
-            routes.push(Route { pattern: trigger.route, component: trigger.component, pre });
+            let env = parsed
+                .component
+                .get(&trigger.component)
+                .map(|c| c.environment.clone().into_iter().collect())
+                .unwrap_or_default();
+            routes.push(Route { pattern: trigger.route, component: trigger.component, pre, env });
         }
         Ok(App { routes })
+    }
+
+    /// Sets an environment variable for every component, over what `spin.toml` says (as
+    /// `spin up --env KEY=VALUE` does).
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        for route in &mut self.routes {
+            route.env.retain(|(k, _)| k != key);
+            route.env.push((key.to_string(), value.to_string()));
+        }
+        self
     }
 
     /// The component that answers `path`: an exact route, else the longest matching prefix.
@@ -214,7 +235,7 @@ impl App {
             route.pre.engine(),
             Host {
                 table: ResourceTable::new(),
-                wasi: WasiCtx::builder().inherit_stderr().build(),
+                wasi: WasiCtx::builder().inherit_stderr().envs(&route.env).build(),
                 http: WasiHttpCtx::new(),
                 hooks: NoOutbound,
             },
