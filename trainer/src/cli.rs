@@ -35,7 +35,7 @@ pub enum Command {
     /// rare category levels are pooled. Evaluation is stratified K-fold cross-validation with
     /// every encoder fitted inside the fold; the final model is then fitted on all rows and
     /// checked to score identically in the scorer.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Score a customer table with a trained model; write ids, probability, risk band, decision.
     Predict(PredictArgs),
     /// Check a customer table before training: a profile of every column and the problems found.
@@ -331,22 +331,27 @@ pub struct ReportArgs {
 pub enum RegistryCommand {
     /// List the models in a registry, newest first, with their aliases.
     List {
+        /// The registry folder.
         #[arg(long, value_name = "DIR", default_value = "models")]
         dir: PathBuf,
+        /// Print registry.json: aliases, models and the history of alias changes.
         #[arg(long)]
         json: bool,
     },
     /// Show one model: its card summary, file and aliases.
     Show {
+        /// The registry folder.
         #[arg(long, value_name = "DIR", default_value = "models")]
         dir: PathBuf,
         /// Model id (or a unique prefix of it), `champion` or `challenger`.
         model: String,
+        /// Print the model's registry entry and card as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Store a model file (and the model-card.json beside it) under its content hash.
     Add {
+        /// The registry folder.
         #[arg(long, value_name = "DIR", default_value = "models")]
         dir: PathBuf,
         /// A model file written by `churn train`.
@@ -354,6 +359,7 @@ pub enum RegistryCommand {
     },
     /// Point an alias at a model: champion (default) or challenger.
     Promote {
+        /// The registry folder.
         #[arg(long, value_name = "DIR", default_value = "models")]
         dir: PathBuf,
         /// Model id (or a unique prefix), or `challenger` to promote the current challenger.
@@ -364,13 +370,16 @@ pub enum RegistryCommand {
     },
     /// Make the previous champion the champion again.
     Rollback {
+        /// The registry folder.
         #[arg(long, value_name = "DIR", default_value = "models")]
         dir: PathBuf,
     },
     /// Print the path of a model's file, for scripts: `churn registry path champion`.
     Path {
+        /// The registry folder.
         #[arg(long, value_name = "DIR", default_value = "models")]
         dir: PathBuf,
+        /// Model id (or a unique prefix of it), `champion` or `challenger`.
         model: String,
     },
 }

@@ -106,6 +106,7 @@ impl FromStr for ThresholdRule {
             "max-f1" => Ok(ThresholdRule::MaxF1),
             other => match other.strip_prefix("recall=").map(str::parse::<f64>) {
                 Some(Ok(r)) if (0.0..=1.0).contains(&r) && r > 0.0 => Ok(ThresholdRule::Recall(r)),
+                Some(Ok(r)) => Err(format!("the target recall is a share above 0 and at most 1, got {r}")),
                 _ => {
                     Err(format!("\"{other}\" is not a threshold rule; use max-profit, max-f1 or recall=0.8"))
                 }

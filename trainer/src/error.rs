@@ -6,7 +6,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", plain(source))]
     Io { path: String, source: std::io::Error },
     /// A CSV file could not be read.
     #[error("{path}: {source}")]
@@ -38,6 +38,22 @@ impl Error {
 
     pub fn data(path: &std::path::Path, message: impl Into<String>) -> Self {
         Error::Data { path: path.display().to_string(), message: message.into() }
+    }
+}
+
+/// An I/O error in words, without the OS error number.
+fn plain(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "is a folder, not a file".into(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(cut) => text[..cut].to_string(),
+                None => text,
+            }
+        }
     }
 }
 

@@ -297,7 +297,14 @@ pub(crate) fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Ki
     };
     if p.counts.len() == 1 {
         let only = p.counts.keys().next().map(String::as_str).unwrap_or_default();
-        return Ok((Kind::Ignored, format!("constant: every value is \"{only}\"")));
+        if p.missing == 0 {
+            return Ok((Kind::Ignored, format!("constant: every value is \"{only}\"")));
+        }
+        // One value or nothing: whether it is there is the information ("moved" or blank).
+        return Ok((
+            Kind::Categorical,
+            format!("one value, \"{only}\", or missing ({} rows): learned as present or absent", p.missing),
+        ));
     }
     let id_by_name = id_like_name(name) && p.distinct_share() >= ID_NAME_DISTINCT_SHARE;
 
@@ -504,6 +511,13 @@ mod tests {
         assert_eq!(
             decide_column("flag", &["x", "x", "x"]),
             (Kind::Ignored, "constant: every value is \"x\"".into())
+        );
+        assert_eq!(
+            decide_column("reason", &["moved", "", "moved", " "]),
+            (
+                Kind::Categorical,
+                "one value, \"moved\", or missing (2 rows): learned as present or absent".into()
+            )
         );
     }
 

@@ -54,7 +54,7 @@ use crate::error::{Error, Result};
 /// Runs a parsed command line; `Ok` carries the exit code (0, or 1 for a finding).
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Train(args) => train_command(args),
+        Command::Train(args) => train_command(*args),
         Command::Predict(args) => {
             let summary = predict::predict(&args.model, &args.data, args.format, &args.out)?;
             if args.json {
@@ -147,15 +147,8 @@ fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
     progress.finish_and_clear();
     let registered = match &register {
         Some(dir) => {
-            let mut reg = registry::Registry::open(dir)?;
-            let (entry, _) = reg.add(&model_path)?;
-            let champion = if reg.index.champion.is_none() {
-                reg.promote(&entry.id, cli::Alias::Champion)?;
-                true
-            } else {
-                false
-            };
-            Some((dir.clone(), entry.id, champion))
+            let added = registry::Registry::open(dir)?.add(&model_path)?;
+            Some((dir.clone(), added.entry.id, added.champion))
         }
         None => None,
     };
@@ -214,15 +207,16 @@ fn registry_command(command: cli::RegistryCommand) -> Result<ExitCode> {
             }
         }
         R::Add { dir, file } => {
-            let mut reg = registry::Registry::open(&dir)?;
-            let (entry, new) = reg.add(&file)?;
+            let added = registry::Registry::open(&dir)?.add(&file)?;
+            let entry = &added.entry;
             println!(
-                "{} {} ({} {}) in {}",
-                if new { "Added" } else { "Already stored:" },
+                "{} {} ({} {}) in {}{}",
+                if added.new { "Added" } else { "Already stored:" },
                 entry.id,
                 entry.kind,
                 entry.name,
-                dir.display()
+                dir.display(),
+                if added.champion { " as champion (the registry's first model)" } else { "" }
             );
         }
         R::Promote { dir, model, alias } => {
@@ -243,7 +237,11 @@ fn registry_command(command: cli::RegistryCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes a file, creating its folder if needed.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
     std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
 }
 

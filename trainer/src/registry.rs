@@ -64,6 +64,15 @@ pub struct Event {
     pub previous: Option<String>,
 }
 
+/// What [`Registry::add`] did.
+pub struct Added {
+    pub entry: Entry,
+    /// False when the same bytes were already stored.
+    pub new: bool,
+    /// Whether the model became champion (the registry's first).
+    pub champion: bool,
+}
+
 /// A registry directory.
 pub struct Registry {
     dir: PathBuf,
@@ -113,13 +122,14 @@ impl Registry {
         Registry::open(dir)
     }
 
-    /// Stores a model file (and the `model-card.json` beside it, if any); returns its entry and
-    /// whether it was new. Adding the same bytes twice is a no-op.
-    pub fn add(&mut self, file: &Path) -> Result<(Entry, bool)> {
+    /// Stores a model file (and the `model-card.json` beside it, if any). Adding the same bytes
+    /// twice is a no-op. The first model of a registry becomes its champion, so that builds
+    /// have something to embed from the start.
+    pub fn add(&mut self, file: &Path) -> Result<Added> {
         let model = load_model(file)?;
         let id = model.id().to_string();
         if let Some(e) = self.index.models.iter().find(|e| e.id == id) {
-            return Ok((e.clone(), false));
+            return Ok(Added { entry: e.clone(), new: false, champion: false });
         }
         let card: ModelCard = serde_json::from_str(model.card_json()).unwrap_or_default();
         let dir = self.dir.join(&id);
@@ -141,7 +151,11 @@ impl Registry {
         };
         self.index.models.push(entry.clone());
         self.save()?;
-        Ok((entry, true))
+        let champion = self.index.champion.is_none();
+        if champion {
+            self.promote(&entry.id, Alias::Champion)?;
+        }
+        Ok(Added { entry, new: true, champion })
     }
 
     /// The model a reference names: an alias, an id, or a unique prefix of an id.

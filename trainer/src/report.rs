@@ -90,10 +90,10 @@ pub fn render(model: &Model, data: Option<&Table>) -> Result<String> {
     h.push_str("</div>");
     folds_table(&mut h, &card);
     columns_table(&mut h, &card);
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<footer>Written by {} from model {} (SHA-256 {}). Metrics are out-of-fold: every number was measured on \
-         customers the model being measured did not see.</footer></main></body></html>\n",
+         customers the model being measured did not see.</footer></main></body></html>",
         escape(&card.trainer),
         model.id(),
         model.checksum()

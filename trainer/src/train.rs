@@ -115,16 +115,22 @@ const PROFIT_STEPS: usize = 100;
 pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Result<Trained> {
     let started = Instant::now();
     let validation = validate::validate(table, &opts.columns)?;
-    let blockers: Vec<String> =
-        validation.blockers(&opts.allow).map(|f| format!("  - [{}] {}", f.code, f.message)).collect();
-    if !blockers.is_empty() {
-        return Err(Error::data(
-            &table.path,
-            format!(
-                "the data has problems that block training:\n{}\n(churn validate shows the full report)",
-                blockers.join("\n")
-            ),
-        ));
+    let blockers: Vec<&validate::Finding> = validation.blockers(&opts.allow).collect();
+    match blockers.as_slice() {
+        [] => {}
+        // One problem reads best as one sentence; its message says how to fix it.
+        [one] => return Err(Error::data(&table.path, one.message.clone())),
+        many => {
+            let list: Vec<String> = many.iter().map(|f| format!("  - [{}] {}", f.code, f.message)).collect();
+            return Err(Error::data(
+                &table.path,
+                format!(
+                    "{} problems block training:\n{}\n(churn validate shows the full report)",
+                    many.len(),
+                    list.join("\n")
+                ),
+            ));
+        }
     }
     let plan = infer(table, &opts.columns)?;
     let y = &plan.target.labels;

@@ -188,20 +188,28 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
                 let positives = plan.labels.iter().filter(|&&y| y == 1.0).count();
                 let share = positives as f64 / rows as f64;
                 let minority = positives.min(rows - positives);
-                let (severity, note) = if minority < FEW_MINORITY || share.min(1.0 - share) < 0.02 {
+                let (severity, note) = if minority < FEW_MINORITY {
                     (
                         Severity::Warning,
-                        "; so few of one class make every metric noisy and the threshold unstable",
+                        format!(
+                            "; with only {minority} rows of the smaller class, every metric is noisy and \
+                             the threshold unstable"
+                        ),
+                    )
+                } else if share.min(1.0 - share) < 0.02 {
+                    (
+                        Severity::Warning,
+                        "; a class this rare makes every metric noisy and the threshold unstable".to_string(),
                     )
                 } else {
-                    (Severity::Notice, "")
+                    (Severity::Notice, String::new())
                 };
                 findings.push(Finding {
                     severity,
                     code: "class_balance",
                     column: Some(plan.name.clone()),
                     message: format!(
-                        "{positives} of {rows} rows ({:.1}%) are \"{}\" (churn, {}){note}",
+                        "{positives} of {rows} rows ({:.1}%) are \"{}\" (churn: {}){note}",
                         share * 100.0,
                         plan.positive,
                         plan.reason
@@ -246,7 +254,7 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
                         severity: Severity::Blocking,
                         code: "empty_column",
                         column: Some(name.clone()),
-                        message: format!("{name} {message}"),
+                        message: format!("column \"{name}\" {message}"),
                     });
                     ("empty".into(), "no values".into())
                 }

@@ -136,8 +136,9 @@ fn positive_value_that_the_target_does_not_have() {
         train(&data, &["--positive", "1"]),
         (
             2,
-            "error: --positive \"1\" is not a value of target \"churned\"; its values are \"No\" and \"Yes\"\n"
-                .to_string()
+            format!(
+                "error: {data}: --positive \"1\" is not a value of target \"churned\"; its values are \"No\" and \"Yes\"\n"
+            )
         )
     );
 }
@@ -247,15 +248,33 @@ mod model_files {
     fn newer_format_version() {
         let dir = tempfile::tempdir().unwrap();
         let (data, mut bytes) = trained_model(dir.path());
-        bytes[8] = 2;
+        bytes[8] = 3;
         let (code, stderr, model) = predict_with(dir.path(), &data, &bytes);
         assert_eq!(
             (code, stderr),
             (
                 2,
                 format!(
-                    "error: {model}: model format version 2 is newer than this scorer understands (up to 1); \
+                    "error: {model}: model format version 3 is newer than this scorer understands (up to 2); \
                      upgrade the scorer or retrain with this version\n"
+                )
+            )
+        );
+    }
+
+    #[test]
+    fn older_format_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, mut bytes) = trained_model(dir.path());
+        bytes[8] = 1;
+        let (code, stderr, model) = predict_with(dir.path(), &data, &bytes);
+        assert_eq!(
+            (code, stderr),
+            (
+                2,
+                format!(
+                    "error: {model}: model format version 1 is older than this scorer reads (2); retrain the \
+                     model with this version's churn train\n"
                 )
             )
         );

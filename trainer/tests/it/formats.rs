@@ -1,6 +1,6 @@
 //! One table exported as CSV, Parquet and NDJSON trains the same model.
 
-use crate::{card, churn};
+use crate::{card, churn, train_churned};
 
 #[test]
 fn csv_parquet_and_ndjson_agree() {
@@ -10,16 +10,7 @@ fn csv_parquet_and_ndjson_agree() {
         let data = dir.path().join(format!("customers.{ext}")).display().to_string();
         assert_eq!(churn(&["synth", "--rows", "2000", "--seed", "11", "--out", &data]).0, 0);
         let out = dir.path().join(ext);
-        let (code, _, stderr) = churn(&[
-            "train",
-            "--data",
-            &data,
-            "--target",
-            "churned",
-            "--out",
-            &out.display().to_string(),
-            "--json",
-        ]);
+        let (code, _, stderr) = train_churned(&data, &out.display().to_string(), &["--json"]);
         assert_eq!(code, 0, "{stderr}");
         cards.push(card(&out));
     }

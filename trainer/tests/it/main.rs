@@ -1,8 +1,10 @@
 //! Integration tests of the `churn` command line: the real binary, real files, exact messages.
 
 mod bad_input; // every bad input: the exact message, exit code 2, no panic
+mod browser; // opening a written HTML page in Chromium: clean console, no requests, a screenshot
 mod determinism; // same data, flags and seed: byte-identical model file
 mod formats; // CSV, Parquet and NDJSON exports of one table give the same model
+mod pipeline; // validate, calibration and profit threshold, drift, evaluate, registry, report
 mod predict; // batch scoring, including rows that cannot be scored
 mod reference; // accuracy on the reference datasets against the bars of the Python stack
 mod support; // running `churn`, temporary files, the reference data

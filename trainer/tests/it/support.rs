@@ -11,6 +11,13 @@ pub fn churn(args: &[&str]) -> (i32, String, String) {
     (code, String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
 }
 
+/// `churn train --data DATA --target churned --out OUT` with `extra` flags.
+pub fn train_churned(data: &str, out: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["train", "--data", data, "--target", "churned", "--out", out];
+    args.extend_from_slice(extra);
+    churn(&args)
+}
+
 /// A reference dataset, never copied into the repository: in `$CHURN_REFERENCE_DATA`, or in the
 /// nearest `shared/data` beside the workspace or one of its ancestors (`../shared/data`).
 pub fn reference(file: &str) -> PathBuf {

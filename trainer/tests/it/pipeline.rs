@@ -1,0 +1,658 @@
+//! The production loop from the command line: validate, train with calibration and a profit
+//! threshold, drift, evaluate, the registry and the report. Real binary, real files, exact
+//! messages and exit codes (0 fine, 1 a finding that calls for action, 2 an error).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value as Json;
+
+use crate::{churn, reference, small_table, train_churned, write};
+
+const TELCO: &str = "WA_Fn-UseC_-Telco-Customer-Churn.csv";
+const BANK: &str = "Churn_Modelling.csv";
+
+/// A Telco logistic model, trained once per test run.
+fn telco_model() -> &'static Path {
+    static MODEL: OnceLock<PathBuf> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pipeline-telco-{}", std::process::id()));
+        let data = reference(TELCO).display().to_string();
+        let out = dir.display().to_string();
+        let (code, _, stderr) =
+            churn(&["train", "--data", &data, "--target", "Churn", "--out", &out, "--no-report", "--json"]);
+        assert_eq!(code, 0, "{stderr}");
+        dir.join("model.churn")
+    })
+}
+
+fn json(stdout: &str) -> Json {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+/// The Telco file with `edit` applied to every data row's cells (by column index).
+fn telco_edited(dir: &Path, name: &str, edit: impl Fn(&[&str], &mut Vec<String>)) -> String {
+    let text = std::fs::read_to_string(reference(TELCO)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut out = header.join(",") + "\n";
+    for line in lines {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        edit(&header, &mut cells);
+        out += &(cells.join(",") + "\n");
+    }
+    write(dir, name, out.as_bytes())
+}
+
+fn column(header: &[&str], name: &str) -> usize {
+    header.iter().position(|h| *h == name).unwrap()
+}
+
+fn codes(report: &Json) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["code"].as_str().unwrap().to_string(),
+                f["column"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn finding(severity: &str, code: &str, column: &str) -> (String, String, String) {
+    (severity.into(), code.into(), column.into())
+}
+
+mod validate {
+    use super::*;
+
+    #[test]
+    fn telco_flags_the_id_and_the_blank_total_charges() {
+        let data = reference(TELCO).display().to_string();
+        let (code, stdout, stderr) = churn(&["validate", "--data", &data, "--target", "Churn", "--json"]);
+        assert_eq!(code, 0, "{stderr}");
+        let report = json(&stdout);
+        assert_eq!(
+            codes(&report),
+            [
+                finding("warning", "identifier", "customerID"),
+                finding("warning", "missing_values", "TotalCharges"),
+                finding("notice", "class_balance", "Churn"),
+            ]
+        );
+        let total = report["findings"][1]["message"].as_str().unwrap();
+        assert_eq!(
+            total,
+            "TotalCharges has 11 blank or NA cells (0.2%: \" \" ×11), read as missing: imputed with the median, \
+             with a missing-indicator feature"
+        );
+        assert_eq!(report["rows"], 7043);
+        assert_eq!(report["target"]["positives"], 1869);
+        assert_eq!(report["blocking"], false);
+        let tenure = report["columns"].as_array().unwrap().iter().find(|c| c["name"] == "tenure").unwrap();
+        assert_eq!(
+            (tenure["role"].as_str(), tenure["min"].as_f64(), tenure["max"].as_f64()),
+            (Some("numeric"), Some(0.0), Some(72.0))
+        );
+    }
+
+    #[test]
+    fn bank_flags_row_number_customer_id_and_surname() {
+        let data = reference(BANK).display().to_string();
+        let (code, stdout, stderr) = churn(&["validate", "--data", &data, "--target", "Exited", "--json"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            codes(&json(&stdout)),
+            [
+                finding("warning", "identifier", "RowNumber"),
+                finding("warning", "identifier", "CustomerId"),
+                finding("warning", "high_cardinality", "Surname"),
+                finding("notice", "class_balance", "Exited"),
+            ]
+        );
+    }
+
+    /// A table with every problem `validate` knows about, and a column that leaks the outcome.
+    fn messy_table() -> String {
+        let mut s = String::from("id,tenure,region,country,cancel_reason,plan,churned\n");
+        for i in 0..120 {
+            let churned = if i % 3 == 0 { "Yes" } else { "No" };
+            let reason = if churned == "Yes" { "moved" } else { "" };
+            let region = if i % 7 == 0 { "Unknown" } else { ["north", "south"][i % 2] };
+            let id = if i == 5 { "C004".to_string() } else { format!("C{i:03}") };
+            s += &format!("{id},{},{region},NL,{reason},{},{churned}\n", (i * 13) % 70, ["a", "b"][i % 2]);
+        }
+        let last = s.lines().last().unwrap().to_string();
+        s + &last + "\n" // the last row, twice
+    }
+
+    #[test]
+    fn leakage_blocks_training_and_every_problem_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = write(dir.path(), "messy.csv", messy_table().as_bytes());
+        let (code, stdout, _) = churn(&["validate", "--data", &data, "--target", "churned", "--json"]);
+        assert_eq!(code, 1, "a blocking finding exits 1");
+        let report = json(&stdout);
+        assert_eq!(report["blocking"], true);
+        assert_eq!(report["duplicate_rows"], 1);
+        let found = codes(&report);
+        for expected in [
+            finding("blocking", "leakage", "cancel_reason"),
+            finding("warning", "duplicate_rows", ""),
+            finding("warning", "duplicate_ids", "id"),
+            finding("warning", "constant", "country"),
+            finding("warning", "missing_as_category", "region"),
+        ] {
+            assert!(found.contains(&expected), "{expected:?} not in {found:?}");
+        }
+        assert_eq!(found[0], finding("blocking", "leakage", "cancel_reason"), "most severe first");
+
+        let out = dir.path().join("m").display().to_string();
+        let (code, _, stderr) = train_churned(&data, &out, &[]);
+        assert_eq!(code, 2);
+        assert!(
+            stderr.starts_with(&format!(
+                "error: {data}: cancel_reason alone separates churned with ROC AUC 1.0000: it is almost certainly \
+                 recorded after the outcome or derived from it."
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("--allow leakage"), "{stderr}");
+        let (code, _, stderr) = train_churned(&data, &out, &["--allow", "leakage", "--json"]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+
+    #[test]
+    fn the_human_report_ends_with_the_verdict() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = write(dir.path(), "t.csv", small_table().as_bytes());
+        let (code, stdout, _) = churn(&["validate", "--data", &data, "--target", "churned"]);
+        assert_eq!(code, 0);
+        assert!(stdout.ends_with("Nothing blocks training.\n"), "{stdout}");
+        assert!(stdout.contains("only 40 rows"), "{stdout}");
+    }
+
+    #[test]
+    fn bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let absent = dir.path().join("absent.csv").display().to_string();
+        assert_eq!(churn(&["validate", "--data", &absent]).0, 2);
+        assert_eq!(churn(&["validate", "--data", &absent]).2, format!("error: {absent}: no such file\n"));
+        let data = write(dir.path(), "t.csv", small_table().as_bytes());
+        let (code, _, stderr) = churn(&["validate", "--data", &data, "--target", "churnd"]);
+        assert_eq!(
+            (code, stderr),
+            (
+                2,
+                format!(
+                    "error: {data}: target \"churnd\" is not a column of the file; did you mean \"churned\"? \
+                     the columns are: id, tenure, plan, paperless, churned\n"
+                )
+            )
+        );
+        let empty = write(dir.path(), "empty.csv", b"id,tenure,churned\n");
+        assert_eq!(
+            churn(&["validate", "--data", &empty, "--json"]),
+            (2, String::new(), format!("error: {empty}: the file has a header but no data rows\n"))
+        );
+    }
+}
+
+mod train_economics {
+    use super::*;
+
+    fn train(extra: &[&str]) -> (i32, Json, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let data = write(dir.path(), "t.csv", small_table().as_bytes());
+        let out = dir.path().join("m").display().to_string();
+        let (code, stdout, stderr) = train_churned(&data, &out, &[&["--json"], extra].concat());
+        (code, if code == 0 { json(&stdout) } else { Json::Null }, stderr)
+    }
+
+    #[test]
+    fn the_card_holds_calibration_economics_and_the_profit_curve() {
+        let (code, card, stderr) =
+            train(&["--economics", "clv=800,offer_cost=40,accept_rate=0.25,contact_cost=1"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            card["economics"],
+            serde_json::json!({"clv": 800.0, "offer_cost": 40.0, "accept_rate": 0.25, "contact_cost": 1.0})
+        );
+        assert_eq!(card["threshold"]["rule"], "max_profit");
+        // A contact gains γ·(clv − δ) − c from a churner and costs δ + c otherwise, so it pays
+        // from p = (δ + c) / (γ·(clv − δ) + δ) = 41 / 230.
+        let break_even = card["threshold"]["break_even_probability"].as_f64().unwrap();
+        assert!((break_even - 41.0 / 230.0).abs() < 1e-6, "{break_even}");
+        assert_eq!(card["calibration"]["method"], "platt");
+        assert!(card["calibration"]["reliability"].as_array().unwrap().len() >= 2);
+        let curve = card["profit_curve"]["per_customer"].as_array().unwrap();
+        assert_eq!(curve.len(), 101);
+        let best = curve.iter().map(|p| p.as_f64().unwrap()).fold(f64::MIN, f64::max);
+        assert_eq!(card["threshold"]["profit_per_customer"].as_f64(), Some(best));
+    }
+
+    #[test]
+    fn other_threshold_rules() {
+        let (code, card, stderr) = train(&["--threshold", "recall=0.9"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(card["threshold"]["rule"], "recall_0.9");
+        assert!(card["threshold"]["recall"].as_f64().unwrap() >= 0.9);
+        let (code, card, _) = train(&["--threshold", "max-f1", "--calibration", "none"]);
+        assert_eq!(code, 0);
+        assert_eq!(card["threshold"]["rule"], "max_f1");
+        assert_eq!(card["calibration"]["method"], "none");
+    }
+
+    #[test]
+    fn bad_flags_name_the_problem() {
+        for (flag, value, message) in [
+            ("--economics", "clv=abc", "clv: \"abc\" is not a number"),
+            (
+                "--economics",
+                "ltv=5",
+                "unknown economics \"ltv\"; use clv, offer_cost, accept_rate, contact_cost",
+            ),
+            ("--economics", "accept_rate=1.5", "accept_rate is a share between 0 and 1, got 1.5"),
+            ("--threshold", "recall=2", "the target recall is a share above 0 and at most 1, got 2"),
+            ("--threshold", "best", "\"best\" is not a threshold rule; use max-profit, max-f1 or recall=0.8"),
+        ] {
+            let (code, _, stderr) = train(&[flag, value]);
+            let placeholder = if flag == "--economics" { "<K=V,...>" } else { "<RULE>" };
+            assert_eq!(
+                (code, stderr),
+                (
+                    2,
+                    format!(
+                        "error: invalid value '{value}' for '{flag} {placeholder}': {message}\n\n\
+                         For more information, try '--help'.\n"
+                    )
+                ),
+            );
+        }
+    }
+}
+
+mod drift {
+    use super::*;
+
+    fn drift(data: &str) -> (i32, Json) {
+        let model = telco_model().display().to_string();
+        let (code, stdout, stderr) = churn(&["drift", "--model", &model, "--data", data, "--json"]);
+        assert!(code == 0 || code == 1, "{stderr}");
+        (code, json(&stdout))
+    }
+
+    #[test]
+    fn the_training_data_does_not_drift_from_itself() {
+        let (code, report) = drift(&reference(TELCO).display().to_string());
+        assert_eq!(code, 0);
+        assert_eq!(report["retrain_recommended"], false);
+        assert_eq!(report["score"]["psi"], 0.0);
+        assert!(report["columns"].as_array().unwrap().iter().all(|c| c["verdict"] == "none"));
+    }
+
+    #[test]
+    fn a_price_rise_is_significant_and_exits_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = telco_edited(dir.path(), "shifted.csv", |h, cells| {
+            let i = column(h, "MonthlyCharges");
+            let x: f64 = cells[i].parse().unwrap();
+            cells[i] = format!("{:.2}", x * 1.3 + 10.0);
+        });
+        let (code, report) = drift(&data);
+        assert_eq!(code, 1);
+        assert_eq!(report["retrain_recommended"], true);
+        let monthly =
+            report["columns"].as_array().unwrap().iter().find(|c| c["name"] == "MonthlyCharges").unwrap();
+        assert_eq!(monthly["verdict"], "significant");
+        assert!(monthly["psi"].as_f64().unwrap() > 1.0, "{monthly}");
+        let others: Vec<&Json> =
+            report["columns"].as_array().unwrap().iter().filter(|c| c["name"] != "MonthlyCharges").collect();
+        assert!(others.iter().all(|c| c["verdict"] == "none"), "{others:?}");
+        assert_eq!(report["reasons"][0].as_str().unwrap().split(" (").next(), Some("MonthlyCharges moved"));
+    }
+
+    #[test]
+    fn small_samples_of_the_same_customers_raise_no_alarm() {
+        // Under no drift, PSI over b bins is about (b − 1)(1/n + 1/m): on 100 rows a numeric input
+        // with 10 bins averages 0.09, so a fixed 0.1 alarm fires by chance (5 times here). The
+        // thresholds sized to the sample stay quiet: no moderate or significant verdict at all.
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(reference(TELCO)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut state: u64 = 42;
+        let (mut checks, mut moderate, mut fixed_alarm) = (0, 0, 0);
+        for k in 0..5 {
+            // 100 customers drawn at random (a fixed LCG, so the test is reproducible).
+            let mut sample = vec![lines[0]];
+            for _ in 0..100 {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                sample.push(lines[1 + (state >> 33) as usize % (lines.len() - 1)]);
+            }
+            let data = write(dir.path(), &format!("sample{k}.csv"), (sample.join("\n") + "\n").as_bytes());
+            let (code, report) = drift(&data);
+            assert_eq!(code, 0, "sample {k}: {report}");
+            for c in report["columns"].as_array().unwrap().iter().chain([&report["score"]]) {
+                checks += 1;
+                assert_ne!(c["verdict"], "significant", "sample {k}: {c}");
+                moderate += usize::from(c["verdict"] == "moderate");
+                fixed_alarm += usize::from(c["psi"].as_f64().unwrap() > 0.1);
+            }
+        }
+        assert_eq!(checks, 5 * 20);
+        assert_eq!((moderate, fixed_alarm), (0, 5), "moderate verdicts, and PSI above a fixed 0.1");
+    }
+
+    #[test]
+    fn bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = telco_model().display().to_string();
+        let few = write(dir.path(), "few.csv", b"customerID,tenure\nA,3\n");
+        assert_eq!(
+            churn(&["drift", "--model", &model, "--data", &few]),
+            (
+                2,
+                String::new(),
+                format!(
+                    "error: {few}: header: gender: the model needs this column, but it is not in the input\n"
+                )
+            )
+        );
+        let absent = dir.path().join("absent.churn").display().to_string();
+        let data = reference(TELCO).display().to_string();
+        assert_eq!(
+            churn(&["drift", "--model", &absent, "--data", &data]),
+            (2, String::new(), format!("error: {absent}: no such file\n"))
+        );
+        let garbage = write(dir.path(), "bad.churn", b"not a model");
+        assert_eq!(
+            churn(&["drift", "--model", &garbage, "--data", &data]).2,
+            format!(
+                "error: {garbage}: not a churn model: the file does not start with the churn model signature\n"
+            )
+        );
+    }
+}
+
+mod evaluate {
+    use super::*;
+
+    fn evaluate(data: &str) -> (i32, Json, String) {
+        let model = telco_model().display().to_string();
+        let (code, stdout, stderr) = churn(&["evaluate", "--model", &model, "--data", data, "--json"]);
+        (code, if code < 2 { json(&stdout) } else { Json::Null }, stderr)
+    }
+
+    #[test]
+    fn the_training_data_is_in_line_with_the_card() {
+        let (code, report, stderr) = evaluate(&reference(TELCO).display().to_string());
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(report["verdict"], "ok");
+        assert_eq!(report["evaluated"], 7043);
+        assert!(report["ece"].as_f64().unwrap() < 0.03, "{report}");
+    }
+
+    #[test]
+    fn flipped_outcomes_are_a_performance_drop_and_exit_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = telco_edited(dir.path(), "flipped.csv", |h, cells| {
+            let i = column(h, "Churn");
+            cells[i] = if cells[i] == "Yes" { "No".into() } else { "Yes".into() };
+        });
+        let (code, report, _) = evaluate(&data);
+        assert_eq!(code, 1);
+        assert_eq!(report["verdict"], "degraded");
+        let reasons: Vec<&str> =
+            report["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+        assert!(reasons[0].starts_with("ROC AUC fell to 0.14"), "{reasons:?}");
+        assert!(reasons[1].starts_with("probabilities are off"), "{reasons:?}");
+    }
+
+    #[test]
+    fn bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let unlabelled = telco_edited(dir.path(), "unlabelled.csv", |_, _| {});
+        let text = std::fs::read_to_string(&unlabelled).unwrap().replace(",Churn\n", ",Outcome\n");
+        std::fs::write(&unlabelled, text).unwrap();
+        let (code, _, stderr) = evaluate(&unlabelled);
+        assert_eq!(
+            (code, stderr),
+            (
+                2,
+                format!(
+                    "error: {unlabelled}: there is no \"Churn\" column with the outcomes to evaluate against; \
+                     the model predicts \"Churn\" (\"Yes\" = churn)\n"
+                )
+            )
+        );
+        let maybe = telco_edited(dir.path(), "maybe.csv", |h, cells| {
+            let i = column(h, "Churn");
+            if cells[0] == "5575-GNVDE" {
+                cells[i] = "Maybe".into();
+            }
+        });
+        let (code, _, stderr) = evaluate(&maybe);
+        assert_eq!(
+            (code, stderr),
+            (
+                2,
+                format!(
+                    "error: {maybe}: row 2 (line 3): target \"Churn\" is \"Maybe\"; the model knows \"Yes\" (churn) \
+                     and \"No\"\n"
+                )
+            )
+        );
+    }
+}
+
+mod registry {
+    use super::*;
+
+    fn run(args: &[&str]) -> (i32, String, String) {
+        churn(args)
+    }
+
+    /// Two models of the small table: a logistic regression and an MLP.
+    fn two_models(dir: &Path) -> (String, String) {
+        let data = write(dir, "t.csv", small_table().as_bytes());
+        let mut files = Vec::new();
+        for (name, kind) in [("a", "logistic"), ("b", "mlp")] {
+            let out = dir.join(name).display().to_string();
+            let (code, _, stderr) = train_churned(&data, &out, &["--model", kind, "--json", "--no-report"]);
+            assert_eq!(code, 0, "{stderr}");
+            files.push(dir.join(name).join("model.churn").display().to_string());
+        }
+        (files[0].clone(), files[1].clone())
+    }
+
+    fn index(reg: &str) -> Json {
+        json(&run(&["registry", "list", "--dir", reg, "--json"]).1)
+    }
+
+    #[test]
+    fn add_promote_and_roll_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = two_models(dir.path());
+        let reg = dir.path().join("models").display().to_string();
+        let (code, stdout, _) = run(&["registry", "add", &a, "--dir", &reg]);
+        assert_eq!(code, 0);
+        let id_a = index(&reg)["models"][0]["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            stdout,
+            format!("Added {id_a} (logistic t) in {reg} as champion (the registry's first model)\n")
+        );
+        let (_, stdout, _) = run(&["registry", "add", &b, "--dir", &reg]);
+        let id_b = index(&reg)["models"][1]["id"].as_str().unwrap().to_string();
+        assert_eq!(stdout, format!("Added {id_b} (mlp t) in {reg}\n"));
+        assert_eq!(
+            run(&["registry", "add", &b, "--dir", &reg]).1,
+            format!("Already stored: {id_b} (mlp t) in {reg}\n")
+        );
+        // Stored by content: the id is the start of the file's SHA-256 and the bytes are the same.
+        let stored = Path::new(&reg).join(&id_b).join("model.churn");
+        assert_eq!(std::fs::read(&stored).unwrap(), std::fs::read(&b).unwrap());
+        assert!(Path::new(&reg).join(&id_b).join("model-card.json").exists());
+
+        assert_eq!(run(&["registry", "promote", &id_b[..6], "--as", "challenger", "--dir", &reg]).0, 0);
+        assert_eq!(index(&reg)["challenger"], id_b.as_str());
+        assert_eq!(
+            run(&["registry", "path", "challenger", "--dir", &reg]).1,
+            format!("{}\n", stored.display())
+        );
+        assert_eq!(
+            run(&["registry", "promote", "challenger", "--dir", &reg]).1,
+            format!("{id_b} is now champion (was {id_a})\n")
+        );
+        let i = index(&reg);
+        assert_eq!((i["champion"].as_str(), i["challenger"].as_str()), (Some(id_b.as_str()), None));
+
+        let (code, stdout, _) = run(&["registry", "rollback", "--dir", &reg]);
+        assert_eq!((code, stdout), (0, format!("Rolled back: {id_a} is champion again (was {id_b})\n")));
+        assert_eq!(index(&reg)["champion"], id_a.as_str());
+        let actions: Vec<String> = index(&reg)["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {}",
+                    e["action"].as_str().unwrap(),
+                    e["alias"].as_str().unwrap(),
+                    &e["model"].as_str().unwrap()[..4]
+                )
+            })
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                format!("promote champion {}", &id_a[..4]),
+                format!("promote challenger {}", &id_b[..4]),
+                format!("promote champion {}", &id_b[..4]),
+                format!("rollback champion {}", &id_a[..4]),
+            ]
+        );
+        assert_eq!(
+            run(&["registry", "rollback", "--dir", &reg]),
+            (
+                2,
+                String::new(),
+                format!("error: {id_a} is the first champion; there is nothing to roll back to\n")
+            )
+        );
+        let (code, stdout, _) = run(&["registry", "show", "champion", "--dir", &reg, "--json"]);
+        assert_eq!(code, 0);
+        let shown = json(&stdout);
+        assert_eq!(shown["aliases"], serde_json::json!(["champion"]));
+        assert_eq!(shown["card"]["model"], "logistic");
+    }
+
+    #[test]
+    fn bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = dir.path().join("models").display().to_string();
+        let none = format!(
+            "error: {reg} is not a model registry (no registry.json); add a model with churn registry add --dir {reg} FILE\n"
+        );
+        assert_eq!(run(&["registry", "list", "--dir", &reg]), (2, String::new(), none.clone()));
+        assert_eq!(run(&["registry", "promote", "abc", "--dir", &reg]).2, none);
+        assert_eq!(run(&["registry", "rollback", "--dir", &reg]).2, none);
+        let garbage = write(dir.path(), "bad.churn", b"not a model");
+        assert_eq!(
+            run(&["registry", "add", &garbage, "--dir", &reg]),
+            (
+                2,
+                String::new(),
+                format!(
+                    "error: {garbage}: not a churn model: the file does not start with the churn model signature\n"
+                )
+            )
+        );
+        assert!(!Path::new(&reg).join("registry.json").exists(), "a failed add leaves no registry behind");
+        let (a, _) = two_models(dir.path());
+        run(&["registry", "add", &a, "--dir", &reg]);
+        assert_eq!(
+            run(&["registry", "promote", "zzz", "--dir", &reg]).2,
+            format!("error: no model \"zzz\" in {reg}; churn registry list shows what is there\n")
+        );
+        assert_eq!(
+            run(&["registry", "show", "challenger", "--dir", &reg]).2,
+            "error: the registry has no challenger\n"
+        );
+    }
+
+    #[test]
+    fn train_can_register_its_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = write(dir.path(), "t.csv", small_table().as_bytes());
+        let out = dir.path().join("m").display().to_string();
+        let reg = dir.path().join("models").display().to_string();
+        let (code, stdout, stderr) = train_churned(&data, &out, &["--register", &reg]);
+        assert_eq!(code, 0, "{stderr}");
+        let id = index(&reg)["champion"].as_str().unwrap().to_string();
+        assert!(
+            stdout.ends_with(&format!("Registered {id} in {reg} as champion (the registry's first model)\n")),
+            "{stdout}"
+        );
+    }
+}
+
+mod report {
+    use super::*;
+
+    #[test]
+    fn one_self_contained_file_with_every_plot() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = telco_model().display().to_string();
+        let data = reference(TELCO).display().to_string();
+        let out = dir.path().join("nested/report.html");
+        let out_s = out.display().to_string();
+        let (code, stdout, stderr) = churn(&["report", "--model", &model, "--data", &data, "--out", &out_s]);
+        assert_eq!((code, stdout, stderr), (0, String::new(), format!("Wrote {out_s}\n")));
+        let html = std::fs::read_to_string(&out).unwrap();
+        for chart in [
+            "ROC curve",
+            "Precision–recall curve",
+            "Reliability (out-of-fold)",
+            "Scores by outcome (out-of-fold)",
+            "Expected profit per customer",
+            "Cumulative gains",
+            "Lift",
+        ] {
+            assert!(html.contains(&format!("aria-label=\"{chart}\"")), "no {chart} chart");
+        }
+        for section in
+            ["Data checks", "Discrimination", "Calibration", "Whom to contact", "Feature effects", "Per fold"]
+        {
+            assert!(html.contains(&format!("<h2>{section}</h2>")), "no {section} section");
+        }
+        // Seven charts, then one effect per input: a curve for each of the 3 numeric inputs, bars
+        // for each of the 16 categorical and boolean ones.
+        assert_eq!(html.matches("<svg").count(), 7 + 3);
+        assert_eq!(html.matches("class=\"levels\"").count(), 16);
+        for external in
+            ["src=\"http", "href=\"http", "<script src", "<link rel=\"stylesheet\" href", "url(http"]
+        {
+            assert!(!html.contains(external), "the report loads {external}…");
+        }
+        crate::browser::opens_cleanly(&out, "report");
+    }
+
+    #[test]
+    fn bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let garbage = write(dir.path(), "bad.churn", b"not a model");
+        let out = dir.path().join("r.html").display().to_string();
+        assert_eq!(
+            churn(&["report", "--model", &garbage, "--out", &out]).2,
+            format!(
+                "error: {garbage}: not a churn model: the file does not start with the churn model signature\n"
+            )
+        );
+        assert!(!Path::new(&out).exists());
+    }
+}
