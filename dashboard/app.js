@@ -455,6 +455,14 @@ function campaignCurve() {
 function renderCampaign(reset) {
   if (!state.card) return;
   if (reset) {
+    // Start from the economics the model's threshold was chosen with (older cards have none).
+    const e = state.card.economics;
+    if (e) {
+      $("clv").value = e.clv;
+      $("offer").value = e.offer_cost;
+      $("accept").value = e.accept_rate;
+      $("contact").value = e.contact_cost;
+    }
     $("base").value = state.card.data.rows;
     $("threshold").value = (Math.floor(state.info.threshold * 100) / 100).toFixed(2);
   }
@@ -507,10 +515,18 @@ function renderModel() {
       fact("Predicts", `${i.target} = ${i.positive_label}`),
       fact("Trained on", `${c.data.source}: ${int(c.data.rows)} rows, ${pct(c.data.positive_rate)} churned`),
       fact("Decision", `contact at ${pct(i.threshold)} or above (${i.decision_rule.replace("_", " ")})`),
+      ...(c.threshold?.profit_per_customer !== undefined
+        ? fact("Expected profit", `${c.threshold.profit_per_customer.toFixed(2)} per customer in the base, against ${c.threshold.profit_contacting_all.toFixed(2)} contacting everyone`)
+        : []),
+      ...(c.calibration
+        ? fact("Calibration", c.calibration.method === "none"
+          ? "none (raw model probabilities)"
+          : `${c.calibration.method}, fitted out of fold: expected calibration error ${c.calibration.ece_before.toFixed(4)} → ${c.calibration.ece_after.toFixed(4)}`)
+        : []),
       fact("Risk bands", `medium from ${pct(i.bands.medium)}, high from ${pct(i.bands.high)}`),
     ),
   );
-  const metrics = [["ROC AUC", "roc_auc"], ["PR AUC", "pr_auc"], ["Log loss", "log_loss"], ["Brier score", "brier"], ["Precision", "precision"], ["Recall", "recall"], ["F1", "f1"]];
+  const metrics = [["ROC AUC", "roc_auc"], ["PR AUC", "pr_auc"], ["Log loss", "log_loss"], ["Brier score", "brier"], ["Precision", "precision"], ["Recall", "recall"], ["F1", "f1"], ["Profit / customer", "profit_per_customer"]].filter(([, key]) => c.cv[key]);
   table($("metrics"), ["Metric", { label: "Mean", num: true }, { label: "± sd", num: true }, `Per fold (${c.cv.folds} folds)`],
     metrics.map(([label, key]) => el("tr", {}, el("th", { scope: "row" }, label), el("td", { class: "num" }, c.cv[key].mean.toFixed(4)), el("td", { class: "num" }, c.cv[key].sd.toFixed(4)), el("td", {}, c.cv[key].folds.map((x) => x.toFixed(3)).join(" ")))));
   table($("columns"), ["Column", "Role", { label: "Missing", num: true }, { label: "Distinct", num: true }, "Why"],

@@ -101,6 +101,7 @@ test("the campaign view ties the threshold to money", async () => {
   await page.waitForSelector("#profit-chart svg");
   const cards = await page.locator("#campaign-cards .card").count();
   assert.equal(cards, 5);
+  assert.equal(await page.inputValue("#clv"), "500", "the economics the threshold was chosen with");
   const before = await page.textContent("#campaign-cards");
   await page.fill("#clv", "2000");
   assert.notEqual(await page.textContent("#campaign-cards"), before);
