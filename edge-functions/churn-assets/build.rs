@@ -43,12 +43,20 @@ fn main() {
     let mut files = Vec::new();
     walk(&dashboard, &mut files);
     files.sort();
-    // An app without its page or its scorer would deploy fine and fail in every browser.
+    // An app without its page or its scorer would deploy fine and fail in every browser: a
+    // release build (what `cargo xtask build-edge` and `spin build` make) refuses. A debug build
+    // (clippy on a fresh checkout) goes on with what is there.
     for needed in ["index.html", "pkg/scorer_wasm_bg.wasm", "pkg/scorer_wasm.js"] {
-        assert!(
-            files.contains(&dashboard.join(needed)),
-            "dashboard/{needed} is missing: build with `cargo xtask build-edge`, which builds the browser module first"
-        );
+        if !files.contains(&dashboard.join(needed)) {
+            let message = format!(
+                "dashboard/{needed} is missing: build with `cargo xtask build-edge`, which builds the browser \
+                 module first"
+            );
+            if std::env::var("PROFILE").as_deref() == Ok("release") {
+                panic!("{message}");
+            }
+            println!("cargo:warning={message}");
+        }
     }
     let mut table = String::from("pub static FILES: &[Asset] = &[\n");
     for file in &files {
