@@ -111,7 +111,9 @@ test("the campaign view ties the threshold to money", async () => {
 test("the model view shows the card, and another model file swaps the model everywhere", async () => {
   await page.click("#tab-model");
   assert.match(await page.textContent("#model-summary"), /7,043 rows/);
-  assert.equal(await page.locator("#metrics tbody tr").count(), 7);
+  assert.equal(await page.locator("#metrics tbody tr").count(), 8);
+  assert.match(await page.textContent("#metrics"), /Profit \/ customer/);
+  assert.match(await page.textContent("#model-summary"), /platt, fitted out of fold: expected calibration error/);
   await shot(page, "5-model");
   await page.setInputFiles("#model-input", env("OTHER_MODEL"));
   await page.waitForFunction(() => /Now using/.test(document.getElementById("model-status").textContent));
