@@ -68,6 +68,20 @@ fn finding(severity: &str, code: &str, column: &str) -> (String, String, String)
     (severity.into(), code.into(), column.into())
 }
 
+/// A table with every problem `validate` knows about, and a column that leaks the outcome.
+fn messy_table() -> String {
+    let mut s = String::from("id,tenure,region,country,cancel_reason,plan,churned\n");
+    for i in 0..120 {
+        let churned = if i % 3 == 0 { "Yes" } else { "No" };
+        let reason = if churned == "Yes" { "moved" } else { "" };
+        let region = if i % 7 == 0 { "Unknown" } else { ["north", "south"][i % 2] };
+        let id = if i == 5 { "C004".to_string() } else { format!("C{i:03}") };
+        s += &format!("{id},{},{region},NL,{reason},{},{churned}\n", (i * 13) % 70, ["a", "b"][i % 2]);
+    }
+    let last = s.lines().last().unwrap().to_string();
+    s + &last + "\n" // the last row, twice
+}
+
 mod validate {
     use super::*;
 
@@ -115,20 +129,6 @@ mod validate {
                 finding("notice", "class_balance", "Exited"),
             ]
         );
-    }
-
-    /// A table with every problem `validate` knows about, and a column that leaks the outcome.
-    fn messy_table() -> String {
-        let mut s = String::from("id,tenure,region,country,cancel_reason,plan,churned\n");
-        for i in 0..120 {
-            let churned = if i % 3 == 0 { "Yes" } else { "No" };
-            let reason = if churned == "Yes" { "moved" } else { "" };
-            let region = if i % 7 == 0 { "Unknown" } else { ["north", "south"][i % 2] };
-            let id = if i == 5 { "C004".to_string() } else { format!("C{i:03}") };
-            s += &format!("{id},{},{region},NL,{reason},{},{churned}\n", (i * 13) % 70, ["a", "b"][i % 2]);
-        }
-        let last = s.lines().last().unwrap().to_string();
-        s + &last + "\n" // the last row, twice
     }
 
     #[test]
@@ -654,5 +654,87 @@ mod report {
             )
         );
         assert!(!Path::new(&out).exists());
+    }
+}
+
+/// The `--json` output of every new command, on small deterministic tables, as insta snapshots
+/// (`trainer/tests/it/snapshots/`); paths and times are redacted. After an intended change,
+/// `INSTA_UPDATE=always cargo test -p trainer --test it snapshots` rewrites them for review.
+mod snapshots {
+    use super::*;
+
+    fn run_json(args: &[&str]) -> Json {
+        let (code, stdout, stderr) = churn(args);
+        assert!(code < 2, "{stderr}");
+        json(&stdout)
+    }
+
+    /// A logistic model of the small table, and the table.
+    fn small_model(dir: &Path) -> (String, String) {
+        let data = write(dir, "t.csv", small_table().as_bytes());
+        let out = dir.join("m").display().to_string();
+        assert_eq!(train_churned(&data, &out, &["--json", "--no-report"]).0, 0);
+        (data, dir.join("m/model.churn").display().to_string())
+    }
+
+    #[test]
+    fn validate_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = write(dir.path(), "messy.csv", messy_table().as_bytes());
+        let report = run_json(&["validate", "--data", &data, "--target", "churned", "--json"]);
+        insta::assert_json_snapshot!("validate", report, { ".source" => "[file]" });
+    }
+
+    #[test]
+    fn drift_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, model) = small_model(dir.path());
+        // Longer tenures and everyone on "pro": two inputs and the score move.
+        let shifted: String = std::fs::read_to_string(&data)
+            .unwrap()
+            .lines()
+            .enumerate()
+            .map(|(i, line)| {
+                if i == 0 {
+                    return format!("{line}\n");
+                }
+                let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+                cells[1] = (cells[1].parse::<u32>().unwrap() + 30).to_string();
+                cells[2] = "pro".into();
+                cells.join(",") + "\n"
+            })
+            .collect();
+        let shifted = write(dir.path(), "shifted.csv", shifted.as_bytes());
+        let report = run_json(&["drift", "--model", &model, "--data", &shifted, "--json"]);
+        insta::assert_json_snapshot!("drift", report);
+    }
+
+    #[test]
+    fn evaluate_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, model) = small_model(dir.path());
+        let report = run_json(&["evaluate", "--model", &model, "--data", &data, "--json"]);
+        insta::assert_json_snapshot!("evaluate", report);
+    }
+
+    #[test]
+    fn registry_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, model) = small_model(dir.path());
+        let reg = dir.path().join("models").display().to_string();
+        assert_eq!(churn(&["registry", "add", &model, "--dir", &reg]).0, 0);
+        let list = run_json(&["registry", "list", "--dir", &reg, "--json"]);
+        insta::assert_json_snapshot!("registry-list", list, {
+            ".models[].added" => "[time]",
+            ".models[].source" => "[file]",
+            ".history[].at" => "[time]",
+        });
+        let show = run_json(&["registry", "show", "champion", "--dir", &reg, "--json"]);
+        insta::assert_json_snapshot!("registry-show", show, {
+            ".entry.added" => "[time]",
+            ".entry.source" => "[file]",
+            ".file" => "[file]",
+            ".card.data.source" => "[file]",
+        });
     }
 }
