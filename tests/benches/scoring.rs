@@ -1,5 +1,8 @@
 //! Scoring throughput of the scorer natively and of the browser module under wasmtime, from raw
 //! named values to probabilities, with the ratio of the two. `cargo bench -p tests`.
+//!
+//! `cargo xtask bench` runs it with `BENCH_JSON=FILE` (also write the figures as JSON) and, for
+//! its smoke run, `BENCH_QUICK=1` (3 short samples instead of 15).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -7,20 +10,31 @@ use std::time::{Duration, Instant};
 use scorer_wasm::{Model, Value};
 use tests::{WebModule, encode_records, golden, golden_model, record_of, reference, web_module_path};
 
+fn quick() -> bool {
+    std::env::var_os("BENCH_QUICK").is_some()
+}
+
+thread_local! {
+    /// Interquartile range of the last `measure`'s samples over their median.
+    static SPREAD: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
 /// Median time per call over 15 samples, each long enough to be measured (≥ 20 ms).
 fn measure(mut f: impl FnMut()) -> Duration {
+    let (samples, least) =
+        if quick() { (3, Duration::from_millis(2)) } else { (15, Duration::from_millis(20)) };
     let mut iters = 1u32;
     loop {
         let t = Instant::now();
         for _ in 0..iters {
             f();
         }
-        if t.elapsed() >= Duration::from_millis(20) {
+        if t.elapsed() >= least {
             break;
         }
         iters *= 2;
     }
-    let mut samples: Vec<Duration> = (0..15)
+    let mut samples: Vec<Duration> = (0..samples)
         .map(|_| {
             let t = Instant::now();
             for _ in 0..iters {
@@ -30,7 +44,19 @@ fn measure(mut f: impl FnMut()) -> Duration {
         })
         .collect();
     samples.sort();
-    samples[7]
+    let median = samples[samples.len() / 2];
+    let iqr = samples[samples.len() * 3 / 4].as_secs_f64() - samples[samples.len() / 4].as_secs_f64();
+    SPREAD.set(iqr / median.as_secs_f64());
+    median
+}
+
+/// A median time and its relative spread.
+type Measured = (Duration, f64);
+
+/// A measurement and its spread.
+fn measured(f: impl FnMut()) -> Measured {
+    let d = measure(f);
+    (d, SPREAD.get())
 }
 
 fn show(d: Duration) -> String {
@@ -49,6 +75,7 @@ fn main() {
     let compiled = WebModule::compile(&web_module_path()).expect("run `cargo xtask build-wasm` first");
     let csv = std::fs::read(reference("WA_Fn-UseC_-Telco-Customer-Churn.csv")).expect("Telco file");
     println!("{:<52} {:>11} {:>11} {:>8} {:>12}", "case", "native", "wasmtime", "ratio", "wasm rows/s");
+    let mut figures = Vec::new();
     for file in ["telco-logistic.churn", "telco-mlp.churn"] {
         let bytes = golden_model(file);
         let model = Model::from_bytes(&bytes).unwrap();
@@ -78,39 +105,48 @@ fn main() {
         };
         let one = encode_records(std::slice::from_ref(&record));
         let thousand = encode_records(&vec![record.clone(); 1000]);
-        let cases: [(&str, Duration, Duration, f64); 3] = [
+        let cases: [(&str, Measured, Measured, f64); 3] = [
             (
                 "one customer",
-                measure(&mut native_one),
-                measure(|| {
+                measured(&mut native_one),
+                measured(|| {
                     black_box(web.score_records(&one).unwrap());
                 }),
                 1.0,
             ),
             (
                 "1000 customers in one call",
-                measure(|| {
+                measured(|| {
                     for _ in 0..1000 {
                         native_one();
                     }
                 }),
-                measure(|| {
+                measured(|| {
                     black_box(web.score_records(&thousand).unwrap());
                 }),
                 1000.0,
             ),
             (
                 "Telco CSV, 7043 rows (parse + score)",
-                measure(|| {
+                measured(|| {
                     black_box(scorer_wasm::api::score_csv(&model, &csv, 0, usize::MAX).unwrap());
                 }),
-                measure(|| {
+                measured(|| {
                     black_box(web.score_csv(&csv).unwrap());
                 }),
                 7043.0,
             ),
         ];
-        for (name, native, wasm, rows) in cases {
+        for (name, (native, native_spread), (wasm, wasm_spread), rows) in cases {
+            figures.push(serde_json::json!({
+                "model": file.trim_end_matches(".churn"),
+                "case": name,
+                "rows": rows,
+                "native_seconds": native.as_secs_f64(),
+                "native_spread": native_spread,
+                "wasmtime_seconds": wasm.as_secs_f64(),
+                "wasmtime_spread": wasm_spread,
+            }));
             println!(
                 "{:<52} {:>11} {:>11} {:>7.2}x {:>12.0}",
                 format!("{} / {name}", file.trim_end_matches(".churn")),
@@ -120,5 +156,8 @@ fn main() {
                 rows / wasm.as_secs_f64()
             );
         }
+    }
+    if let Some(path) = std::env::var_os("BENCH_JSON") {
+        std::fs::write(path, serde_json::to_string_pretty(&figures).unwrap()).expect("write BENCH_JSON");
     }
 }

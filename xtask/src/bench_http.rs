@@ -2,7 +2,8 @@
 //!
 //! Starts a release build of `cargo xtask serve` pinned to CPU 0 and drives it with `wrk` pinned
 //! to CPU 1 (on a 2-core machine the two would otherwise steal each other's time), for one
-//! customer per request and for batches of 1000. A `done()` hook makes wrk report exact
+//! customer per request and for batches of 100 and 1000. `cargo xtask bench` uses the same
+//! pieces for our server and for the FastAPI peer. A `done()` hook makes wrk report exact
 //! percentiles; any non-2xx answer fails the run. Writes `target/bench-http.json`.
 
 use std::io::{Read, Write};
@@ -41,7 +42,7 @@ pub struct Measured {
 }
 
 /// Kills the server when the run ends, however it ends.
-struct Server(Child);
+pub struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -76,18 +77,16 @@ fn wait_healthy(addr: &str) -> Result<()> {
     bail!("the server did not become healthy on {addr}")
 }
 
-/// Runs the benchmark; `seconds` per scenario, `connections` concurrent keep-alive connections.
-pub fn run(seconds: u32, connections: u32, build: bool) -> Result<Vec<Measured>> {
-    if Command::new("wrk").arg("--version").output().is_err() {
-        bail!("wrk is not installed (Debian: apt-get install wrk)");
-    }
-    if build {
-        crate::build_edge::run(Some(root().join("tests/golden/telco-logistic.churn")), None)?;
-    }
-    run_command(Command::new(cargo()).args(["build", "--quiet", "--release", "-p", "xtask"]))?;
-    let server_bin = target_dir()?.join("release/xtask");
-    let addr = "127.0.0.1:3917";
-    let _server = Server(
+/// Starts `cargo xtask serve --no-build` pinned to CPU 0 on `addr`: the release build of xtask
+/// (built here), or with `quick` this very binary (a dev build; for smoke runs).
+pub fn start_ours(addr: &str, quick: bool) -> Result<Server> {
+    let server_bin = if quick {
+        std::env::current_exe()?
+    } else {
+        run_command(Command::new(cargo()).args(["build", "--quiet", "--release", "-p", "xtask"]))?;
+        target_dir()?.join("release/xtask")
+    };
+    let server = Server(
         pinned("0", &server_bin)
             .args(["serve", "--no-build", "--addr", addr])
             .current_dir(root())
@@ -97,11 +96,26 @@ pub fn run(seconds: u32, connections: u32, build: bool) -> Result<Vec<Measured>>
             .context("starting the server")?,
     );
     wait_healthy(addr)?;
+    Ok(server)
+}
 
-    let work = target_dir()?.join("bench-http");
-    std::fs::create_dir_all(&work)?;
-    let script = work.join("post.lua");
-    std::fs::write(&script, LUA)?;
+/// Starts any server command pinned to CPU 0 and waits until `addr` answers `/healthz`.
+pub fn start_pinned(program: &Path, args: &[&str], addr: &str, log: &Path) -> Result<Server> {
+    let server = Server(
+        pinned("0", program)
+            .args(args)
+            .current_dir(root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(log)?)
+            .spawn()
+            .with_context(|| format!("starting {}", program.display()))?,
+    );
+    wait_healthy(addr)?;
+    Ok(server)
+}
+
+/// The golden Telco customers, and request bodies of 1, 100 and 1000 of them.
+pub fn bodies() -> Result<Vec<(String, usize, Value)>> {
     let golden: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join("tests/golden/golden.json"))?)?;
     let cases = golden["models"]
@@ -110,44 +124,73 @@ pub fn run(seconds: u32, connections: u32, build: bool) -> Result<Vec<Measured>>
         .and_then(|m| m["cases"].as_array())
         .context("golden.json has the telco-logistic cases")?;
     let customers: Vec<Value> = cases.iter().map(|c| c["customer"].clone()).collect();
-    let batch: Vec<Value> = customers.iter().cycle().take(1000).cloned().collect();
-    let scenarios = [
-        ("one customer per request", 1, json!({ "customer": customers[0] })),
-        ("1000 customers per request", 1000, json!({ "customers": batch })),
-    ];
+    let batch = |n: usize| -> Vec<Value> { customers.iter().cycle().take(n).cloned().collect() };
+    Ok(vec![
+        ("1 customer".to_string(), 1, json!({ "customer": customers[0] })),
+        ("100 customers".to_string(), 100, json!({ "customers": batch(100) })),
+        ("1000 customers".to_string(), 1000, json!({ "customers": batch(1000) })),
+    ])
+}
+
+/// Drives `POST http://addr/v1/score` with `body` from wrk pinned to CPU 1.
+pub fn wrk(
+    addr: &str,
+    name: &str,
+    n: usize,
+    body: &Value,
+    seconds: u32,
+    connections: u32,
+) -> Result<Measured> {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        bail!("wrk is not installed (Debian: apt-get install wrk)");
+    }
+    let work = target_dir()?.join("bench-http");
+    std::fs::create_dir_all(&work)?;
+    let script = work.join("post.lua");
+    std::fs::write(&script, LUA)?;
+    let body_file = work.join(format!("body-{n}.json"));
+    std::fs::write(&body_file, serde_json::to_vec(body)?)?;
+    eprintln!("wrk: {name} per request to {addr}, {connections} connections, {seconds} s");
+    let out = pinned("1", Path::new("wrk"))
+        .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "-s"])
+        .arg(&script)
+        .arg(format!("http://{addr}/v1/score"))
+        .env("BODY_FILE", &body_file)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("RESULT "))
+        .with_context(|| format!("wrk printed no result:\n{text}"))?;
+    let field = |key: &str| -> Result<f64> {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("no {key} in {line}"))
+    };
+    if field("non2xx")? > 0.0 || field("socket_errors")? > 0.0 {
+        bail!("{name}: the server at {addr} answered errors: {line}");
+    }
+    Ok(Measured {
+        name: name.to_string(),
+        customers_per_request: n,
+        requests_per_second: field("requests")? / (field("duration_us")? / 1e6),
+        p50_us: field("p50")?,
+        p99_us: field("p99")?,
+        p999_us: field("p999")?,
+    })
+}
+
+/// Runs the benchmark; `seconds` per scenario, `connections` concurrent keep-alive connections.
+pub fn run(seconds: u32, connections: u32, build: bool) -> Result<Vec<Measured>> {
+    if build {
+        crate::build_edge::run(Some(root().join("tests/golden/telco-logistic.churn")), None)?;
+    }
+    let addr = "127.0.0.1:3917";
+    let _server = start_ours(addr, false)?;
     let mut results = Vec::new();
-    for (name, n, body) in scenarios {
-        let body_file = work.join(format!("body-{n}.json"));
-        std::fs::write(&body_file, serde_json::to_vec(&body)?)?;
-        eprintln!("wrk: {name}, {connections} connections, {seconds} s");
-        let out = pinned("1", Path::new("wrk"))
-            .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "-s"])
-            .arg(&script)
-            .arg(format!("http://{addr}/v1/score"))
-            .env("BODY_FILE", &body_file)
-            .output()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("RESULT "))
-            .with_context(|| format!("wrk printed no result:\n{text}"))?;
-        let field = |key: &str| -> Result<f64> {
-            line.split_whitespace()
-                .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-                .and_then(|v| v.parse().ok())
-                .with_context(|| format!("no {key} in {line}"))
-        };
-        if field("non2xx")? > 0.0 || field("socket_errors")? > 0.0 {
-            bail!("{name}: the server answered errors: {line}");
-        }
-        results.push(Measured {
-            name: name.to_string(),
-            customers_per_request: n,
-            requests_per_second: field("requests")? / (field("duration_us")? / 1e6),
-            p50_us: field("p50")?,
-            p99_us: field("p99")?,
-            p999_us: field("p999")?,
-        });
+    for (name, n, body) in bodies()? {
+        results.push(wrk(addr, &name, n, &body, seconds, connections)?);
     }
     println!(
         "\nPOST /v1/score, server on CPU 0 (release build of cargo xtask serve), wrk on CPU 1, {connections} connections"
@@ -167,15 +210,17 @@ pub fn run(seconds: u32, connections: u32, build: bool) -> Result<Vec<Measured>>
             m.p999_us
         );
     }
-    let report: Vec<Value> = results
-        .iter()
-        .map(|m| {
-            json!({
-                "scenario": m.name, "customers_per_request": m.customers_per_request,
-                "requests_per_second": m.requests_per_second, "p50_us": m.p50_us, "p99_us": m.p99_us, "p999_us": m.p999_us,
-            })
-        })
-        .collect();
+    let report: Vec<Value> = results.iter().map(Measured::to_json).collect();
     std::fs::write(target_dir()?.join("bench-http.json"), serde_json::to_string_pretty(&report)?)?;
     Ok(results)
+}
+
+impl Measured {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "scenario": self.name, "customers_per_request": self.customers_per_request,
+            "requests_per_second": self.requests_per_second, "p50_us": self.p50_us, "p99_us": self.p99_us,
+            "p999_us": self.p999_us,
+        })
+    }
 }

@@ -3,6 +3,7 @@
 //! One module per task, each with a `run` function. Tasks shell out to `cargo` and the built
 //! tools rather than linking them, so this crate stays light.
 
+mod bench;
 mod bench_http;
 mod build_edge;
 mod build_wasm;
@@ -57,6 +58,22 @@ enum Task {
         #[arg(long, value_name = "FILE")]
         challenger: Option<std::path::PathBuf>,
     },
+    /// Every benchmark in one table, with the Python stack as peers: scorer (native, wasmtime,
+    /// Chromium), edge (wrk), trainer, sizes. Writes target/bench.json.
+    Bench {
+        /// Tiny sizes and one short repetition: checks the harness, measures nothing.
+        #[arg(long)]
+        quick: bool,
+        /// Leave out the peers (no Python environment needed).
+        #[arg(long)]
+        no_peers: bool,
+        /// Seconds per load test.
+        #[arg(long, default_value_t = 5)]
+        seconds: u32,
+        /// Concurrent keep-alive connections in load tests.
+        #[arg(long, default_value_t = 16)]
+        connections: u32,
+    },
     /// Load-test POST /v1/score with wrk (server and wrk pinned to separate cores).
     BenchHttp {
         /// Seconds per scenario.
@@ -101,6 +118,9 @@ fn main() -> ExitCode {
         Task::BuildEdge { model, challenger } => build_edge::run(model, challenger),
         Task::Serve { addr, model, challenger, env, no_build } => {
             serve::run(&addr, model, challenger, &env, !no_build)
+        }
+        Task::Bench { quick, no_peers, seconds, connections } => {
+            bench::run(&bench::Options { quick, peers: !no_peers, seconds, connections })
         }
         Task::BenchHttp { seconds, connections, no_build } => {
             bench_http::run(seconds, connections, !no_build).map(|_| ())

@@ -7,7 +7,8 @@
 //! 4. the browser module and the Spin components, built as users build them, with a golden
 //!    model embedded, and the API component with a golden challenger as well;
 //! 5. the test suites of every crate, including the end-to-end tests that run that module under
-//!    wasmtime, its JavaScript API in Node, and the components over HTTP in-process.
+//!    wasmtime, its JavaScript API in Node, and the components over HTTP in-process;
+//! 6. a smoke run of `cargo xtask bench` (tiny sizes, no peers), so that the harness cannot rot.
 
 use std::process::Command;
 
@@ -59,6 +60,9 @@ pub fn run() -> Result<()> {
 
     step("tests");
     run_command(Command::new(cargo()).args(["test"]))?;
+
+    step("the benchmark harness, smoke run (cargo xtask bench --quick --no-peers)");
+    crate::bench::run(&crate::bench::Options { quick: true, peers: false, seconds: 1, connections: 4 })?;
     Ok(())
 }
 

@@ -1,0 +1,202 @@
+"""The stack users would pick instead, measured the way `cargo xtask bench` measures ours.
+
+    python peers.py fit   --data FILE --target COL --drop COL... [--quick]   # JSON on stdout
+    python peers.py onnx  --data FILE --target COL --drop COL... [--quick]   # JSON on stdout
+    python peers.py serve --data FILE --target COL --drop COL... --port N    # FastAPI + uvicorn
+
+Protocol (as ../shared/data/README.md): identifiers dropped, median imputation + standardisation
+for numbers, one-hot for categories, 5-fold stratified CV shuffled with seed 42, mean ROC AUC over
+the folds; fit time is the whole job (read, CV, final fit), as for `churn train`.
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+
+def is_text(series):
+    return not pd.api.types.is_numeric_dtype(series)
+
+
+def read(path, target, drop):
+    frame = pd.read_csv(path)
+    frame = frame.drop(columns=[c for c in drop if c in frame.columns])
+    y_raw = frame.pop(target)
+    positive = "Yes" if "Yes" in set(y_raw.astype(str)) else "1"
+    y = (y_raw.astype(str) == positive).astype(int).to_numpy()
+    for column in frame.columns:
+        if is_text(frame[column]):
+            numbers = pd.to_numeric(frame[column].str.strip().replace("", np.nan), errors="coerce")
+            # A text column that is numbers apart from blanks (Telco's TotalCharges) is numeric.
+            if numbers.notna().sum() >= 0.99 * frame[column].str.strip().ne("").sum():
+                frame[column] = numbers
+    return frame, y
+
+
+def preprocessor(frame):
+    numeric = [c for c in frame.columns if not is_text(frame[c])]
+    categorical = [c for c in frame.columns if is_text(frame[c])]
+    return ColumnTransformer(
+        [
+            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), categorical),
+        ]
+    )
+
+
+def models(quick):
+    import lightgbm
+
+    out = {
+        "sklearn_logistic": lambda: LogisticRegression(max_iter=2000),
+        "sklearn_mlp": lambda: MLPClassifier(hidden_layer_sizes=(32,), max_iter=300 if not quick else 20, random_state=42),
+        "lightgbm": lambda: lightgbm.LGBMClassifier(
+            n_estimators=300 if not quick else 20, learning_rate=0.03, num_leaves=15, random_state=42, verbose=-1
+        ),
+    }
+    return out
+
+
+def pipeline(frame, estimator):
+    return Pipeline([("prep", preprocessor(frame)), ("model", estimator)])
+
+
+def fit(args):
+    results = {}
+    for name, make in models(args.quick).items():
+        started = time.perf_counter()
+        frame, y = read(args.data, args.target, args.drop)
+        aucs = []
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
+        for train, test in folds.split(frame, y):
+            model = pipeline(frame, make()).fit(frame.iloc[train], y[train])
+            aucs.append(roc_auc_score(y[test], model.predict_proba(frame.iloc[test])[:, 1]))
+        pipeline(frame, make()).fit(frame, y)
+        results[name] = {
+            "seconds": time.perf_counter() - started,
+            "roc_auc": float(np.mean(aucs)),
+            "roc_auc_sd": float(np.std(aucs)),
+        }
+    json.dump(results, sys.stdout)
+
+
+def fitted_logistic(args):
+    frame, y = read(args.data, args.target, args.drop)
+    return frame, pipeline(frame, LogisticRegression(max_iter=2000)).fit(frame, y)
+
+
+def median_seconds(f, repeats):
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - started)
+    return float(np.median(times))
+
+
+def onnx(args):
+    """Batch scoring of every row: the scikit-learn pipeline in Python, and the same pipeline
+    exported with skl2onnx under ONNX Runtime (inputs prepared as typed arrays beforehand, which
+    favours ONNX Runtime: our figures include parsing the raw rows)."""
+    import onnxruntime
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    frame, model = fitted_logistic(args)
+    types = [
+        (c, StringTensorType([None, 1]) if is_text(frame[c]) else FloatTensorType([None, 1]))
+        for c in frame.columns
+    ]
+    onx = to_onnx(model, initial_types=types, options={id(model.named_steps["model"]): {"zipmap": False}})
+    session = onnxruntime.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    session_options = session.get_session_options()
+    inputs = {
+        c: (frame[c].astype(str).to_numpy().astype(object) if is_text(frame[c]) else frame[c].astype(np.float32).to_numpy()).reshape(-1, 1)
+        for c in frame.columns
+    }
+    repeats = 3 if args.quick else 15
+    ort = median_seconds(lambda: session.run(None, inputs), repeats)
+    sk = median_seconds(lambda: model.predict_proba(frame), repeats)
+    first = frame.iloc[[0]]
+    inputs_one = {c: v[:1] for c, v in inputs.items()}
+    ort_one = median_seconds(lambda: session.run(None, inputs_one), 50 if args.quick else 2000)
+    sk_one = median_seconds(lambda: model.predict_proba(first), 20 if args.quick else 500)
+    json.dump(
+        {
+            "rows": len(frame),
+            "onnxruntime_batch_rows_per_second": len(frame) / ort,
+            "sklearn_batch_rows_per_second": len(frame) / sk,
+            "onnxruntime_one_seconds": ort_one,
+            "sklearn_one_seconds": sk_one,
+            "onnx_bytes": len(onx.SerializeToString()),
+            "onnxruntime_threads": session_options.intra_op_num_threads,
+        },
+        sys.stdout,
+    )
+
+
+def serve(args):
+    """POST /v1/score with {"customer": {...}} or {"customers": [...]}: probabilities from the
+    fitted scikit-learn pipeline, one uvicorn worker, as a FastAPI service is usually written."""
+    import uvicorn
+    from fastapi import FastAPI, HTTPException
+    from pydantic import BaseModel
+
+    frame, model = fitted_logistic(args)
+    columns = list(frame.columns)
+    numeric = {c for c in columns if not is_text(frame[c])}
+
+    class Body(BaseModel):
+        customer: dict | None = None
+        customers: list[dict] | None = None
+
+    app = FastAPI()
+
+    @app.get("/healthz")
+    def health():
+        return {"status": "ok"}
+
+    @app.post("/v1/score")
+    def score(body: Body):
+        rows = [body.customer] if body.customer is not None else body.customers
+        if not rows:
+            raise HTTPException(400, "send customer or customers")
+        batch = pd.DataFrame(rows).reindex(columns=columns)
+        for c in numeric:
+            batch[c] = pd.to_numeric(batch[c], errors="coerce")
+        p = model.predict_proba(batch)[:, 1]
+        return {"results": [{"probability": float(x)} for x in p]}
+
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["fit", "onnx", "serve"])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--drop", action="append", default=[])
+    parser.add_argument("--port", type=int, default=3918)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        # A smoke run stops the MLP early on purpose; its convergence warnings are noise.
+        warnings.filterwarnings("ignore")
+    {"fit": fit, "onnx": onnx, "serve": serve}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
