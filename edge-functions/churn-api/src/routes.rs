@@ -150,11 +150,6 @@ pub fn bucket(id: &str) -> u64 {
 }
 
 impl<'m> Models<'m> {
-    /// Only a champion.
-    pub fn single(champion: &'m Model) -> Self {
-        Models { champion, challenger: None }
-    }
-
     /// The model for a customer with this identifier; customers without one go to the
     /// champion.
     pub fn route(&self, id: Option<&str>) -> (&'m Model, Role) {
