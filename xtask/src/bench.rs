@@ -9,6 +9,9 @@
 //!   and wrk to CPU 1; peer: FastAPI + uvicorn serving the fitted scikit-learn pipeline.
 //! - **trainer**: `churn train` end to end on Telco (logistic) and bank (MLP); peers:
 //!   scikit-learn's logistic regression and MLP and LightGBM under the same protocol.
+//! - **scale**: `churn train` on synthetic Parquet tables of `--scale-rows` customers: time, peak
+//!   resident memory (VmHWM) and the CV ROC AUC against the ROC AUC of the true churn probability
+//!   the synthetic data carries (the best any model can do on it).
 //! - **sizes**: the web module raw and gzipped, the API component, the model file; peer: the
 //!   ONNX export.
 //!
@@ -32,6 +35,8 @@ const BANK: &str = "Churn_Modelling.csv";
 pub struct Options {
     /// Tiny sizes and one short repetition: proves the harness works (CI), measures nothing.
     pub quick: bool,
+    /// Synthetic table sizes for the scale rows (time, peak memory, AUC against the truth).
+    pub scale_rows: Vec<u64>,
     pub peers: bool,
     pub seconds: u32,
     pub connections: u32,
@@ -248,6 +253,19 @@ pub fn run(opts: &Options) -> Result<()> {
         }
     }
 
+    // Scale: `churn train` on synthetic tables that carry their true churn probability.
+    for &n in &opts.scale_rows {
+        let (seconds, peak, auc, best) = scale(n)?;
+        let label = format!("synthetic {n} rows (Parquet)");
+        rows.push(Row::new("scale", format!("{label}: seconds, 5-fold CV + fit"), seconds, "s", false));
+        rows.push(Row::new("scale", format!("{label}: peak memory"), peak / 1e6, "MB", false));
+        let mut fit =
+            Row::new("scale", format!("{label}: CV ROC AUC, against the true probability's"), auc, "", true)
+                .vs("truth", best);
+        fit.difference = true;
+        rows.push(fit);
+    }
+
     // Sizes.
     let module = std::fs::read(root().join(crate::build_wasm::MODULE))?;
     rows.push(Row::new("size", "web module", module.len() as f64 / 1024.0, "KB", false));
@@ -334,6 +352,87 @@ fn load_all(addr: &str, reps: usize, seconds: u32, connections: u32) -> Result<V
         out.push((median, noise));
     }
     Ok(out)
+}
+
+/// Trains on `n` synthetic customers written as Parquet: seconds, peak resident memory (bytes),
+/// the CV ROC AUC, and the ROC AUC of the true churn probability on the same rows (the best any
+/// model can reach on them).
+fn scale(n: u64) -> Result<(f64, f64, f64, f64)> {
+    let churn = churn_binary()?;
+    let dir = target_dir()?.join("bench-scale");
+    std::fs::create_dir_all(&dir)?;
+    let parquet = dir.join(format!("synth-{n}.parquet"));
+    let csv = dir.join(format!("synth-{n}.csv"));
+    for file in [&parquet, &csv] {
+        run_command(
+            Command::new(&churn)
+                .args(["synth", "--seed", "7", "--with-truth", "--rows", &n.to_string(), "--out"])
+                .arg(file),
+        )?;
+    }
+    let started = std::time::Instant::now();
+    let mut child = Command::new(&churn)
+        .args(["train", "--target", "churned", "--drop", "true_churn_probability", "--no-report", "--json"])
+        .arg("--data")
+        .arg(&parquet)
+        .arg("--out")
+        .arg(dir.join(format!("model-{n}")))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    // The kernel keeps the peak resident size (VmHWM); the last reading before exit is the peak.
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0.0f64;
+    while child.try_wait()?.is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(kb) = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))
+        {
+            peak = peak.max(kb.trim().trim_end_matches("kB").trim().parse::<f64>().unwrap_or(0.0) * 1024.0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output()?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        bail!("churn train on {} failed:\n{}", parquet.display(), String::from_utf8_lossy(&output.stderr));
+    }
+    let card: Value = serde_json::from_slice(&output.stdout)?;
+    let auc = card["cv"]["roc_auc"]["mean"].as_f64().context("the card has cv.roc_auc")?;
+    Ok((seconds, peak, auc, truth_auc(&csv)?))
+}
+
+/// ROC AUC of `true_churn_probability` against `churned` in a synthetic CSV.
+fn truth_auc(csv: &Path) -> Result<f64> {
+    let text = std::fs::read_to_string(csv)?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().context("empty synthetic file")?.split(',').collect();
+    let column =
+        |name: &str| header.iter().position(|h| *h == name).with_context(|| format!("no {name} column"));
+    let (p, y) = (column("true_churn_probability")?, column("churned")?);
+    let mut scored: Vec<(f64, bool)> = Vec::new();
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        scored.push((cells[p].parse()?, cells[y] == "Yes"));
+    }
+    // Mann–Whitney with average ranks for ties.
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut rank_sum, mut positives, mut i) = (0.0, 0.0, 0);
+    while i < scored.len() {
+        let mut j = i;
+        while j < scored.len() && scored[j].0 == scored[i].0 {
+            j += 1;
+        }
+        let average = (i + j + 1) as f64 / 2.0;
+        for s in &scored[i..j] {
+            if s.1 {
+                rank_sum += average;
+                positives += 1.0;
+            }
+        }
+        i = j;
+    }
+    let negatives = scored.len() as f64 - positives;
+    Ok((rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives))
 }
 
 /// `churn train` end to end: seconds, and the CV ROC AUC from its card.

@@ -73,6 +73,9 @@ enum Task {
         /// Concurrent keep-alive connections in load tests.
         #[arg(long, default_value_t = 16)]
         connections: u32,
+        /// Synthetic table sizes to train on for the scale rows (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "100000")]
+        scale_rows: Vec<u64>,
     },
     /// Load-test POST /v1/score with wrk (server and wrk pinned to separate cores).
     BenchHttp {
@@ -119,8 +122,9 @@ fn main() -> ExitCode {
         Task::Serve { addr, model, challenger, env, no_build } => {
             serve::run(&addr, model, challenger, &env, !no_build)
         }
-        Task::Bench { quick, no_peers, seconds, connections } => {
-            bench::run(&bench::Options { quick, peers: !no_peers, seconds, connections })
+        Task::Bench { quick, no_peers, seconds, connections, scale_rows } => {
+            let scale_rows = if quick { vec![5_000] } else { scale_rows };
+            bench::run(&bench::Options { quick, scale_rows, peers: !no_peers, seconds, connections })
         }
         Task::BenchHttp { seconds, connections, no_build } => {
             bench_http::run(seconds, connections, !no_build).map(|_| ())

@@ -62,7 +62,13 @@ pub fn run() -> Result<()> {
     run_command(Command::new(cargo()).args(["test"]))?;
 
     step("the benchmark harness, smoke run (cargo xtask bench --quick --no-peers)");
-    crate::bench::run(&crate::bench::Options { quick: true, peers: false, seconds: 1, connections: 4 })?;
+    crate::bench::run(&crate::bench::Options {
+        quick: true,
+        scale_rows: vec![5_000],
+        peers: false,
+        seconds: 1,
+        connections: 4,
+    })?;
     Ok(())
 }
 
