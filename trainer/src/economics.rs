@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics;
+use crate::metrics::{self, sweep};
 
 /// The economics of a retention campaign, per customer.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -123,26 +123,6 @@ impl fmt::Display for ThresholdRule {
             ThresholdRule::Recall(r) => write!(f, "recall_{r}"),
         }
     }
-}
-
-/// Candidate thresholds with their counts: `(threshold, tp, fp)` for contacting everyone at or
-/// above each distinct probability, highest first.
-fn sweep(y: &[f64], p: &[f64]) -> Vec<(f64, f64, f64)> {
-    let mut idx: Vec<usize> = (0..p.len()).collect();
-    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
-    let (mut tp, mut fp, mut out, mut i) = (0.0, 0.0, Vec::new(), 0);
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && p[idx[j + 1]] == p[idx[i]] {
-            j += 1;
-        }
-        for &k in &idx[i..=j] {
-            if y[k] == 1.0 { tp += 1.0 } else { fp += 1.0 }
-        }
-        out.push((p[idx[i]], tp, fp));
-        i = j + 1;
-    }
-    out
 }
 
 /// The threshold the rule picks on these probabilities.

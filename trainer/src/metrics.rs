@@ -128,12 +128,12 @@ pub fn best_f1_threshold(y: &[f64], p: &[f64]) -> f64 {
     best
 }
 
-/// Points `(tp, fp)` after each group of tied probabilities, highest probability first,
-/// starting from `(0, 0)`.
-fn cumulative_counts(y: &[f64], p: &[f64]) -> Vec<(f64, f64)> {
+/// Candidate thresholds with their counts: `(threshold, tp, fp)` for taking everyone at or above
+/// each distinct probability, highest first (tied probabilities form one step).
+pub(crate) fn sweep(y: &[f64], p: &[f64]) -> Vec<(f64, f64, f64)> {
     let mut idx: Vec<usize> = (0..p.len()).collect();
     idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
-    let (mut tp, mut fp, mut out, mut i) = (0.0, 0.0, vec![(0.0, 0.0)], 0);
+    let (mut tp, mut fp, mut out, mut i) = (0.0, 0.0, Vec::new(), 0);
     while i < idx.len() {
         let mut j = i;
         while j + 1 < idx.len() && p[idx[j + 1]] == p[idx[i]] {
@@ -142,10 +142,16 @@ fn cumulative_counts(y: &[f64], p: &[f64]) -> Vec<(f64, f64)> {
         for &k in &idx[i..=j] {
             if y[k] == 1.0 { tp += 1.0 } else { fp += 1.0 }
         }
-        out.push((tp, fp));
+        out.push((p[idx[i]], tp, fp));
         i = j + 1;
     }
     out
+}
+
+/// Points `(tp, fp)` after each group of tied probabilities, highest probability first,
+/// starting from `(0, 0)`.
+fn cumulative_counts(y: &[f64], p: &[f64]) -> Vec<(f64, f64)> {
+    std::iter::once((0.0, 0.0)).chain(sweep(y, p).into_iter().map(|(_, tp, fp)| (tp, fp))).collect()
 }
 
 /// The ROC curve as true-positive rate at false-positive rates `0, 1/steps, …, 1`, linearly
