@@ -173,6 +173,22 @@ pub struct CvReport {
     pub profit_per_customer: Stat,
 }
 
+impl CvReport {
+    /// Every metric with its name, in the order reports show them.
+    pub fn metrics(&self) -> [(&'static str, &Stat); 8] {
+        [
+            ("ROC AUC", &self.roc_auc),
+            ("PR AUC", &self.pr_auc),
+            ("log loss", &self.log_loss),
+            ("Brier", &self.brier),
+            ("precision", &self.precision),
+            ("recall", &self.recall),
+            ("F1", &self.f1),
+            ("profit / customer", &self.profit_per_customer),
+        ]
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
     #[serde(serialize_with = "significant")]

@@ -57,43 +57,27 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(args) => train_command(*args),
         Command::Predict(args) => {
             let summary = predict::predict(&args.model, &args.data, args.format, &args.out)?;
-            if args.json {
-                print_json(&summary)?;
-            } else {
-                print!("{}", output::predict_summary(&summary, &args.out.display().to_string()));
-            }
+            show(args.json, &summary, |r| output::predict_summary(r, &args.out.display().to_string()))?;
             Ok(exit(summary.failed > 0))
         }
         Command::Validate(args) => {
             let table = data::read_table(&args.data, args.format)?;
             let report = validate::validate(&table, &args.infer_options())?;
-            if args.json {
-                print_json(&report)?;
-            } else {
-                print!("{}", output::validate_summary(&report));
-            }
+            show(args.json, &report, output::validate_summary)?;
             Ok(exit(report.blocking))
         }
         Command::Drift(args) => {
             let model = predict::load_model(&args.model)?;
             let table = data::read_table(&args.data, args.format)?;
             let report = drift::drift(&model, &table)?;
-            if args.json {
-                print_json(&report)?;
-            } else {
-                print!("{}", output::drift_summary(&report, &table.file_name()));
-            }
+            show(args.json, &report, |r| output::drift_summary(r, &table.file_name()))?;
             Ok(exit(report.retrain_recommended))
         }
         Command::Evaluate(args) => {
             let model = predict::load_model(&args.model)?;
             let table = data::read_table(&args.data, args.format)?;
             let report = evaluate::evaluate(&model, &table)?;
-            if args.json {
-                print_json(&report)?;
-            } else {
-                print!("{}", output::evaluate_summary(&report, &table.file_name()));
-            }
+            show(args.json, &report, |r| output::evaluate_summary(r, &table.file_name()))?;
             Ok(exit(report.verdict != "ok"))
         }
         Command::Report(args) => {
@@ -115,6 +99,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 fn exit(finding: bool) -> ExitCode {
     if finding { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// Prints a command's report: as JSON with `--json`, otherwise the human summary.
+fn show<T: serde::Serialize>(json: bool, report: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
+    if json {
+        print_json(report)
+    } else {
+        print!("{}", human(report));
+        Ok(())
+    }
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {

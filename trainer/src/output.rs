@@ -86,17 +86,8 @@ pub fn train_summary(
         card.model,
         model.width()
     );
-    for (name, s) in [
-        ("ROC AUC", &cv.roc_auc),
-        ("PR AUC", &cv.pr_auc),
-        ("log loss", &cv.log_loss),
-        ("Brier", &cv.brier),
-        ("precision", &cv.precision),
-        ("recall", &cv.recall),
-        ("F1", &cv.f1),
-        ("profit", &cv.profit_per_customer),
-    ] {
-        let _ = writeln!(out, "  {name:<10} {}", stat(s));
+    for (name, s) in cv.metrics() {
+        let _ = writeln!(out, "  {name:<17} {}", stat(s));
     }
     let c = &card.calibration;
     if c.method == "none" {

@@ -417,16 +417,7 @@ fn folds_table(h: &mut String, card: &ModelCard) {
         let _ = write!(h, "<th>fold {}</th>", i + 1);
     }
     h.push_str("<th>mean ± sd</th></tr></thead><tbody>");
-    for (name, s) in [
-        ("ROC AUC", &cv.roc_auc),
-        ("PR AUC", &cv.pr_auc),
-        ("log loss", &cv.log_loss),
-        ("Brier", &cv.brier),
-        ("precision", &cv.precision),
-        ("recall", &cv.recall),
-        ("F1", &cv.f1),
-        ("profit / customer", &cv.profit_per_customer),
-    ] {
+    for (name, s) in cv.metrics() {
         let _ = write!(h, "<tr><td>{name}</td>");
         for v in &s.folds {
             let _ = write!(h, "<td>{v:.4}</td>");
