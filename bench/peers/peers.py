@@ -99,12 +99,14 @@ def fitted_logistic(args):
 
 
 def median_seconds(f, repeats):
+    """The median time of `repeats` calls, and the interquartile range over the median."""
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
         f()
         times.append(time.perf_counter() - started)
-    return float(np.median(times))
+    q1, median, q3 = np.percentile(times, [25, 50, 75])
+    return float(median), float((q3 - q1) / median)
 
 
 def onnx(args):
@@ -131,19 +133,23 @@ def onnx(args):
         for c in frame.columns
     }
     repeats = 3 if args.quick else 15
-    ort = median_seconds(lambda: session.run(None, inputs), repeats)
-    sk = median_seconds(lambda: model.predict_proba(frame), repeats)
+    ort, ort_spread = median_seconds(lambda: session.run(None, inputs), repeats)
+    sk, sk_spread = median_seconds(lambda: model.predict_proba(frame), repeats)
     first = frame.iloc[[0]]
     inputs_one = {c: v[:1] for c, v in inputs.items()}
-    ort_one = median_seconds(lambda: session.run(None, inputs_one), 50 if args.quick else 2000)
-    sk_one = median_seconds(lambda: model.predict_proba(first), 20 if args.quick else 500)
+    ort_one, ort_one_spread = median_seconds(lambda: session.run(None, inputs_one), 50 if args.quick else 2000)
+    sk_one, sk_one_spread = median_seconds(lambda: model.predict_proba(first), 20 if args.quick else 500)
     json.dump(
         {
             "rows": len(frame),
             "onnxruntime_batch_rows_per_second": len(frame) / ort,
+            "onnxruntime_batch_spread": ort_spread,
             "sklearn_batch_rows_per_second": len(frame) / sk,
+            "sklearn_batch_spread": sk_spread,
             "onnxruntime_one_seconds": ort_one,
+            "onnxruntime_one_spread": ort_one_spread,
             "sklearn_one_seconds": sk_one,
+            "sklearn_one_spread": sk_one_spread,
             "onnx_bytes": len(onx.SerializeToString()),
         },
         sys.stdout,

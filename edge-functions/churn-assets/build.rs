@@ -37,7 +37,11 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let dashboard = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dashboard");
+    // Read at run time: a build script compiled in another checkout that shares the target
+    // directory can be reused here, and `env!` would point it at that checkout's dashboard.
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let dashboard = Path::new(&manifest_dir).join("../../dashboard");
     let dashboard = dashboard.canonicalize().unwrap_or(dashboard);
     println!("cargo:rerun-if-changed={}", dashboard.display());
     let mut files = Vec::new();

@@ -66,6 +66,37 @@ pub struct ModelCard {
     pub hyperparameters: Hyperparameters,
     /// Out-of-fold probabilities by class, for threshold and profit exploration.
     pub oof_histogram: ScoreHistogram,
+    /// Present when the model was trained by streaming (`churn train --stream`): then `cv`,
+    /// `calibration`, the threshold and the curves are on held-out rows, split into `cv.folds`
+    /// stratified parts, instead of on cross-validation folds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streaming: Option<StreamReport>,
+}
+
+/// How a streamed model was trained and evaluated. Deterministic facts only (the card is inside
+/// the model file); the speed of each epoch is in `model-card.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamReport {
+    /// Rows in the file.
+    pub rows: u64,
+    /// Rows the model was trained on (every row not held out).
+    pub training_rows: u64,
+    /// Rows held out for evaluation, calibration and the threshold (chosen by a hash of the row
+    /// number and the seed).
+    pub holdout_rows: u64,
+    /// Training rows the column types and encoders were fitted on (a uniform sample).
+    pub sample_rows: u64,
+    /// Rows read from the file at a time.
+    pub chunk_rows: u64,
+    /// The memory budget the sample and chunk sizes were derived from, in MB.
+    pub memory_mb: u64,
+    /// Mini-batch size of the Adam steps.
+    pub batch_size: u32,
+    #[serde(serialize_with = "significant")]
+    pub learning_rate: f64,
+    /// Mean training loss of each epoch.
+    #[serde(serialize_with = "significant_all")]
+    pub epoch_loss: Vec<f64>,
 }
 
 /// How probabilities were calibrated, and how well they match outcomes before and after.

@@ -6,6 +6,7 @@
 //! - [`fit`] fits the scorer's feature pipeline on training rows and encodes rows through it;
 //! - [`nn`] holds the candle models and the L-BFGS fitting loop;
 //! - [`train`] runs cross-validation, the final fit and the parity check;
+//! - [`stream`] trains on Parquet files larger than memory, chunk by chunk;
 //! - [`validate`] profiles a table and finds what would make a model wrong;
 //! - [`calibrate`] and [`economics`] turn scores into calibrated probabilities and a
 //!   profit-maximising decision threshold;
@@ -32,6 +33,7 @@ pub mod output;
 pub mod predict;
 pub mod registry;
 pub mod report;
+pub mod stream;
 pub mod svg;
 pub mod synth;
 pub mod train;
@@ -90,8 +92,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Registry(command) => registry_command(command),
         Command::Synth(args) => {
-            synth::write(&args.out, args.format, args.rows, args.seed, args.with_truth)?;
-            eprintln!("Wrote {} synthetic customers to {}", args.rows, args.out.display());
+            let summary = synth::write(&args.out, args.format, args.rows, args.seed, args.with_truth)?;
+            show(args.json, &summary, |s| {
+                format!(
+                    "Wrote {} synthetic customers to {}: {:.1}% churned; the true churn probability \
+                     ranks them with ROC AUC {:.4}, the best any model can do on these rows\n",
+                    s.rows,
+                    args.out.display(),
+                    100.0 * s.churn_rate,
+                    s.true_probability_roc_auc
+                )
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -122,9 +133,31 @@ fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
     let (data, format, out) = (args.data.clone(), args.format, args.out.clone());
     let (register, no_report) = (args.register.clone(), args.no_report);
     let opts = args.into_options()?;
-    let table = data::read_table(&data, format)?;
     let progress = progress_bar(json);
-    let trained = train::train(&table, &opts, &progress)?;
+    let (trained, table) = match &opts.stream {
+        Some(stream) => {
+            if format.is_some_and(|f| f != data::Format::Parquet) {
+                return Err(Error::Usage(
+                    "--stream reads Parquet only; drop --format or train without --stream".into(),
+                ));
+            }
+            let on_epoch = |e: &train::EpochTiming| {
+                if !json {
+                    progress.suspend(|| {
+                        eprintln!(
+                            "epoch {}: {} rows in {:.1} s ({:.0} rows/s), training loss {:.5}",
+                            e.epoch, e.rows, e.seconds, e.rows_per_second, e.loss
+                        )
+                    });
+                }
+            };
+            stream::train(&data, &opts, stream, &progress, &on_epoch)?
+        }
+        None => {
+            let table = data::read_table(&data, format)?;
+            (train::train(&table, &opts, &progress)?, table)
+        }
+    };
     progress.set_message("writing the report");
     std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
     let model_path = out.join("model.churn");

@@ -37,6 +37,9 @@ pub fn card_json(trained: &Trained, file_name: &str, bytes: usize) -> serde_json
             }),
         );
         obj.insert("training_seconds".into(), json!(trained.seconds));
+        if !trained.epochs.is_empty() {
+            obj.insert("epochs".into(), json!(trained.epochs));
+        }
     }
     card
 }
@@ -57,14 +60,33 @@ pub fn train_summary(
     let card = &trained.card;
     let mut out = String::new();
     // Writing to a String cannot fail.
-    let _ = writeln!(
-        out,
-        "Read {}: {} rows, {} columns ({})\n",
-        table.file_name(),
-        table.rows(),
-        table.names.len(),
-        table.format
-    );
+    match &card.streaming {
+        None => {
+            let _ = writeln!(
+                out,
+                "Read {}: {} rows, {} columns ({})\n",
+                table.file_name(),
+                table.rows(),
+                table.names.len(),
+                table.format
+            );
+        }
+        Some(s) => {
+            let _ = writeln!(
+                out,
+                "Streamed {}: {} rows, {} columns ({}), in chunks of {} rows within --memory {} MB; \
+                 column types and encoders from a sample of {} training rows; {} rows held out\n",
+                table.file_name(),
+                s.rows,
+                table.names.len(),
+                table.format,
+                s.chunk_rows,
+                s.memory_mb,
+                s.sample_rows,
+                s.holdout_rows
+            );
+        }
+    }
     if !card.data.findings.is_empty() {
         let _ = writeln!(out, "Data checks (churn validate has the full report)");
         for f in &card.data.findings {
@@ -78,14 +100,18 @@ pub fn train_summary(
         let _ = writeln!(out, "  {:<width$}  {:<11}  {}", c.name, c.role, c.reason);
     }
     let cv = &card.cv;
-    let _ = writeln!(
-        out,
-        "\nCross-validation: {} stratified folds, seed {}, {} model, {} features",
-        cv.folds,
-        card.seed,
-        card.model,
-        model.width()
-    );
+    let evaluation = match &card.streaming {
+        None => format!("Cross-validation: {} stratified folds", cv.folds),
+        Some(st) => format!(
+            "Holdout: {} rows in {} stratified parts, after {} epochs of mini-batch Adam on {} rows",
+            st.holdout_rows,
+            cv.folds,
+            st.epoch_loss.len(),
+            st.training_rows
+        ),
+    };
+    let _ =
+        writeln!(out, "\n{evaluation}, seed {}, {} model, {} features", card.seed, card.model, model.width());
     for (name, s) in cv.metrics() {
         let _ = writeln!(out, "  {name:<17} {}", stat(s));
     }
@@ -132,8 +158,11 @@ pub fn train_summary(
     );
     let _ = writeln!(
         out,
-        "Parity: scorer and trainer agree within {:.1e} on all {} rows; trained in {:.1} s",
-        trained.parity.max_abs_diff, trained.parity.rows, trained.seconds
+        "Parity: scorer and trainer agree within {:.1e} on all {} {}rows; trained in {:.1} s",
+        trained.parity.max_abs_diff,
+        trained.parity.rows,
+        if card.streaming.is_some() { "sampled " } else { "" },
+        trained.seconds
     );
     out
 }

@@ -47,6 +47,8 @@ enum Kind {
     Date,
 }
 
+/// Position of `churned` in [`COLUMNS`].
+const CHURNED: usize = 18;
 const COLUMNS: [(&str, Kind); 19] = [
     ("customer_id", Kind::Text),
     ("signup_date", Kind::Date),
@@ -229,8 +231,24 @@ impl Generator {
     }
 }
 
+/// What was written: the churn rate, and how well the true probability ranks churners (the
+/// ROC AUC no model can beat on these rows).
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct SynthSummary {
+    pub rows: u64,
+    pub churned: u64,
+    pub churn_rate: f64,
+    pub true_probability_roc_auc: f64,
+}
+
 /// Writes `rows` customers to `out`.
-pub fn write(out: &Path, format: Option<Format>, rows: u64, seed: u64, with_truth: bool) -> Result<()> {
+pub fn write(
+    out: &Path,
+    format: Option<Format>,
+    rows: u64,
+    seed: u64,
+    with_truth: bool,
+) -> Result<SynthSummary> {
     if rows == 0 {
         return Err(Error::Usage("--rows must be at least 1".into()));
     }
@@ -243,13 +261,19 @@ pub fn write(out: &Path, format: Option<Format>, rows: u64, seed: u64, with_trut
         columns.push(TRUTH);
     }
     let mut generator = Generator::new(seed);
-    let mut next = move || {
+    // The truth, kept compactly (16 bytes a row) for the AUC at the end.
+    let mut truth: Vec<f64> = Vec::with_capacity(rows.min(1 << 28) as usize);
+    let mut outcome: Vec<f64> = Vec::with_capacity(rows.min(1 << 28) as usize);
+    let mut next = |truth: &mut Vec<f64>, outcome: &mut Vec<f64>| {
         let (mut fields, p) = generator.customer();
+        truth.push(p);
+        outcome.push(if fields[CHURNED] == Field::Text("Yes") { 1.0 } else { 0.0 });
         if with_truth {
             fields.push(Field::Float(p));
         }
         fields
     };
+    let mut next = || next(&mut truth, &mut outcome);
     let io = |e| Error::io(out, e);
     let file = std::fs::File::create(out).map_err(io)?;
     match format {
@@ -293,7 +317,13 @@ pub fn write(out: &Path, format: Option<Format>, rows: u64, seed: u64, with_trut
         }
         Format::Parquet => write_parquet(file, out, &columns, rows, &mut next)?,
     }
-    Ok(())
+    let churned = outcome.iter().filter(|&&y| y == 1.0).count() as u64;
+    Ok(SynthSummary {
+        rows,
+        churned,
+        churn_rate: churned as f64 / rows as f64,
+        true_probability_roc_auc: crate::metrics::roc_auc(&outcome, &truth),
+    })
 }
 
 fn customer_id(id: u64) -> String {
@@ -401,7 +431,7 @@ mod tests {
     #[test]
     fn churn_rate_is_that_of_a_subscription_business() {
         let mut g = Generator::new(1);
-        let churned = (0..20_000).filter(|_| g.customer().0[18] == Field::Text("Yes")).count();
+        let churned = (0..20_000).filter(|_| g.customer().0[CHURNED] == Field::Text("Yes")).count();
         assert_eq!(churned, 3709); // 18.4%: telcos report 15–30% a year
     }
 }

@@ -25,7 +25,7 @@ use scorer_wasm::{Calibration, Decision, Meta, Model, ModelSpec, Pipeline, RiskB
 use crate::calibrate;
 use crate::card::{
     CalibrationReport, ColumnReport, CvReport, DataFinding, DataSummary, FoldCurves, Hyperparameters,
-    ModelCard, ProfitCurve, ReliabilityPoint, ScoreHistogram, Stat, ThresholdReport,
+    ModelCard, ProfitCurve, ReliabilityPoint, ScoreHistogram, Stat, StreamReport, ThresholdReport,
 };
 use crate::drift;
 use crate::economics::{self, Economics, ThresholdRule};
@@ -84,6 +84,8 @@ pub struct TrainOptions {
     pub economics: Economics,
     /// Codes of blocking data findings to train despite (see [`crate::validate`]).
     pub allow: Vec<String>,
+    /// Train by streaming the file in chunks ([`crate::stream`]) instead of reading it whole.
+    pub stream: Option<crate::stream::StreamOptions>,
 }
 
 /// A trained model with what was learned about it along the way.
@@ -93,6 +95,19 @@ pub struct Trained {
     pub plan: Plan,
     pub parity: Parity,
     pub seconds: f64,
+    /// Streaming training's passes over the data, with their speed (empty otherwise).
+    pub epochs: Vec<EpochTiming>,
+}
+
+/// One epoch of streaming training, as it ran.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct EpochTiming {
+    pub epoch: u32,
+    pub rows: u64,
+    pub seconds: f64,
+    pub rows_per_second: f64,
+    /// Mean training log-loss (with the L2 term) over the epoch's mini-batches.
+    pub loss: f64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -102,10 +117,10 @@ pub struct Parity {
 }
 
 /// Out-of-fold results of one fold.
-struct FoldResult {
-    test: Vec<usize>,
+pub(crate) struct FoldResult {
+    pub test: Vec<usize>,
     /// The fold model's logits on the held-out rows.
-    logits: Vec<f64>,
+    pub logits: Vec<f64>,
 }
 
 /// Grid steps of the per-fold ROC and PR curves and of the profit curve.
@@ -114,25 +129,7 @@ const PROFIT_STEPS: usize = 100;
 
 pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Result<Trained> {
     let started = Instant::now();
-    let validation = validate::validate(table, &opts.columns)?;
-    let blockers: Vec<&validate::Finding> = validation.blockers(&opts.allow).collect();
-    match blockers.as_slice() {
-        [] => {}
-        // One problem reads best as one sentence; its message says how to fix it.
-        [one] => return Err(Error::data(&table.path, one.message.clone())),
-        many => {
-            let list: Vec<String> = many.iter().map(|f| format!("  - [{}] {}", f.code, f.message)).collect();
-            return Err(Error::data(
-                &table.path,
-                format!(
-                    "{} problems block training:\n{}\n(churn validate shows the full report)",
-                    many.len(),
-                    list.join("\n")
-                ),
-            ));
-        }
-    }
-    let plan = infer(table, &opts.columns)?;
+    let (validation, plan) = check_and_plan(table, opts)?;
     let y = &plan.target.labels;
     let assignment = folds::stratified(y, opts.folds, opts.seed)?;
 
@@ -158,9 +155,62 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
             Job::Final(f) => final_fit = Some(f),
         }
     }
-    let Some(FinalFit { pipeline, x, net, logits: trainer_logits }) = final_fit else {
+    let Some(final_fit) = final_fit else {
         return Err(Error::Training("the final fit did not run".into()));
     };
+    let data = data_summary(table, &plan, &validation);
+    let evaluation = Evaluation { labels: y, folds, streaming: None };
+    progress.set_message("checking parity");
+    assemble(table, &plan, data, evaluation, final_fit, opts, started)
+}
+
+/// Runs the data checks (stopping on a blocking finding not in `--allow`) and infers the plan.
+pub(crate) fn check_and_plan(table: &Table, opts: &TrainOptions) -> Result<(Validation, Plan)> {
+    let validation = validate::validate(table, &opts.columns)?;
+    let blockers: Vec<&validate::Finding> = validation.blockers(&opts.allow).collect();
+    match blockers.as_slice() {
+        [] => {}
+        // One problem reads best as one sentence; its message says how to fix it.
+        [one] => return Err(Error::data(&table.path, one.message.clone())),
+        many => {
+            let list: Vec<String> = many.iter().map(|f| format!("  - [{}] {}", f.code, f.message)).collect();
+            return Err(Error::data(
+                &table.path,
+                format!(
+                    "{} problems block training:\n{}\n(churn validate shows the full report)",
+                    many.len(),
+                    list.join("\n")
+                ),
+            ));
+        }
+    }
+    let plan = infer(table, &opts.columns)?;
+    Ok((validation, plan))
+}
+
+/// The rows a model is evaluated on: `labels`, and the model's logits on them in `folds` (each
+/// fold's `test` indexes into `labels`). In cross-validation these are every row's out-of-fold
+/// logits; in streaming training the held-out rows' logits, split into parts.
+pub(crate) struct Evaluation<'a> {
+    pub labels: &'a [f64],
+    pub folds: Vec<FoldResult>,
+    pub streaming: Option<StreamReport>,
+}
+
+/// From evaluated logits and the final fit to the model file and its card: calibration, the
+/// decision threshold, metrics with their spread, drift reference, and the parity check of the
+/// final model on `table`'s rows (which `fit` was encoded from).
+pub(crate) fn assemble(
+    table: &Table,
+    plan: &Plan,
+    data: DataSummary,
+    evaluation: Evaluation<'_>,
+    fit: FinalFit,
+    opts: &TrainOptions,
+    started: Instant,
+) -> Result<Trained> {
+    let FinalFit { pipeline, x, net, logits: trainer_logits } = fit;
+    let Evaluation { labels: y, folds, streaming } = evaluation;
     let d = pipeline.width();
     let oof = OutOfFold::new(y, &folds, opts.calibration);
     let cv = cv_report(y, &oof, opts);
@@ -172,7 +222,7 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
     }
     let profit = |t: f64| economics::profit_at(&opts.economics, y, &oof.calibrated, t);
 
-    let prevalence = plan.positives() as f64 / y.len() as f64;
+    let prevalence = data.positive_rate;
     let card = ModelCard {
         name: opts.name.clone(),
         model: opts.model.name().into(),
@@ -180,7 +230,7 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
         target: plan.target.name.clone(),
         positive_label: plan.target.positive.clone(),
         seed: opts.seed,
-        data: data_summary(table, &plan, &validation),
+        data,
         cv,
         calibration: oof.report(y, opts.calibration),
         economics: opts.economics,
@@ -217,6 +267,7 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
             max_iter: opts.fit.max_iter as u32,
         },
         oof_histogram: histogram,
+        streaming,
     };
     let calibration = oof.final_map;
     let final_probabilities: Vec<f64> =
@@ -241,9 +292,15 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
     let model =
         Model::new(spec).map_err(|e| Error::Training(format!("the trained model is invalid: {e}")))?;
 
-    progress.set_message("checking parity");
-    let parity = check_parity(&model, table, &plan, &final_probabilities)?;
-    Ok(Trained { model, card, plan, parity, seconds: started.elapsed().as_secs_f64() })
+    let parity = check_parity(&model, table, plan, &final_probabilities)?;
+    Ok(Trained {
+        model,
+        card,
+        plan: plan.clone(),
+        parity,
+        seconds: started.elapsed().as_secs_f64(),
+        epochs: Vec::new(),
+    })
 }
 
 /// Out-of-fold predictions, raw and calibrated, with the calibration map for the final model.
@@ -335,11 +392,11 @@ enum Job {
 }
 
 /// The model fitted on every row, with its pipeline, design matrix and candle logits.
-struct FinalFit {
-    pipeline: Pipeline,
-    x: Vec<f64>,
-    net: Box<dyn Net + Send + Sync>,
-    logits: Vec<f64>,
+pub(crate) struct FinalFit {
+    pub pipeline: Pipeline,
+    pub x: Vec<f64>,
+    pub net: Box<dyn Net + Send + Sync>,
+    pub logits: Vec<f64>,
 }
 
 fn fit_final(table: &Table, plan: &Plan, rows: &[usize], opts: &TrainOptions) -> Result<FinalFit> {
@@ -384,7 +441,7 @@ fn parallel_map<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> Result<R> + Sync
         .collect()
 }
 
-fn build_net(opts: &TrainOptions, inputs: usize, seed: u64) -> Result<Box<dyn Net + Send + Sync>> {
+pub(crate) fn build_net(opts: &TrainOptions, inputs: usize, seed: u64) -> Result<Box<dyn Net + Send + Sync>> {
     Ok(match opts.model {
         ModelKind::Logistic => Box::new(Logistic::new(inputs)?),
         ModelKind::Mlp => Box::new(Mlp::new(inputs, &opts.hidden, seed)?),
@@ -470,7 +527,7 @@ fn column_means(x: &[f64], d: usize) -> Vec<f64> {
     mean.iter().map(|m| m / n as f64).collect()
 }
 
-fn data_summary(table: &Table, plan: &Plan, validation: &Validation) -> DataSummary {
+pub(crate) fn data_summary(table: &Table, plan: &Plan, validation: &Validation) -> DataSummary {
     let positives = plan.positives() as u64;
     let rows = table.rows() as u64;
     let mut columns: Vec<ColumnReport> = plan

@@ -9,16 +9,22 @@
 //!   and wrk to CPU 1; peer: FastAPI + uvicorn serving the fitted scikit-learn pipeline.
 //! - **trainer**: `churn train` end to end on Telco (logistic) and bank (MLP); peers:
 //!   scikit-learn's logistic regression and MLP and LightGBM under the same protocol.
-//! - **scale**: `churn train` on synthetic Parquet tables of `--scale-rows` customers: time, peak
-//!   resident memory (VmHWM) and the CV ROC AUC against the ROC AUC of the true churn probability
-//!   the synthetic data carries (the best any model can do on it).
+//! - **scale**: `churn train --stream --memory MB` on synthetic Parquet tables of `--scale-rows`
+//!   customers: time, peak resident memory (VmHWM), training rows per second of each epoch, and
+//!   the holdout ROC AUC against the ROC AUC of the true churn probability the synthetic data
+//!   carries (the best any model can do on it).
 //! - **sizes**: the web module raw and gzipped, the API component, the model file; peer: the
 //!   ONNX export.
 //!
 //! Peers run from a virtual environment in the target directory, installed from PyPI on first use
 //! with the versions pinned in `bench/peers/requirements.txt`. Every ratio is "how many times
-//! better we are" (throughput ours/theirs, time theirs/ours). Load tests run `reps` times and
-//! report the median with the spread (max − min over the median) as their noise.
+//! better we are" (throughput ours/theirs, time theirs/ours).
+//!
+//! Noise: load tests (5 repetitions) and training runs (3) alternate between ours and the peer,
+//! so each repetition gives a ratio measured under the same machine conditions; a figure is the
+//! median and its noise the spread (max − min over the median) of the repetitions, a ratio's
+//! noise the spread of the per-repetition ratios. Scorer timings carry their interquartile range;
+//! a scorer ratio's noise is the sum of ours and the peer's.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,6 +43,8 @@ pub struct Options {
     pub quick: bool,
     /// Synthetic table sizes for the scale rows (time, peak memory, AUC against the truth).
     pub scale_rows: Vec<u64>,
+    /// The memory budget (`churn train --memory`) of the scale rows, in MB.
+    pub scale_memory: u64,
     pub peers: bool,
     pub seconds: u32,
     pub connections: u32,
@@ -53,6 +61,9 @@ struct Row {
     higher_is_better: bool,
     /// Relative spread of our figure, when measured repeatedly.
     noise: Option<f64>,
+    /// Relative spread of the ratio to the peer: of the per-repetition ratios where ours and the
+    /// peer's were measured in turns, else our spread plus the peer's.
+    ratio_noise: Option<f64>,
     /// Compare by difference (accuracy) rather than by ratio.
     difference: bool,
 }
@@ -73,6 +84,7 @@ impl Row {
             unit,
             higher_is_better: higher,
             noise: None,
+            ratio_noise: None,
             difference: false,
         }
     }
@@ -120,8 +132,13 @@ pub fn run(opts: &Options) -> Result<()> {
     let csv_native = pick("Telco CSV, 7043 rows (parse + score)", "native_seconds")?;
     let csv_wasm = pick("Telco CSV, 7043 rows (parse + score)", "wasmtime_seconds")?;
     let peer = |key: &str| onnx.as_ref().and_then(|o| o[key].as_f64());
-    let with_peer = |row: Row, name: &str, value: Option<f64>| match value {
-        Some(v) => row.vs(name, v),
+    // A peer's figure with its spread; the ratio's spread is then ours plus theirs.
+    let with_peer = |row: Row, name: &str, value: Option<f64>, spread: &str| match value {
+        Some(v) => {
+            let mut row = row.vs(name, v);
+            row.ratio_noise = row.noise.zip(peer(spread)).map(|(a, b)| a + b);
+            row
+        }
         None => row,
     };
     let noisy = |mut row: Row, case: &str, key: &str| -> Result<Row> {
@@ -132,9 +149,11 @@ pub fn run(opts: &Options) -> Result<()> {
         let row = Row::new("scorer", "one customer, native", one_native * 1e9, "ns", false);
         noisy(row, "one customer", "native_spread")
     };
-    rows.push(with_peer(one()?, "ONNX Runtime", peer("onnxruntime_one_seconds").map(|s| s * 1e9)));
+    let ort_one = peer("onnxruntime_one_seconds").map(|s| s * 1e9);
+    rows.push(with_peer(one()?, "ONNX Runtime", ort_one, "onnxruntime_one_spread"));
     if onnx.is_some() {
-        rows.push(with_peer(one()?, "scikit-learn", peer("sklearn_one_seconds").map(|s| s * 1e9)));
+        let sklearn_one = peer("sklearn_one_seconds").map(|s| s * 1e9);
+        rows.push(with_peer(one()?, "scikit-learn", sklearn_one, "sklearn_one_spread"));
     }
     let wasm_one =
         Row::new("scorer", "one customer, wasmtime (the browser module)", one_wasm * 1e9, "ns", false);
@@ -145,23 +164,25 @@ pub fn run(opts: &Options) -> Result<()> {
             Row::new("scorer", "Telco CSV parsed + scored, native", 7043.0 / csv_native, "rows/s", true);
         noisy(row, CSV_CASE, "native_spread")
     };
-    rows.push(with_peer(csv()?, "ONNX Runtime (typed arrays)", peer("onnxruntime_batch_rows_per_second")));
+    let ort_csv = peer("onnxruntime_batch_rows_per_second");
+    rows.push(with_peer(csv()?, "ONNX Runtime (typed arrays)", ort_csv, "onnxruntime_batch_spread"));
     if onnx.is_some() {
-        rows.push(with_peer(csv()?, "scikit-learn (DataFrame)", peer("sklearn_batch_rows_per_second")));
+        let sklearn_csv = peer("sklearn_batch_rows_per_second");
+        rows.push(with_peer(csv()?, "scikit-learn (DataFrame)", sklearn_csv, "sklearn_batch_spread"));
     }
     let wasm_csv =
         Row::new("scorer", "Telco CSV parsed + scored, wasmtime", 7043.0 / csv_wasm, "rows/s", true);
     rows.push(noisy(wasm_csv, CSV_CASE, "wasmtime_spread")?);
 
-    // Edge and browser: our server, then the peer's, never at the same time.
-    let reps = if opts.quick { 1 } else { 3 };
+    // Edge and browser. Both servers are up (idle, pinned to CPU 0) and load-tested in turns,
+    // case by case, repetition by repetition: a machine that slows down during the run slows
+    // both, and the ratios' spread shows what is left.
+    let reps = if opts.quick { 1 } else { 5 };
     let seconds = if opts.quick { 1 } else { opts.seconds };
     let ours_addr = "127.0.0.1:3917";
-    let (ours_http, browser) = {
-        let _server = bench_http::start_ours(ours_addr, opts.quick)?;
-        let browser = browser_figures(ours_addr, &telco, opts.quick)?;
-        (load_all(ours_addr, reps, seconds, opts.connections)?, browser)
-    };
+    let peer_addr = "127.0.0.1:3918";
+    let _ours_server = bench_http::start_ours(ours_addr, opts.quick)?;
+    let browser = browser_figures(ours_addr, &telco, opts.quick)?;
     rows.push(Row::new(
         "scorer",
         "one customer, Chromium",
@@ -177,9 +198,8 @@ pub fn run(opts: &Options) -> Result<()> {
         "rows/s",
         true,
     ));
-    let peer_http = match &python {
+    let _peer_server = match &python {
         Some(py) => {
-            let addr = "127.0.0.1:3918";
             let args = [
                 root().join("bench/peers/peers.py").display().to_string(),
                 "serve".into(),
@@ -193,75 +213,135 @@ pub fn run(opts: &Options) -> Result<()> {
                 "3918".into(),
             ];
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let _server =
-                bench_http::start_pinned(py, &args, addr, &target_dir()?.join("bench-fastapi.log"))?;
-            Some(load_all(addr, reps, seconds, opts.connections)?)
+            Some(bench_http::start_pinned(py, &args, peer_addr, &target_dir()?.join("bench-fastapi.log"))?)
         }
         None => None,
     };
-    for (i, (m, noise)) in ours_http.iter().enumerate() {
-        let peer = peer_http.as_ref().map(|p| &p[i].0);
-        let mut rps =
-            Row::new("edge", format!("{}: requests/s", m.name), m.requests_per_second, "req/s", true);
-        rps.noise = Some(*noise);
-        let mut p99 = Row::new("edge", format!("{}: p99 latency", m.name), m.p99_us, "µs", false);
-        let mut p50 = Row::new("edge", format!("{}: p50 latency", m.name), m.p50_us, "µs", false);
-        let p999 = Row::new("edge", format!("{}: p99.9 latency", m.name), m.p999_us, "µs", false);
-        if let Some(p) = peer {
-            rps = rps.vs("FastAPI + uvicorn", p.requests_per_second);
-            p50 = p50.vs("FastAPI + uvicorn", p.p50_us);
-            p99 = p99.vs("FastAPI + uvicorn", p.p99_us);
+    let cases = bench_http::bodies()?;
+    let mut ours_runs: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::new()).collect();
+    let mut peer_runs: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::new()).collect();
+    for _ in 0..reps {
+        for (i, (name, n, body)) in cases.iter().enumerate() {
+            ours_runs[i].push(bench_http::wrk(ours_addr, name, *n, body, seconds, opts.connections)?);
+            if python.is_some() {
+                peer_runs[i].push(bench_http::wrk(peer_addr, name, *n, body, seconds, opts.connections)?);
+            }
         }
-        rows.extend([rps, p50, p99, p999]);
     }
+    const FASTAPI: &str = "FastAPI + uvicorn";
+    for (ours, peer) in ours_runs.iter().zip(&peer_runs) {
+        let name = &ours[0].name;
+        let series = |runs: &[Measured], f: fn(&Measured) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
+        let row = |what: &str, f: fn(&Measured) -> f64, unit: &'static str, higher: bool| {
+            let mine = series(ours, f);
+            let mut row = Row::new("edge", format!("{name}: {what}"), median(&mine), unit, higher);
+            row.noise = Some(spread(&mine));
+            if !peer.is_empty() {
+                let theirs = series(peer, f);
+                row = row.vs(FASTAPI, median(&theirs));
+                let ratios: Vec<f64> =
+                    mine.iter().zip(&theirs).map(|(m, t)| if higher { m / t } else { t / m }).collect();
+                row.ratio_noise = Some(spread(&ratios));
+            }
+            row
+        };
+        rows.extend([
+            row("requests/s", |m| m.requests_per_second, "req/s", true),
+            row("p50 latency", |m| m.p50_us, "µs", false),
+            row("p99 latency", |m| m.p99_us, "µs", false),
+            row("p99.9 latency", |m| m.p999_us, "µs", false),
+        ]);
+    }
+    drop(_peer_server);
+    drop(_ours_server);
 
-    // Trainer, end to end, then the peers under the same protocol.
-    let telco_train = train(&telco, "Churn", "logistic")?;
-    // The smoke run leaves out the slowest fit.
-    let bank_train = if opts.quick { None } else { Some(train(&bank, "Exited", "mlp")?) };
+    // Trainer, end to end, and the peers under the same protocol, in turns.
     let peer_fit = |data: &Path, target: &str, drop: &[&str]| -> Result<Option<Value>> {
         python
             .as_ref()
             .map(|py| peers_json(py, &["fit", "--data"], data, target, drop, opts.quick))
             .transpose()
     };
-    let telco_peers = peer_fit(&telco, "Churn", &["customerID"])?;
-    let bank_peers = match bank_train {
-        Some(_) => peer_fit(&bank, "Exited", &["RowNumber", "CustomerId", "Surname"])?,
-        None => None,
-    };
-    let mut trainings =
-        vec![("Telco, logistic", telco_train, &telco_peers, ["sklearn_logistic", "lightgbm"])];
-    if let Some(b) = bank_train {
-        trainings.push(("bank, MLP", b, &bank_peers, ["sklearn_mlp", "lightgbm"]));
+    let train_reps = if opts.quick { 1 } else { 3 };
+    let mut trainings = vec![Training::new("Telco, logistic", ["sklearn_logistic", "lightgbm"])];
+    // The smoke run leaves out the slowest fit.
+    if !opts.quick {
+        trainings.push(Training::new("bank, MLP", ["sklearn_mlp", "lightgbm"]));
     }
-    for (label, ours, peers, peer_names) in trainings {
-        for name in peer_names {
-            let peer = peers.as_ref().map(|p| &p[name]);
-            let mut time =
-                Row::new("trainer", format!("{label}: seconds (5-fold CV + fit)"), ours.0, "s", false);
-            let mut auc = Row::new("trainer", format!("{label}: CV ROC AUC"), ours.1, "", true);
+    for _ in 0..train_reps {
+        for t in &mut trainings {
+            let (data, target, model, drop): (&Path, &str, &str, &[&str]) = if t.label.starts_with("Telco") {
+                (&telco, "Churn", "logistic", &["customerID"])
+            } else {
+                (&bank, "Exited", "mlp", &["RowNumber", "CustomerId", "Surname"])
+            };
+            t.ours.push(train(data, target, model)?);
+            if let Some(p) = peer_fit(data, target, drop)? {
+                t.peers.push(p);
+            }
+        }
+    }
+    for t in &trainings {
+        let seconds: Vec<f64> = t.ours.iter().map(|o| o.0).collect();
+        let auc_ours = t.ours[0].1;
+        for name in t.peer_names {
+            let mut time = Row::new(
+                "trainer",
+                format!("{}: seconds (5-fold CV + fit)", t.label),
+                median(&seconds),
+                "s",
+                false,
+            );
+            time.noise = Some(spread(&seconds));
+            let mut auc = Row::new("trainer", format!("{}: CV ROC AUC", t.label), auc_ours, "", true);
             auc.difference = true;
-            if let Some(p) = peer {
-                time = time.vs(name, p["seconds"].as_f64().unwrap_or(f64::NAN));
-                auc = auc.vs(name, p["roc_auc"].as_f64().unwrap_or(f64::NAN));
+            if !t.peers.is_empty() {
+                let theirs: Vec<f64> =
+                    t.peers.iter().map(|p| p[name]["seconds"].as_f64().unwrap_or(f64::NAN)).collect();
+                time = time.vs(name, median(&theirs));
+                let ratios: Vec<f64> = theirs.iter().zip(&seconds).map(|(t, o)| t / o).collect();
+                time.ratio_noise = Some(spread(&ratios));
+                auc = auc.vs(name, t.peers[0][name]["roc_auc"].as_f64().unwrap_or(f64::NAN));
             }
             rows.extend([time, auc]);
-            if peers.is_none() {
+            if t.peers.is_empty() {
                 break;
             }
         }
     }
 
-    // Scale: `churn train` on synthetic tables that carry their true churn probability.
+    // Scale: `churn train --stream` on synthetic tables that carry their true churn probability.
     for &n in &opts.scale_rows {
-        let (seconds, peak, auc, best) = scale(n)?;
-        let label = format!("synthetic {n} rows (Parquet)");
-        rows.push(Row::new("scale", format!("{label}: seconds, 5-fold CV + fit"), seconds, "s", false));
-        rows.push(Row::new("scale", format!("{label}: peak memory"), peak / 1e6, "MB", false));
-        let mut fit =
-            Row::new("scale", format!("{label}: CV ROC AUC, against the true probability's"), auc, "", true)
-                .vs("truth", best);
+        let run = scale(n, opts.scale_memory)?;
+        let label = format!("synthetic {n} rows, --stream --memory {}", opts.scale_memory);
+        rows.push(Row::new("scale", format!("{label}: seconds, end to end"), run.seconds, "s", false));
+        rows.push(Row::new("scale", format!("{label}: peak memory"), run.peak / 1e6, "MB", false));
+        let k = |r: f64| format!("{:.0}k", r / 1e3);
+        let per_epoch = if run.epochs.len() <= 5 {
+            run.epochs.iter().map(|&r| k(r)).collect::<Vec<_>>().join(", ")
+        } else {
+            let (lo, hi) = (
+                run.epochs.iter().copied().fold(f64::INFINITY, f64::min),
+                run.epochs.iter().copied().fold(0.0, f64::max),
+            );
+            format!("{} epochs, {}–{}", run.epochs.len(), k(lo), k(hi))
+        };
+        let mean = run.epochs.iter().sum::<f64>() / run.epochs.len().max(1) as f64;
+        rows.push(Row::new(
+            "scale",
+            format!("{label}: training rows/s per epoch ({per_epoch})"),
+            mean,
+            "rows/s",
+            true,
+        ));
+        let mut fit = Row::new(
+            "scale",
+            format!("{label}: holdout ROC AUC, against the true probability's"),
+            run.auc,
+            "",
+            true,
+        )
+        .vs("truth", run.best);
         fit.difference = true;
         rows.push(fit);
     }
@@ -337,42 +417,79 @@ fn browser_figures(addr: &str, telco: &Path, quick: bool) -> Result<Value> {
 }
 
 /// Every load scenario, `reps` times each: the median run and the spread.
-fn load_all(addr: &str, reps: usize, seconds: u32, connections: u32) -> Result<Vec<(Measured, f64)>> {
-    let mut out = Vec::new();
-    for (name, n, body) in bench_http::bodies()? {
-        let mut runs = Vec::new();
-        for _ in 0..reps {
-            runs.push(bench_http::wrk(addr, &name, n, &body, seconds, connections)?);
-        }
-        runs.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
-        let lo = runs[0].requests_per_second;
-        let hi = runs[runs.len() - 1].requests_per_second;
-        let median = runs.swap_remove(runs.len() / 2);
-        let noise = (hi - lo) / median.requests_per_second;
-        out.push((median, noise));
-    }
-    Ok(out)
+/// One training benchmark: our runs (seconds, CV ROC AUC) and the peers' answers, in turns.
+struct Training {
+    label: &'static str,
+    peer_names: [&'static str; 2],
+    ours: Vec<(f64, f64)>,
+    peers: Vec<Value>,
 }
 
-/// Trains on `n` synthetic customers written as Parquet: seconds, peak resident memory (bytes),
-/// the CV ROC AUC, and the ROC AUC of the true churn probability on the same rows (the best any
-/// model can reach on them).
-fn scale(n: u64) -> Result<(f64, f64, f64, f64)> {
+impl Training {
+    fn new(label: &'static str, peer_names: [&'static str; 2]) -> Training {
+        Training { label, peer_names, ours: Vec::new(), peers: Vec::new() }
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// The spread of repeated measurements, (max − min) / median; 0 for one.
+fn spread(values: &[f64]) -> f64 {
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    if values.len() < 2 { 0.0 } else { (max - min) / median(values) }
+}
+
+/// What one scale run measured.
+struct Scale {
+    seconds: f64,
+    /// Peak resident memory, bytes.
+    peak: f64,
+    /// Rows per second of each epoch.
+    epochs: Vec<f64>,
+    /// ROC AUC on the held-out rows.
+    auc: f64,
+    /// ROC AUC of the true churn probability over the file: the best any model can do.
+    best: f64,
+}
+
+/// Streams `n` synthetic customers, written as Parquet, through `churn train --stream` with a
+/// memory budget of `memory_mb`.
+fn scale(n: u64, memory_mb: u64) -> Result<Scale> {
     let churn = churn_binary()?;
     let dir = target_dir()?.join("bench-scale");
     std::fs::create_dir_all(&dir)?;
     let parquet = dir.join(format!("synth-{n}.parquet"));
-    let csv = dir.join(format!("synth-{n}.csv"));
-    for file in [&parquet, &csv] {
-        run_command(
-            Command::new(&churn)
-                .args(["synth", "--seed", "7", "--with-truth", "--rows", &n.to_string(), "--out"])
-                .arg(file),
-        )?;
-    }
+    // The file is reused across runs (ten million rows take minutes to write); the summary with
+    // the truth's AUC beside it says it is complete.
+    let summary_file = dir.join(format!("synth-{n}.json"));
+    let summary: Value = match std::fs::read(&summary_file).ok().filter(|_| parquet.exists()) {
+        Some(bytes) => serde_json::from_slice(&bytes)?,
+        None => {
+            let output = Command::new(&churn)
+                .args(["synth", "--seed", "7", "--with-truth", "--json", "--rows", &n.to_string(), "--out"])
+                .arg(&parquet)
+                .output()?;
+            if !output.status.success() {
+                bail!("churn synth failed:\n{}", String::from_utf8_lossy(&output.stderr));
+            }
+            std::fs::write(&summary_file, &output.stdout)?;
+            serde_json::from_slice(&output.stdout)?
+        }
+    };
+    let best = summary["true_probability_roc_auc"].as_f64().context("churn synth reports the truth's AUC")?;
     let started = std::time::Instant::now();
     let mut child = Command::new(&churn)
-        .args(["train", "--target", "churned", "--drop", "true_churn_probability", "--no-report", "--json"])
+        .args(["train", "--stream", "--memory", &memory_mb.to_string()])
+        .args(["--target", "churned", "--drop", "true_churn_probability", "--no-report", "--json"])
         .arg("--data")
         .arg(&parquet)
         .arg("--out")
@@ -398,41 +515,13 @@ fn scale(n: u64) -> Result<(f64, f64, f64, f64)> {
     }
     let card: Value = serde_json::from_slice(&output.stdout)?;
     let auc = card["cv"]["roc_auc"]["mean"].as_f64().context("the card has cv.roc_auc")?;
-    Ok((seconds, peak, auc, truth_auc(&csv)?))
-}
-
-/// ROC AUC of `true_churn_probability` against `churned` in a synthetic CSV.
-fn truth_auc(csv: &Path) -> Result<f64> {
-    let text = std::fs::read_to_string(csv)?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().context("empty synthetic file")?.split(',').collect();
-    let column =
-        |name: &str| header.iter().position(|h| *h == name).with_context(|| format!("no {name} column"));
-    let (p, y) = (column("true_churn_probability")?, column("churned")?);
-    let mut scored: Vec<(f64, bool)> = Vec::new();
-    for line in lines {
-        let cells: Vec<&str> = line.split(',').collect();
-        scored.push((cells[p].parse()?, cells[y] == "Yes"));
-    }
-    // Mann–Whitney with average ranks for ties.
-    scored.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (mut rank_sum, mut positives, mut i) = (0.0, 0.0, 0);
-    while i < scored.len() {
-        let mut j = i;
-        while j < scored.len() && scored[j].0 == scored[i].0 {
-            j += 1;
-        }
-        let average = (i + j + 1) as f64 / 2.0;
-        for s in &scored[i..j] {
-            if s.1 {
-                rank_sum += average;
-                positives += 1.0;
-            }
-        }
-        i = j;
-    }
-    let negatives = scored.len() as f64 - positives;
-    Ok((rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives))
+    let epochs = card["epochs"]
+        .as_array()
+        .context("a streamed card lists its epochs")?
+        .iter()
+        .filter_map(|e| e["rows_per_second"].as_f64())
+        .collect();
+    Ok(Scale { seconds, peak, epochs, auc, best })
 }
 
 /// `churn train` end to end: seconds, and the CV ROC AUC from its card.
@@ -517,7 +606,7 @@ fn print_table(rows: &[Row], opts: &Options) {
         println!("\nSmoke run (--quick): tiny sizes, one short repetition; the figures mean nothing.");
     }
     println!(
-        "\n{:<8} {:<62} {:>14} {:>14}  {:<28} {:>9}",
+        "\n{:<8} {:<62} {:>14} {:>14}  {:<28} {:>13}",
         "", "benchmark", "churn", "peer", "peer is", "× better¹"
     );
     for r in rows {
@@ -525,21 +614,27 @@ fn print_table(rows: &[Row], opts: &Options) {
             Some((n, v)) => (n.as_str(), show(*v, r.unit)),
             None => ("", String::new()),
         };
-        let ratio = match r.ratio() {
-            Some(x) if r.difference => format!("{x:+.4}"),
-            Some(x) => format!("{x:.2}"),
-            None => String::new(),
+        let ratio = match (r.ratio(), r.ratio_noise) {
+            (Some(x), _) if r.difference => format!("{x:+.4}"),
+            (Some(x), Some(n)) => format!("{x:.2} ±{:.0}%", n * 50.0),
+            (Some(x), None) => format!("{x:.2}"),
+            _ => String::new(),
         };
         let ours = match r.noise {
             Some(n) => format!("{} ±{:.0}%", show(r.ours, r.unit), n * 50.0),
             None => show(r.ours, r.unit),
         };
-        println!("{:<8} {:<62} {:>14} {:>14}  {:<28} {:>9}", r.section, r.what, ours, peer, peer_name, ratio);
+        println!(
+            "{:<8} {:<62} {:>14} {:>14}  {:<28} {:>13}",
+            r.section, r.what, ours, peer, peer_name, ratio
+        );
     }
     println!(
         "¹ throughput ours ÷ theirs, time and size theirs ÷ ours (above 1: we are better); ROC AUC as a \
-         difference. ± is half the interquartile range of the scorer's samples, half the spread of the \
-         load-test repetitions."
+         difference. ± on a figure: half the interquartile range of the scorer's samples, half the \
+         spread (max − min) of repeated load tests and training runs. ± on a ratio: half the spread \
+         of the ratios of runs made in turns with the peer (edge, trainer), or half the sum of both \
+         interquartile ranges (scorer)."
     );
 }
 
@@ -564,7 +659,7 @@ fn report(rows: &[Row], opts: &Options) -> Result<Value> {
         "rows": rows.iter().map(|r| json!({
             "section": r.section, "benchmark": r.what, "unit": r.unit, "ours": r.ours,
             "peer": r.peer.as_ref().map(|(n, _)| n), "peer_value": r.peer.as_ref().map(|(_, v)| v),
-            "times_better": r.ratio(), "noise": r.noise,
+            "times_better": r.ratio(), "noise": r.noise, "ratio_noise": r.ratio_noise,
         })).collect::<Vec<_>>(),
     }))
 }

@@ -73,9 +73,13 @@ enum Task {
         /// Concurrent keep-alive connections in load tests.
         #[arg(long, default_value_t = 16)]
         connections: u32,
-        /// Synthetic table sizes to train on for the scale rows (comma-separated).
-        #[arg(long, value_delimiter = ',', default_value = "100000")]
+        /// Synthetic table sizes to stream through the trainer for the scale rows
+        /// (comma-separated). The first run writes each table once (ten million rows: ~3 min).
+        #[arg(long, value_delimiter = ',', default_value = "100000,1000000,10000000")]
         scale_rows: Vec<u64>,
+        /// Memory budget of the scale runs (churn train --stream --memory), in MB.
+        #[arg(long, default_value_t = 2048)]
+        scale_memory: u64,
     },
     /// Load-test POST /v1/score with wrk (server and wrk pinned to separate cores).
     BenchHttp {
@@ -122,9 +126,16 @@ fn main() -> ExitCode {
         Task::Serve { addr, model, challenger, env, no_build } => {
             serve::run(&addr, model, challenger, &env, !no_build)
         }
-        Task::Bench { quick, no_peers, seconds, connections, scale_rows } => {
+        Task::Bench { quick, no_peers, seconds, connections, scale_rows, scale_memory } => {
             let scale_rows = if quick { vec![5_000] } else { scale_rows };
-            bench::run(&bench::Options { quick, scale_rows, peers: !no_peers, seconds, connections })
+            bench::run(&bench::Options {
+                quick,
+                scale_rows,
+                scale_memory,
+                peers: !no_peers,
+                seconds,
+                connections,
+            })
         }
         Task::BenchHttp { seconds, connections, no_build } => {
             bench_http::run(seconds, connections, !no_build).map(|_| ())

@@ -65,6 +65,7 @@ pub fn run() -> Result<()> {
     crate::bench::run(&crate::bench::Options {
         quick: true,
         scale_rows: vec![5_000],
+        scale_memory: 256,
         peers: false,
         seconds: 1,
         connections: 4,

@@ -1,0 +1,686 @@
+//! `churn train --stream`: training on customer tables larger than memory.
+//!
+//! The file is never read whole. Rows come from polars' lazy Parquet scan (`scan_parquet` +
+//! `slice`) a few whole row groups at a time (Parquet decodes a row group whole, so reads are
+//! aligned to them) and are encoded in chunks. `--memory` sizes everything held at once — the
+//! sample, one read, one chunk — so peak memory follows the flag, not the file; a file whose row
+//! groups alone exceed the budget is refused with the fix.
+//!
+//! 1. **Sampling pass.** Each row goes, by a hash of its row number and the seed, to the holdout
+//!    (`--holdout`, a tenth by default) or to training. A uniform sample of the training rows is
+//!    kept in memory; the target is read on every row, which must hold one of two values.
+//! 2. The sample goes through the same data checks, type inference and encoder fitting as
+//!    in-memory training, so the pipeline never sees a held-out row.
+//! 3. **Epochs.** Each epoch reads the row groups and their chunks in a fresh seeded order, shuffles each chunk's
+//!    training rows, encodes them with the scorer's pipeline and takes Adam steps on mini-batches.
+//!    The objective is the in-memory one (mean log-loss + α/(2n)·‖W‖², n the training rows); the
+//!    learning rate falls along a cosine to a twentieth of its start.
+//! 4. **Evaluation pass.** The held-out rows are scored. Dealt into `--folds` stratified parts they
+//!    play the role cross-validation folds play in memory: metrics with their spread, a
+//!    cross-fitted Platt map, the decision threshold. The spread is then the holdout's sampling
+//!    error alone (there is one model, not K).
+//! 5. The baseline, the drift reference and the parity check come from the sample.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use indicatif::ProgressBar;
+use polars::prelude::{
+    DataFrame, DataType, IdxSize, LazyFrame, ParquetReader, PlRefPath, PolarsError, ScanArgsParquet,
+    SerReader, Series, StringChunked,
+};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use scorer_wasm::Value;
+use scorer_wasm::value::{format_date, is_missing_text, number_as_level};
+
+use crate::card::StreamReport;
+use crate::data::{Cell, Format, Table};
+use crate::error::{Error, Result};
+use crate::fit::{encode_rows, fit_pipeline};
+use crate::folds;
+use crate::infer::Plan;
+use crate::nn::{self, Net};
+use crate::train::{self, EpochTiming, Evaluation, FinalFit, FoldResult, ModelKind, TrainOptions, Trained};
+
+/// How streaming training reads and fits.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamOptions {
+    /// Memory budget in MB for the sample and one chunk.
+    pub memory_mb: u64,
+    /// Passes over the training rows; `None`: [`DEFAULT_EPOCHS`], or more to make [`MIN_STEPS`].
+    pub epochs: Option<usize>,
+    /// Share of rows held out for evaluation.
+    pub holdout: f64,
+    /// Rows per Adam step.
+    pub batch_size: usize,
+    /// Adam's initial step size.
+    pub learning_rate: f64,
+}
+
+impl StreamOptions {
+    /// The step size that suits the model family when none is given.
+    pub fn default_learning_rate(model: ModelKind) -> f64 {
+        match model {
+            ModelKind::Logistic => 0.03,
+            ModelKind::Mlp => 0.01,
+        }
+    }
+}
+
+/// Passes over the data by default: on millions of rows the loss settles within two.
+pub const DEFAULT_EPOCHS: usize = 3;
+/// Adam steps the default number of epochs makes at least (up to [`MAX_DEFAULT_EPOCHS`]): on a
+/// hundred thousand rows three passes are under three hundred steps, too few to converge.
+pub const MIN_STEPS: u64 = 1_000;
+const MAX_DEFAULT_EPOCHS: u64 = 100;
+/// At most this many training rows are sampled for type inference and encoder fitting: quantile
+/// knots and frequent levels are settled long before, and the parity check scores them all.
+const MAX_SAMPLE_ROWS: u64 = 200_000;
+/// Share of the memory budget for the sample (raw cells, its design matrix, its forward pass).
+const SAMPLE_SHARE: f64 = 0.35;
+/// Share of the memory budget for one chunk (polars' decoded columns, values, design matrix).
+const CHUNK_SHARE: f64 = 0.15;
+/// Share of the memory budget one read may decode (whole row groups, as polars holds them).
+const UNIT_SHARE: f64 = 0.3;
+const MIN_CHUNK_ROWS: u64 = 1_000;
+const MAX_CHUNK_ROWS: u64 = 1_000_000;
+
+/// Trains on a Parquet file read in chunks; `on_epoch` hears about each epoch as it ends.
+/// Returns the model and the in-memory sample (for the report).
+pub fn train(
+    path: &Path,
+    opts: &TrainOptions,
+    stream: &StreamOptions,
+    progress: &ProgressBar,
+    on_epoch: &dyn Fn(&EpochTiming),
+) -> Result<(Trained, Table)> {
+    let started = Instant::now();
+    let columns = Source::open(path, 1)?.names.len() as u64;
+    let budget = stream.memory_mb as f64 * 1e6;
+    // Bytes per row, generously: a raw cell is 24 bytes plus its text; an encoded row is at most
+    // `bins + 2` features per column, held as the design matrix and once more inside candle.
+    let encoded_row = 8 * columns * (opts.encoding.bins as u64 + 2);
+    let sample_row = columns * 64 + 3 * encoded_row;
+    let chunk_row = columns * 96 + 2 * encoded_row;
+    let chunk_rows = ((budget * CHUNK_SHARE) as u64 / chunk_row).clamp(MIN_CHUNK_ROWS, MAX_CHUNK_ROWS);
+    let sample_cap = ((budget * SAMPLE_SHARE) as u64 / sample_row).min(MAX_SAMPLE_ROWS);
+    if sample_cap < 1_000 {
+        return Err(Error::Usage(format!(
+            "--memory {} MB is too small for {columns} columns: it leaves room for a sample of only \
+             {sample_cap} rows; give at least {} MB",
+            stream.memory_mb,
+            (1_000 * sample_row) as f64 / SAMPLE_SHARE / 1e6
+        )));
+    }
+    let source = Source::open(path, chunk_rows)?;
+    let split = Split::new(opts.seed, stream.holdout, sample_cap, source.rows);
+    progress.set_length(source.rows * 2);
+    progress.set_message("sampling");
+
+    // 1. The sampling pass.
+    let target = source.column(&opts.columns.target)?;
+    let mut sample: Vec<Vec<Cell>> = vec![Vec::new(); source.names.len()];
+    let mut targets = TargetCounts::default();
+    let mut training_per_chunk = Vec::new();
+    let mut checked_unit_size = false;
+    visit(&source, chunk_rows, None, |offset, frame| {
+        if !checked_unit_size {
+            check_unit_size(&source, frame, budget)?;
+            checked_unit_size = true;
+        }
+        let data = chunk_columns(frame, &source)?;
+        let values: Vec<Vec<Value<'_>>> = data.iter().map(ColumnData::values).collect();
+        let mut training = 0u64;
+        for r in 0..frame.height() {
+            let row = offset + r as u64;
+            targets.add(values[target][r], row, &source)?;
+            if let Part::Training { sampled } = split.of(row) {
+                training += 1;
+                if sampled {
+                    for (column, v) in sample.iter_mut().zip(&values) {
+                        column.push(cell(v[r]));
+                    }
+                }
+            }
+        }
+        training_per_chunk.push(training);
+        progress.inc(frame.height() as u64);
+        Ok(())
+    })?;
+    let sample = Table {
+        path: path.to_owned(),
+        format: Format::Parquet,
+        names: source.names.clone(),
+        columns: sample,
+        lines: Vec::new(),
+    };
+    if sample.rows() == 0 {
+        return Err(Error::data(path, "no training rows: the file has no data rows, or --holdout left none"));
+    }
+
+    // 2. Checks, types and encoders on the sample.
+    let (validation, plan) = train::check_and_plan(&sample, opts)?;
+    let positive = plan.target.positive.clone();
+    let (rows, positives) = targets.totals(&plan, &source)?;
+    let pipeline = fit_pipeline(&sample, &plan, &(0..sample.rows()).collect::<Vec<_>>(), &opts.encoding)?;
+    let d = pipeline.width();
+    let training_rows: u64 = training_per_chunk.iter().sum();
+    let net = train::build_net(opts, d, opts.seed)?;
+    let vars = net.vars().to_vec();
+    let mut adam = AdamW::new(
+        vars.clone(),
+        ParamsAdamW { lr: stream.learning_rate, weight_decay: 0.0, ..ParamsAdamW::default() },
+    )?;
+    let penalty = opts.fit.l2 / (2.0 * training_rows.max(1) as f64);
+    let steps_per_epoch: u64 = training_per_chunk.iter().map(|&n| n.div_ceil(stream.batch_size as u64)).sum();
+    let epoch_count = stream.epochs.unwrap_or_else(|| {
+        MIN_STEPS.div_ceil(steps_per_epoch.max(1)).clamp(DEFAULT_EPOCHS as u64, MAX_DEFAULT_EPOCHS) as usize
+    });
+    let total_steps = steps_per_epoch * epoch_count as u64;
+    progress.set_length(source.rows * (epoch_count as u64 + 2));
+    let encoder = ChunkEncoder { pipeline: &pipeline, plan: &plan, target, positive: &positive, path };
+
+    // 3. Epochs.
+    let mut step = 0u64;
+    let mut epochs = Vec::with_capacity(epoch_count);
+    let mut epoch_loss = Vec::with_capacity(epoch_count);
+    for epoch in 0..epoch_count {
+        progress.set_message(format!("epoch {}/{epoch_count}", epoch + 1));
+        let epoch_started = Instant::now();
+        let mut order_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ (0x5eed_0000 + epoch as u64));
+        let mut row_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ (0x0005_eed0_0000 + epoch as u64));
+        let (mut loss_sum, mut batches, mut seen) = (0.0, 0u64, 0u64);
+        let mut xb = Vec::with_capacity(stream.batch_size * d);
+        let mut yb = Vec::with_capacity(stream.batch_size);
+        visit(&source, chunk_rows, Some(&mut order_rng), |offset, frame| {
+            let (x, y) = encoder.encode(frame, &source, offset, |row| split.of(row) != Part::Holdout)?;
+            let mut rows: Vec<usize> = (0..y.len()).collect();
+            rows.shuffle(&mut row_rng);
+            for batch in rows.chunks(stream.batch_size) {
+                xb.clear();
+                yb.clear();
+                for &r in batch {
+                    xb.extend_from_slice(&x[r * d..(r + 1) * d]);
+                    yb.push(y[r]);
+                }
+                let progress_share = step as f64 / total_steps.max(1) as f64;
+                adam.set_learning_rate(cosine(stream.learning_rate, progress_share));
+                let loss = step_loss(net.as_ref(), &xb, &yb, d, penalty)?;
+                loss_sum += loss.to_scalar::<f64>()?;
+                adam.backward_step(&loss)?;
+                batches += 1;
+                step += 1;
+            }
+            seen += y.len() as u64;
+            progress.inc(frame.height() as u64);
+            Ok(())
+        })?;
+        let loss = loss_sum / batches.max(1) as f64;
+        if !loss.is_finite() {
+            return Err(Error::Training(format!(
+                "the training loss diverged in epoch {}; lower --learning-rate (now {})",
+                epoch + 1,
+                stream.learning_rate
+            )));
+        }
+        let seconds = epoch_started.elapsed().as_secs_f64();
+        let timing = EpochTiming {
+            epoch: epoch as u32 + 1,
+            rows: seen,
+            seconds,
+            rows_per_second: seen as f64 / seconds.max(1e-9),
+            loss,
+        };
+        on_epoch(&timing);
+        epochs.push(timing);
+        epoch_loss.push(loss);
+    }
+
+    // 4. The evaluation pass over the held-out rows.
+    progress.set_message("scoring the held-out rows");
+    let (mut holdout_y, mut holdout_z) = (Vec::new(), Vec::new());
+    visit(&source, chunk_rows, None, |offset, frame| {
+        let (x, y) = encoder.encode(frame, &source, offset, |row| split.of(row) == Part::Holdout)?;
+        if !y.is_empty() {
+            holdout_z.extend(nn::predict_logits(net.as_ref(), &x, d)?);
+            holdout_y.extend(y);
+        }
+        progress.inc(frame.height() as u64);
+        Ok(())
+    })?;
+    let holdout_positives = holdout_y.iter().filter(|&&y| y == 1.0).count();
+    if holdout_positives < opts.folds || holdout_y.len() - holdout_positives < opts.folds {
+        return Err(Error::Usage(format!(
+            "the holdout has {} rows, {holdout_positives} of them churners: too few to evaluate in {} \
+             parts; raise --holdout (now {})",
+            holdout_y.len(),
+            opts.folds,
+            stream.holdout
+        )));
+    }
+    let assignment = folds::stratified(&holdout_y, opts.folds, opts.seed)?;
+    let parts: Vec<FoldResult> = (0..opts.folds)
+        .map(|k| {
+            let test: Vec<usize> = (0..holdout_y.len()).filter(|&i| assignment[i] == k).collect();
+            let logits = test.iter().map(|&i| holdout_z[i]).collect();
+            FoldResult { test, logits }
+        })
+        .collect();
+
+    // 5. The sample: baseline, drift reference, parity.
+    progress.set_message("checking parity");
+    let all: Vec<usize> = (0..sample.rows()).collect();
+    let x = encode_rows(&pipeline, &sample, &plan, &all)?;
+    let logits = nn::predict_logits(net.as_ref(), &x, d)?;
+    let mut data = train::data_summary(&sample, &plan, &validation);
+    data.rows = rows;
+    data.positives = positives;
+    data.positive_rate = positives as f64 / rows as f64;
+    let report = StreamReport {
+        rows,
+        training_rows,
+        holdout_rows: holdout_y.len() as u64,
+        sample_rows: sample.rows() as u64,
+        chunk_rows,
+        memory_mb: stream.memory_mb,
+        batch_size: stream.batch_size as u32,
+        learning_rate: stream.learning_rate,
+        epoch_loss,
+    };
+    let evaluation = Evaluation { labels: &holdout_y, folds: parts, streaming: Some(report) };
+    let fit = FinalFit { pipeline: pipeline.clone(), x, net, logits };
+    let mut trained = train::assemble(&sample, &plan, data, evaluation, fit, opts, started)?;
+    trained.epochs = epochs;
+    Ok((trained, sample))
+}
+
+/// Stops when one read (whole row groups) would take more than [`UNIT_SHARE`] of the budget.
+fn check_unit_size(source: &Source, first: &DataFrame, budget: f64) -> Result<()> {
+    let largest = source.units.iter().map(|u| u.1).max().unwrap_or(0);
+    let per_row = first.estimated_size() as f64 / first.height().max(1) as f64;
+    let need = per_row * largest as f64;
+    if need > budget * UNIT_SHARE {
+        return Err(Error::data(
+            &source.path,
+            format!(
+                "has row groups of up to {largest} rows, about {:.0} MB decoded, which is more than \
+                 --memory {:.0} MB allows for one read; give more --memory, or rewrite the file with \
+                 smaller row groups (e.g. 100,000 rows: polars' row_group_size, pyarrow's \
+                 row_group_size, Spark's parquet.block.size)",
+                need / 1e6,
+                budget / 1e6
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The step size after `progress` (0 to 1) of all steps: a cosine from `start` to `start / 20`.
+fn cosine(start: f64, progress: f64) -> f64 {
+    let floor = start / 20.0;
+    floor + (start - floor) * 0.5 * (1.0 + (std::f64::consts::PI * progress.clamp(0.0, 1.0)).cos())
+}
+
+/// The mini-batch objective: mean log-loss plus the L2 term.
+fn step_loss(net: &(dyn Net + Send + Sync), x: &[f64], y: &[f64], d: usize, penalty: f64) -> Result<Tensor> {
+    let dev = Device::Cpu;
+    let xt = Tensor::from_slice(x, (y.len(), d), &dev)?;
+    let yt = Tensor::from_slice(y, y.len(), &dev)?;
+    let mut loss = nn::bce_with_logits(&net.forward(&xt)?, &yt)?;
+    if penalty > 0.0 {
+        for (var, &penalized) in net.vars().iter().zip(net.penalized()) {
+            if penalized {
+                loss = (loss + (var.as_tensor().sqr()?.sum_all()? * penalty)?)?;
+            }
+        }
+    }
+    Ok(loss)
+}
+
+/// Where a row goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Holdout,
+    Training { sampled: bool },
+}
+
+/// The row-to-part assignment: a pure function of the seed and the row number, so every pass
+/// agrees without storing it, whatever the chunk size.
+struct Split {
+    seed: u64,
+    holdout: f64,
+    sample_share: f64,
+}
+
+impl Split {
+    fn new(seed: u64, holdout: f64, sample_cap: u64, rows: u64) -> Split {
+        let training = (rows as f64 * (1.0 - holdout)).max(1.0);
+        Split { seed, holdout, sample_share: (sample_cap as f64 / training).min(1.0) }
+    }
+
+    fn of(&self, row: u64) -> Part {
+        if uniform(self.seed, 1, row) < self.holdout {
+            Part::Holdout
+        } else {
+            Part::Training { sampled: uniform(self.seed, 2, row) < self.sample_share }
+        }
+    }
+}
+
+/// A uniform number in [0, 1) from (seed, stream, row), by SplitMix64.
+fn uniform(seed: u64, stream: u64, row: u64) -> f64 {
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    (mix(mix(seed ^ stream.rotate_left(32)) ^ row) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The Parquet file: its length, column names and row groups, and rows of it on demand.
+struct Source {
+    path: PathBuf,
+    scan_path: String,
+    rows: u64,
+    names: Vec<String>,
+    /// Consecutive whole row groups of at most `chunk_rows` rows together (a larger row group
+    /// alone): what one read decodes. Parquet decodes a row group whole, so a read that started
+    /// or ended inside one would decode it again for the next read.
+    units: Vec<(u64, u64)>,
+}
+
+impl Source {
+    fn open(path: &Path, chunk_rows: u64) -> Result<Source> {
+        let format = Format::from_path(path).unwrap_or(Format::Parquet);
+        if format != Format::Parquet {
+            return Err(Error::Usage(format!(
+                "--stream reads Parquet, whose row groups can be read one at a time; {} is {format}. \
+                 Write the table as Parquet (pandas: to_parquet, polars: write_parquet, DuckDB: COPY … \
+                 TO 'customers.parquet'), or train without --stream",
+                path.display()
+            )));
+        }
+        let fail = |e: PolarsError| Error::data(path, format!("cannot read Parquet: {e}"));
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = ParquetReader::new(file);
+        let rows = reader.num_rows().map_err(fail)? as u64;
+        let names: Vec<String> = reader.schema().map_err(fail)?.iter_names().map(|n| n.to_string()).collect();
+        let mut units: Vec<(u64, u64)> = Vec::new();
+        let mut offset = 0u64;
+        for group in &reader.get_metadata().map_err(fail)?.row_groups {
+            let n = group.num_rows() as u64;
+            match units.last_mut() {
+                Some((start, len)) if *start + *len == offset && *len + n <= chunk_rows => *len += n,
+                _ => units.push((offset, n)),
+            }
+            offset += n;
+        }
+        units.retain(|&(_, n)| n > 0);
+        if names.is_empty() {
+            return Err(Error::data(path, "the file is empty: it has no columns"));
+        }
+        if rows == 0 {
+            return Err(Error::data(path, "the file has columns but no data rows"));
+        }
+        let scan_path = path
+            .to_str()
+            .ok_or_else(|| Error::data(path, "the path is not valid UTF-8, which polars' scan needs"))?
+            .to_string();
+        Ok(Source { path: path.to_owned(), scan_path, rows, names, units })
+    }
+
+    fn column(&self, name: &str) -> Result<usize> {
+        self.names.iter().position(|n| n == name).ok_or_else(|| {
+            Error::data(
+                &self.path,
+                format!("has no column \"{name}\" for the target; its columns are {}", self.names.join(", ")),
+            )
+        })
+    }
+
+    /// Rows `offset .. offset + len`, through a lazy scan that reads only the row groups needed.
+    fn read(&self, offset: u64, len: u64) -> Result<DataFrame> {
+        let fail = |e: PolarsError| {
+            Error::data(&self.path, format!("cannot read rows {}–{}: {e}", offset + 1, offset + len))
+        };
+        let frame =
+            LazyFrame::scan_parquet(PlRefPath::from(self.scan_path.as_str()), ScanArgsParquet::default())
+                .map_err(fail)?
+                .slice(offset as i64, len as IdxSize)
+                .collect()
+                .map_err(fail)?;
+        if frame.height() as u64 != len || frame.width() != self.names.len() {
+            return Err(Error::data(
+                &self.path,
+                format!(
+                    "rows {}–{} came back as {} rows of {} columns; was the file changed while training?",
+                    offset + 1,
+                    offset + len,
+                    frame.height(),
+                    frame.width()
+                ),
+            ));
+        }
+        Ok(frame)
+    }
+}
+
+/// Reads the file unit by unit and hands `f` slices of at most `chunk_rows` rows with the row
+/// number of their first row. With `order`, units and the slices within each come shuffled.
+fn visit(
+    source: &Source,
+    chunk_rows: u64,
+    mut order: Option<&mut ChaCha8Rng>,
+    mut f: impl FnMut(u64, &DataFrame) -> Result<()>,
+) -> Result<()> {
+    let mut units: Vec<(u64, u64)> = source.units.clone();
+    if let Some(rng) = order.as_deref_mut() {
+        units.shuffle(rng);
+    }
+    for (offset, len) in units {
+        let frame = source.read(offset, len)?;
+        let mut starts: Vec<u64> = (0..len.div_ceil(chunk_rows)).map(|i| i * chunk_rows).collect();
+        if let Some(rng) = order.as_deref_mut() {
+            starts.shuffle(rng);
+        }
+        for start in starts {
+            let n = chunk_rows.min(len - start);
+            f(offset + start, &frame.slice(start as i64, n as usize))?;
+        }
+    }
+    Ok(())
+}
+
+/// One column of a chunk, converted once so that rows can be read as [`Value`]s without copying
+/// text: numbers as `f64`, dates as ISO text (the scorer's date rule), other types as text.
+enum ColumnData {
+    Numbers(Vec<Option<f64>>),
+    Bools(Vec<Option<bool>>),
+    Texts(StringChunked),
+    Dates(Vec<Option<String>>),
+}
+
+impl ColumnData {
+    fn values(&self) -> Vec<Value<'_>> {
+        match self {
+            ColumnData::Numbers(v) => v.iter().map(|x| x.map_or(Value::Missing, Value::Number)).collect(),
+            ColumnData::Bools(v) => v.iter().map(|b| b.map_or(Value::Missing, Value::Bool)).collect(),
+            ColumnData::Texts(ca) => ca.iter().map(|t| t.map_or(Value::Missing, Value::Text)).collect(),
+            ColumnData::Dates(v) => {
+                v.iter().map(|t| t.as_deref().map_or(Value::Missing, Value::Text)).collect()
+            }
+        }
+    }
+}
+
+/// The same conversion as [`crate::data::series_cells`], which in-memory training reads with.
+fn column_data(series: &Series) -> std::result::Result<ColumnData, PolarsError> {
+    let dtype = series.dtype();
+    Ok(if dtype.is_primitive_numeric() {
+        ColumnData::Numbers(series.cast(&DataType::Float64)?.f64()?.iter().collect())
+    } else if dtype.is_bool() {
+        ColumnData::Bools(series.bool()?.iter().collect())
+    } else if matches!(dtype, DataType::Date | DataType::Datetime(_, _)) {
+        let days = series.cast(&DataType::Date)?.cast(&DataType::Int32)?;
+        ColumnData::Dates(days.i32()?.iter().map(|d| d.map(format_date)).collect())
+    } else {
+        ColumnData::Texts(series.cast(&DataType::String)?.str()?.clone())
+    })
+}
+
+fn chunk_columns(frame: &DataFrame, source: &Source) -> Result<Vec<ColumnData>> {
+    frame
+        .columns()
+        .iter()
+        .map(|c| {
+            column_data(c.as_materialized_series())
+                .map_err(|e| Error::data(&source.path, format!("column \"{}\": {e}", c.name())))
+        })
+        .collect()
+}
+
+/// A value as the in-memory reader would have stored it.
+fn cell(v: Value<'_>) -> Cell {
+    match v {
+        Value::Missing => Cell::Missing,
+        Value::Number(x) => Cell::Number(x),
+        Value::Text(t) => Cell::Text(t.into()),
+        Value::Bool(b) => Cell::Bool(b),
+    }
+}
+
+/// The target's value as a level, as [`crate::infer`] reads it; `None` when missing.
+fn target_key(v: Value<'_>) -> Option<Cow<'_, str>> {
+    match v {
+        Value::Text(s) if !is_missing_text(s) => Some(Cow::Borrowed(s.trim())),
+        Value::Number(x) if x.is_finite() => Some(Cow::Owned(number_as_level(x))),
+        Value::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
+        _ => None,
+    }
+}
+
+/// Counts of the target's values over the whole file (at most two).
+#[derive(Default)]
+struct TargetCounts {
+    counts: Vec<(String, u64)>,
+}
+
+impl TargetCounts {
+    fn add(&mut self, v: Value<'_>, row: u64, source: &Source) -> Result<()> {
+        let Some(key) = target_key(v) else {
+            return Err(Error::data(
+                &source.path,
+                format!("row {}: the target is missing; fill it in or remove the row", row + 1),
+            ));
+        };
+        match self.counts.iter().position(|(k, _)| *k == key) {
+            Some(i) => self.counts[i].1 += 1,
+            None if self.counts.len() < 2 => self.counts.push((key.into_owned(), 1)),
+            None => {
+                return Err(Error::data(
+                    &source.path,
+                    format!(
+                        "row {}: the target has a third value, \"{key}\", after \"{}\" and \"{}\"; churn \
+                         prediction needs exactly two",
+                        row + 1,
+                        self.counts[0].0,
+                        self.counts[1].0
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Rows and positives (rows with the plan's churn value).
+    fn totals(&self, plan: &Plan, source: &Source) -> Result<(u64, u64)> {
+        let rows = self.counts.iter().map(|(_, n)| n).sum();
+        if let Some((other, _)) =
+            self.counts.iter().find(|(k, _)| *k != plan.target.positive && *k != plan.target.negative)
+        {
+            return Err(Error::data(
+                &source.path,
+                format!(
+                    "the target has the value \"{other}\" outside the sample, which had \"{}\" and \"{}\"",
+                    plan.target.positive, plan.target.negative
+                ),
+            ));
+        }
+        let positives = self.counts.iter().find(|(k, _)| *k == plan.target.positive).map_or(0, |(_, n)| *n);
+        Ok((rows, positives))
+    }
+}
+
+/// Encodes the rows of a chunk that a predicate picks into a design matrix and labels.
+struct ChunkEncoder<'a> {
+    pipeline: &'a scorer_wasm::Pipeline,
+    plan: &'a Plan,
+    target: usize,
+    positive: &'a str,
+    path: &'a Path,
+}
+
+impl ChunkEncoder<'_> {
+    fn encode(
+        &self,
+        frame: &DataFrame,
+        source: &Source,
+        offset: u64,
+        keep: impl Fn(u64) -> bool,
+    ) -> Result<(Vec<f64>, Vec<f64>)> {
+        let data = chunk_columns(frame, source)?;
+        let values: Vec<Vec<Value<'_>>> = data.iter().map(ColumnData::values).collect();
+        let d = self.pipeline.width();
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        let mut row_values = Vec::with_capacity(self.plan.columns.len());
+        let mut warnings = Vec::new();
+        for (r, &label) in values[self.target].iter().enumerate() {
+            let row = offset + r as u64;
+            if !keep(row) {
+                continue;
+            }
+            row_values.clear();
+            row_values.extend(self.plan.columns.iter().map(|c| values[c.index][r]));
+            let start = x.len();
+            x.resize(start + d, 0.0);
+            warnings.clear();
+            self.pipeline
+                .encode(&row_values, &mut x[start..], &mut warnings)
+                .map_err(|e| Error::data(self.path, format!("row {}: {e}", row + 1)))?;
+            y.push(if target_key(label).as_deref() == Some(self.positive) { 1.0 } else { 0.0 });
+        }
+        Ok((x, y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_split_is_a_function_of_seed_and_row() {
+        let split = Split::new(42, 0.1, 1_000, 100_000);
+        let parts: Vec<Part> = (0..100_000).map(|r| split.of(r)).collect();
+        let again: Vec<Part> = (0..100_000).map(|r| Split::new(42, 0.1, 1_000, 100_000).of(r)).collect();
+        assert_eq!(parts, again);
+        let holdout = parts.iter().filter(|p| **p == Part::Holdout).count();
+        let sampled = parts.iter().filter(|p| **p == Part::Training { sampled: true }).count();
+        assert_eq!((holdout, sampled), (10_045, 968));
+        let other_seed =
+            (0..100_000).filter(|&r| Split::new(43, 0.1, 1_000, 100_000).of(r) != parts[r as usize]);
+        assert_eq!(other_seed.count(), 19_738);
+    }
+
+    #[test]
+    fn the_step_size_falls_along_a_cosine_to_a_twentieth() {
+        assert_eq!(cosine(0.01, 0.0), 0.01);
+        assert_eq!(cosine(0.01, 0.5), 0.005_249_999_999_999_999_5);
+        assert_eq!(cosine(0.01, 1.0), 0.0005);
+    }
+}
