@@ -128,13 +128,25 @@ fn header(h: &mut String, model: &Model, card: &ModelCard) {
         card.seed
     );
     let cv = &card.cv;
+    let spread_over = match &card.streaming {
+        None => format!("{} stratified folds", cv.folds),
+        Some(st) => {
+            let _ = write!(
+                h,
+                "<p class=\"lead\">Trained by streaming: {} epochs of mini-batch Adam over {} rows. Every figure \
+                 below is on {} held-out rows dealt into {} stratified parts (where a fold is named, read a \
+                 part); the ± is the holdout's sampling error, not the spread of several models.</p>",
+                st.epoch_loss.len(),
+                st.training_rows,
+                st.holdout_rows,
+                cv.folds
+            );
+            format!("{} parts of the holdout", cv.folds)
+        }
+    };
     let t = &card.threshold;
     let tiles = [
-        (
-            "ROC AUC",
-            format!("{:.4}", cv.roc_auc.mean),
-            format!("± {:.4} over {} stratified folds", cv.roc_auc.sd, cv.folds),
-        ),
+        ("ROC AUC", format!("{:.4}", cv.roc_auc.mean), format!("± {:.4} over {spread_over}", cv.roc_auc.sd)),
         (
             "PR AUC",
             format!("{:.4}", cv.pr_auc.mean),

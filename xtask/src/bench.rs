@@ -373,9 +373,56 @@ pub fn run(opts: &Options) -> Result<()> {
 
     print_table(&rows, opts);
     let out = target_dir()?.join("bench.json");
-    std::fs::write(&out, serde_json::to_string_pretty(&report(&rows, opts)?)?)?;
-    println!("\nWritten to {}", out.display());
+    let this = report(&rows, opts)?;
+    // The previous full run, kept beside, and whether each ratio agrees with it.
+    let previous = target_dir()?.join("bench-previous.json");
+    if let Ok(bytes) = std::fs::read(&out)
+        && let Ok(before) = serde_json::from_slice::<Value>(&bytes)
+        && before["quick"] == this["quick"]
+    {
+        print_agreement(&before, &this);
+        std::fs::write(&previous, bytes)?;
+    }
+    std::fs::write(&out, serde_json::to_string_pretty(&this)?)?;
+    println!("\nWritten to {} (the run before: {})", out.display(), previous.display());
     Ok(())
+}
+
+/// Compares every ratio with the previous run's: they agree when the ranges ratio ± half its
+/// noise overlap (a difference of ROC AUC is deterministic and must match to the fourth digit).
+fn print_agreement(before: &Value, now: &Value) {
+    let key = |r: &Value| (r["section"].clone(), r["benchmark"].clone(), r["peer"].clone());
+    let empty = Vec::new();
+    let rows_before = before["rows"].as_array().unwrap_or(&empty);
+    let (mut agree, mut total) = (0, 0);
+    let mut disagreements = Vec::new();
+    for r in now["rows"].as_array().unwrap_or(&empty) {
+        let Some(b) = rows_before.iter().find(|b| key(b) == key(r)) else { continue };
+        let (Some(x), Some(y)) = (r["times_better"].as_f64(), b["times_better"].as_f64()) else { continue };
+        total += 1;
+        let ok = if r["unit"] == "" {
+            (x - y).abs() < 5e-5
+        } else {
+            let half = |v: &Value| v["ratio_noise"].as_f64().unwrap_or(0.0) / 2.0;
+            let (lo_x, hi_x) = (x * (1.0 - half(r)), x * (1.0 + half(r)));
+            let (lo_y, hi_y) = (y * (1.0 - half(b)), y * (1.0 + half(b)));
+            lo_x <= hi_y && lo_y <= hi_x
+        };
+        if ok {
+            agree += 1;
+        } else {
+            disagreements.push(format!(
+                "  {} / {} vs {}: {y:.3} then, {x:.3} now",
+                r["section"].as_str().unwrap_or(""),
+                r["benchmark"].as_str().unwrap_or(""),
+                r["peer"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    println!("\nAgainst the previous run: {agree} of {total} ratios agree within the noise both report.");
+    for d in disagreements {
+        println!("{d}");
+    }
 }
 
 /// Our figures from the scoring bench (release build, or dev for `--quick`).
