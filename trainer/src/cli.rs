@@ -164,8 +164,8 @@ pub struct TrainArgs {
     /// (--holdout) dealt into --folds parts instead of cross-validating.
     #[arg(long, help_heading = "Streaming")]
     pub stream: bool,
-    /// Memory budget of --stream in MB: sizes the in-memory sample and the chunks read, so that
-    /// the peak stays near it whatever the file's size.
+    /// Memory budget of --stream in MB for the data held at once (the sample, one read of whole
+    /// row groups, one chunk), whatever the file's size; the program itself adds about 130 MB.
     #[arg(long, default_value_t = 2048, value_name = "MB", requires = "stream", help_heading = "Streaming")]
     pub memory: u64,
     /// Passes over the training rows with --stream. Default: 3, or as many as make 1,000 Adam
