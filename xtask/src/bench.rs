@@ -1,5 +1,5 @@
 //! `cargo xtask bench [--quick] [--no-peers]`: every benchmark, side by side with the stack users
-//! would pick instead, in one table (and `target/bench.json`).
+//! would pick instead, in one table (and `target/bench.json`; `bench-quick.json` for `--quick`).
 //!
 //! - **scorer**: one customer and the Telco CSV (7043 raw rows parsed and scored) natively and
 //!   under wasmtime (`cargo bench -p tests --bench scoring`), and in headless Chromium through the
@@ -372,13 +372,14 @@ pub fn run(opts: &Options) -> Result<()> {
     rows.push(row);
 
     print_table(&rows, opts);
-    let out = target_dir()?.join("bench.json");
+    // A smoke run keeps its own files, so that CI's never replaces a real run's.
+    let name = if opts.quick { "bench-quick" } else { "bench" };
+    let out = target_dir()?.join(format!("{name}.json"));
     let this = report(&rows, opts)?;
-    // The previous full run, kept beside, and whether each ratio agrees with it.
-    let previous = target_dir()?.join("bench-previous.json");
+    // The previous run, kept beside, and whether each ratio agrees with it.
+    let previous = target_dir()?.join(format!("{name}-previous.json"));
     if let Ok(bytes) = std::fs::read(&out)
         && let Ok(before) = serde_json::from_slice::<Value>(&bytes)
-        && before["quick"] == this["quick"]
     {
         print_agreement(&before, &this);
         std::fs::write(&previous, bytes)?;
