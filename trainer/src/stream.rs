@@ -100,7 +100,8 @@ pub fn train(
     on_epoch: &dyn Fn(&EpochTiming),
 ) -> Result<(Trained, Table)> {
     let started = Instant::now();
-    let columns = Source::open(path, 1)?.names.len() as u64;
+    let mut source = Source::open(path)?;
+    let columns = source.names.len() as u64;
     let budget = stream.memory_mb as f64 * 1e6;
     // Bytes per row, generously: a raw cell is 24 bytes plus its text; an encoded row is at most
     // `bins + 2` features per column, held as the design matrix and once more inside candle.
@@ -117,7 +118,7 @@ pub fn train(
             (1_000 * sample_row) as f64 / SAMPLE_SHARE / 1e6
         )));
     }
-    let source = Source::open(path, chunk_rows)?;
+    source.group(chunk_rows);
     let split = Split::new(opts.seed, stream.holdout, sample_cap, source.rows);
     progress.set_length(source.rows * 2);
     progress.set_message("sampling");
@@ -171,9 +172,8 @@ pub fn train(
     let d = pipeline.width();
     let training_rows: u64 = training_per_chunk.iter().sum();
     let net = train::build_net(opts, d, opts.seed)?;
-    let vars = net.vars().to_vec();
     let mut adam = AdamW::new(
-        vars.clone(),
+        net.vars().to_vec(),
         ParamsAdamW { lr: stream.learning_rate, weight_decay: 0.0, ..ParamsAdamW::default() },
     )?;
     let penalty = opts.fit.l2 / (2.0 * training_rows.max(1) as f64);
@@ -389,14 +389,16 @@ struct Source {
     scan_path: String,
     rows: u64,
     names: Vec<String>,
+    /// Rows of each row group.
+    groups: Vec<u64>,
     /// Consecutive whole row groups of at most `chunk_rows` rows together (a larger row group
     /// alone): what one read decodes. Parquet decodes a row group whole, so a read that started
-    /// or ended inside one would decode it again for the next read.
+    /// or ended inside one would decode it again for the next read. Set by [`Source::group`].
     units: Vec<(u64, u64)>,
 }
 
 impl Source {
-    fn open(path: &Path, chunk_rows: u64) -> Result<Source> {
+    fn open(path: &Path) -> Result<Source> {
         let format = Format::from_path(path).unwrap_or(Format::Parquet);
         if format != Format::Parquet {
             return Err(Error::Usage(format!(
@@ -411,17 +413,8 @@ impl Source {
         let mut reader = ParquetReader::new(file);
         let rows = reader.num_rows().map_err(fail)? as u64;
         let names: Vec<String> = reader.schema().map_err(fail)?.iter_names().map(|n| n.to_string()).collect();
-        let mut units: Vec<(u64, u64)> = Vec::new();
-        let mut offset = 0u64;
-        for group in &reader.get_metadata().map_err(fail)?.row_groups {
-            let n = group.num_rows() as u64;
-            match units.last_mut() {
-                Some((start, len)) if *start + *len == offset && *len + n <= chunk_rows => *len += n,
-                _ => units.push((offset, n)),
-            }
-            offset += n;
-        }
-        units.retain(|&(_, n)| n > 0);
+        let groups: Vec<u64> =
+            reader.get_metadata().map_err(fail)?.row_groups.iter().map(|g| g.num_rows() as u64).collect();
         if names.is_empty() {
             return Err(Error::data(path, "the file is empty: it has no columns"));
         }
@@ -432,7 +425,14 @@ impl Source {
             .to_str()
             .ok_or_else(|| Error::data(path, "the path is not valid UTF-8, which polars' scan needs"))?
             .to_string();
-        Ok(Source { path: path.to_owned(), scan_path, rows, names, units })
+        let mut source = Source { path: path.to_owned(), scan_path, rows, names, groups, units: Vec::new() };
+        source.group(u64::MAX);
+        Ok(source)
+    }
+
+    /// Groups the row groups into reads of at most `chunk_rows` rows (or one larger group).
+    fn group(&mut self, chunk_rows: u64) {
+        self.units = reads(&self.groups, chunk_rows);
     }
 
     fn column(&self, name: &str) -> Result<usize> {
@@ -469,6 +469,21 @@ impl Source {
         }
         Ok(frame)
     }
+}
+
+/// Consecutive row groups merged into reads of at most `chunk_rows` rows, as (first row, rows);
+/// a row group larger than that is a read of its own.
+fn reads(groups: &[u64], chunk_rows: u64) -> Vec<(u64, u64)> {
+    let mut reads: Vec<(u64, u64)> = Vec::new();
+    let mut offset = 0u64;
+    for &n in groups.iter().filter(|&&n| n > 0) {
+        match reads.last_mut() {
+            Some((_, len)) if *len + n <= chunk_rows => *len += n,
+            _ => reads.push((offset, n)),
+        }
+        offset += n;
+    }
+    reads
 }
 
 /// Reads the file unit by unit and hands `f` slices of at most `chunk_rows` rows with the row
@@ -675,6 +690,15 @@ mod tests {
         let other_seed =
             (0..100_000).filter(|&r| Split::new(43, 0.1, 1_000, 100_000).of(r) != parts[r as usize]);
         assert_eq!(other_seed.count(), 19_738);
+    }
+
+    #[test]
+    fn reads_take_whole_row_groups() {
+        assert_eq!(
+            reads(&[500, 500, 300, 2000, 0, 100], 1000),
+            [(0, 1000), (1000, 300), (1300, 2000), (3300, 100)]
+        );
+        assert_eq!(reads(&[500, 500, 300], u64::MAX), [(0, 1300)]);
     }
 
     #[test]
