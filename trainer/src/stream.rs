@@ -83,8 +83,9 @@ const MAX_DEFAULT_EPOCHS: u64 = 100;
 const MAX_SAMPLE_ROWS: u64 = 200_000;
 /// Share of the memory budget for the sample (raw cells, its design matrix, its forward pass).
 const SAMPLE_SHARE: f64 = 0.35;
-/// Share of the memory budget for one chunk (polars' decoded columns, values, design matrix).
-const CHUNK_SHARE: f64 = 0.15;
+/// Share of the memory budget for one chunk (polars' decoded columns, values, design matrix);
+/// up to three are alive at once in an epoch (being trained on, queued, being encoded).
+const CHUNK_SHARE: f64 = 0.05;
 /// Share of the memory budget one read may decode (whole row groups, as polars holds them).
 const UNIT_SHARE: f64 = 0.3;
 const MIN_CHUNK_ROWS: u64 = 1_000;
@@ -197,27 +198,46 @@ pub fn train(
         let (mut loss_sum, mut batches, mut seen) = (0.0, 0u64, 0u64);
         let mut xb = Vec::with_capacity(stream.batch_size * d);
         let mut yb = Vec::with_capacity(stream.batch_size);
-        visit(&source, chunk_rows, Some(&mut order_rng), |offset, frame| {
-            let (x, y) = encoder.encode(frame, &source, offset, |row| split.of(row) != Part::Holdout)?;
-            let mut rows: Vec<usize> = (0..y.len()).collect();
-            rows.shuffle(&mut row_rng);
-            for batch in rows.chunks(stream.batch_size) {
-                xb.clear();
-                yb.clear();
-                for &r in batch {
-                    xb.extend_from_slice(&x[r * d..(r + 1) * d]);
-                    yb.push(y[r]);
+        // Reading and encoding (one thread) overlap with the Adam steps (this one): the reader
+        // stays at most one encoded chunk ahead. The order of chunks and rows is the reader's
+        // alone, so the model is the same as if one thread did both.
+        let (chunks, inbox) = std::sync::mpsc::sync_channel::<Result<Encoded>>(1);
+        std::thread::scope(|scope| -> Result<()> {
+            let (source, encoder, split) = (&source, &encoder, &split);
+            let (order_rng, row_rng) = (&mut order_rng, &mut row_rng);
+            scope.spawn(move || {
+                let read = visit(source, chunk_rows, Some(order_rng), |offset, frame| {
+                    let (x, y) =
+                        encoder.encode(frame, source, offset, |row| split.of(row) != Part::Holdout)?;
+                    let mut order: Vec<usize> = (0..y.len()).collect();
+                    order.shuffle(row_rng);
+                    progress.inc(frame.height() as u64);
+                    // The trainer hung up: it stopped on an error of its own, which it reports.
+                    chunks.send(Ok(Encoded { x, y, order })).map_err(|_| Error::Training("stopped".into()))
+                });
+                if let Err(e) = read {
+                    let _ = chunks.send(Err(e));
                 }
-                let progress_share = step as f64 / total_steps.max(1) as f64;
-                adam.set_learning_rate(cosine(stream.learning_rate, progress_share));
-                let loss = step_loss(net.as_ref(), &xb, &yb, d, penalty)?;
-                loss_sum += loss.to_scalar::<f64>()?;
-                adam.backward_step(&loss)?;
-                batches += 1;
-                step += 1;
+            });
+            for chunk in inbox {
+                let Encoded { x, y, order } = chunk?;
+                for batch in order.chunks(stream.batch_size) {
+                    xb.clear();
+                    yb.clear();
+                    for &r in batch {
+                        xb.extend_from_slice(&x[r * d..(r + 1) * d]);
+                        yb.push(y[r]);
+                    }
+                    let progress_share = step as f64 / total_steps.max(1) as f64;
+                    adam.set_learning_rate(cosine(stream.learning_rate, progress_share));
+                    let loss = step_loss(net.as_ref(), &xb, &yb, d, penalty)?;
+                    loss_sum += loss.to_scalar::<f64>()?;
+                    adam.backward_step(&loss)?;
+                    batches += 1;
+                    step += 1;
+                }
+                seen += y.len() as u64;
             }
-            seen += y.len() as u64;
-            progress.inc(frame.height() as u64);
             Ok(())
         })?;
         let loss = loss_sum / batches.max(1) as f64;
@@ -630,6 +650,13 @@ impl TargetCounts {
         let positives = self.counts.iter().find(|(k, _)| *k == plan.target.positive).map_or(0, |(_, n)| *n);
         Ok((rows, positives))
     }
+}
+
+/// A chunk's training rows, encoded, and the shuffled order to take them in.
+struct Encoded {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    order: Vec<usize>,
 }
 
 /// Encodes the rows of a chunk that a predicate picks into a design matrix and labels.
