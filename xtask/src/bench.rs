@@ -23,7 +23,7 @@
 //! Noise: load tests (5 repetitions) and training runs (3) alternate between ours and the peer,
 //! so each repetition gives a ratio measured under the same machine conditions; a figure is the
 //! median and its noise the spread (max − min over the median) of the repetitions, a ratio's
-//! noise the spread of the per-repetition ratios. Scorer timings carry their interquartile range;
+//! noise the 95 % confidence interval (Student's t) of the per-repetition ratios. Scorer timings carry their interquartile range;
 //! a scorer ratio's noise is the sum of ours and the peer's.
 
 use std::path::{Path, PathBuf};
@@ -241,7 +241,7 @@ pub fn run(opts: &Options) -> Result<()> {
                 row = row.vs(FASTAPI, median(&theirs));
                 let ratios: Vec<f64> =
                     mine.iter().zip(&theirs).map(|(m, t)| if higher { m / t } else { t / m }).collect();
-                row.ratio_noise = Some(spread(&ratios));
+                row.ratio_noise = Some(confidence(&ratios));
             }
             row
         };
@@ -300,7 +300,7 @@ pub fn run(opts: &Options) -> Result<()> {
                     t.peers.iter().map(|p| p[name]["seconds"].as_f64().unwrap_or(f64::NAN)).collect();
                 time = time.vs(name, median(&theirs));
                 let ratios: Vec<f64> = theirs.iter().zip(&seconds).map(|(t, o)| t / o).collect();
-                time.ratio_noise = Some(spread(&ratios));
+                time.ratio_noise = Some(confidence(&ratios));
                 auc = auc.vs(name, t.peers[0][name]["roc_auc"].as_f64().unwrap_or(f64::NAN));
             }
             rows.extend([time, auc]);
@@ -487,6 +487,22 @@ fn median(values: &[f64]) -> f64 {
         n if n % 2 == 1 => v[n / 2],
         n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
+}
+
+/// The width of the 95 % confidence interval of the mean of repeated measurements (Student's t),
+/// over their median: a few rounds pin a ratio down only loosely, and this says how loosely.
+/// 0 for one measurement.
+fn confidence(values: &[f64]) -> f64 {
+    // t quantiles at 0.975 for 1 to 10 degrees of freedom.
+    const T975: [f64; 10] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+    let n = values.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    let t = T975.get(n - 2).copied().unwrap_or(1.96);
+    2.0 * t * sd / (n as f64).sqrt() / median(values)
 }
 
 /// The spread of repeated measurements, (max − min) / median; 0 for one.
@@ -680,9 +696,9 @@ fn print_table(rows: &[Row], opts: &Options) {
     println!(
         "¹ throughput ours ÷ theirs, time and size theirs ÷ ours (above 1: we are better); ROC AUC as a \
          difference. ± on a figure: half the interquartile range of the scorer's samples, half the \
-         spread (max − min) of repeated load tests and training runs. ± on a ratio: half the spread \
-         of the ratios of runs made in turns with the peer (edge, trainer), or half the sum of both \
-         interquartile ranges (scorer)."
+         spread (max − min) of repeated load tests and training runs. ± on a ratio: the 95 % \
+         confidence interval (Student's t) from the rounds made in turns with the peer (edge, \
+         trainer), or half the sum of both interquartile ranges (scorer)."
     );
 }
 
