@@ -222,21 +222,55 @@ fn read_parquet(path: &Path) -> Result<Table> {
 /// Converts a typed polars column to raw cells: numbers stay numbers, booleans booleans, dates
 /// become ISO text (the scorer's date rule), everything else its text form.
 pub fn series_cells(series: &polars::prelude::Series) -> Result<Vec<Cell>, polars::prelude::PolarsError> {
-    use polars::prelude::*;
-    let dtype = series.dtype();
-    Ok(if dtype.is_primitive_numeric() {
-        let s = series.cast(&DataType::Float64)?;
-        s.f64()?.iter().map(|v| v.map_or(Cell::Missing, Cell::Number)).collect()
-    } else if dtype.is_bool() {
-        series.bool()?.iter().map(|v| v.map_or(Cell::Missing, Cell::Bool)).collect()
-    } else if matches!(dtype, DataType::Date | DataType::Datetime(_, _)) {
-        let s = series.cast(&DataType::Date)?.cast(&DataType::Int32)?;
-        s.i32()?
-            .iter()
-            .map(|v| v.map_or(Cell::Missing, |d| Cell::Text(scorer_wasm::value::format_date(d).into())))
-            .collect()
-    } else {
-        let s = series.cast(&DataType::String)?;
-        s.str()?.iter().map(|v| v.map_or(Cell::Missing, |t| Cell::Text(t.into()))).collect()
-    })
+    Ok(ColumnData::of(series)?.values().into_iter().map(Cell::from).collect())
+}
+
+/// A typed polars column converted once, so that its rows can be read as [`Value`]s without
+/// copying text: numbers as `f64`, dates as ISO text (the scorer's date rule), other types as text.
+pub enum ColumnData {
+    Numbers(Vec<Option<f64>>),
+    Bools(Vec<Option<bool>>),
+    Texts(polars::prelude::StringChunked),
+    Dates(Vec<Option<String>>),
+}
+
+impl ColumnData {
+    pub fn of(series: &polars::prelude::Series) -> Result<ColumnData, polars::prelude::PolarsError> {
+        use polars::prelude::*;
+        let dtype = series.dtype();
+        Ok(if dtype.is_primitive_numeric() {
+            ColumnData::Numbers(series.cast(&DataType::Float64)?.f64()?.iter().collect())
+        } else if dtype.is_bool() {
+            ColumnData::Bools(series.bool()?.iter().collect())
+        } else if matches!(dtype, DataType::Date | DataType::Datetime(_, _)) {
+            let days = series.cast(&DataType::Date)?.cast(&DataType::Int32)?;
+            ColumnData::Dates(days.i32()?.iter().map(|d| d.map(scorer_wasm::value::format_date)).collect())
+        } else {
+            ColumnData::Texts(series.cast(&DataType::String)?.str()?.clone())
+        })
+    }
+
+    /// Every row's value.
+    pub fn values(&self) -> Vec<Value<'_>> {
+        match self {
+            ColumnData::Numbers(v) => v.iter().map(|x| x.map_or(Value::Missing, Value::Number)).collect(),
+            ColumnData::Bools(v) => v.iter().map(|b| b.map_or(Value::Missing, Value::Bool)).collect(),
+            ColumnData::Texts(ca) => ca.iter().map(|t| t.map_or(Value::Missing, Value::Text)).collect(),
+            ColumnData::Dates(v) => {
+                v.iter().map(|t| t.as_deref().map_or(Value::Missing, Value::Text)).collect()
+            }
+        }
+    }
+}
+
+impl From<Value<'_>> for Cell {
+    /// The value as a stored cell (the inverse of [`Cell::value`]).
+    fn from(v: Value<'_>) -> Cell {
+        match v {
+            Value::Missing => Cell::Missing,
+            Value::Number(x) => Cell::Number(x),
+            Value::Text(t) => Cell::Text(t.into()),
+            Value::Bool(b) => Cell::Bool(b),
+        }
+    }
 }

@@ -5,8 +5,10 @@
 //! run once on the whole file before cross-validation without leaking the held-out labels; the
 //! encoders' parameters are fitted later, inside each fold.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+use scorer_wasm::Value;
 use scorer_wasm::value::{is_missing_text, number_as_level, parse_bool, parse_date, parse_number};
 
 use crate::data::{Cell, Table};
@@ -375,6 +377,17 @@ pub(crate) fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Ki
 const POSITIVE_WORDS: [&str; 8] =
     ["churn", "churned", "exited", "left", "lost", "cancelled", "canceled", "attrited"];
 
+/// A target value as a level: trimmed text, a number written as a level, `true`/`false`; `None`
+/// when missing. Streaming training reads the target with the same rule.
+pub(crate) fn target_key(v: Value<'_>) -> Option<Cow<'_, str>> {
+    match v {
+        Value::Text(s) if !is_missing_text(s) => Some(Cow::Borrowed(s.trim())),
+        Value::Number(x) if x.is_finite() => Some(Cow::Owned(number_as_level(x))),
+        Value::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
+        _ => None,
+    }
+}
+
 pub(crate) fn infer_target(table: &Table, index: usize, opts: &InferOptions) -> Result<TargetPlan> {
     let name = &table.names[index];
     let fail = |m: String| Error::data(&table.path, format!("target \"{name}\" {m}"));
@@ -382,12 +395,7 @@ pub(crate) fn infer_target(table: &Table, index: usize, opts: &InferOptions) -> 
     let mut keys: Vec<Option<String>> = Vec::with_capacity(cells.len());
     let mut missing_rows = Vec::new();
     for (row, cell) in cells.iter().enumerate() {
-        let key = match cell {
-            Cell::Text(s) if !is_missing_text(s) => Some(s.trim().to_string()),
-            Cell::Number(x) if x.is_finite() => Some(number_as_level(*x)),
-            Cell::Bool(b) => Some(b.to_string()),
-            _ => None,
-        };
+        let key = target_key(cell.value()).map(Cow::into_owned);
         if key.is_none() {
             missing_rows.push(row);
         }

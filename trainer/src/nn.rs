@@ -152,6 +152,23 @@ pub fn bce_with_logits(z: &Tensor, y: &Tensor) -> candle_core::Result<Tensor> {
     ((z.relu()? - (z * y)?)? + softplus_neg_abs)?.mean_all()
 }
 
+/// The training objective of `net` on `x`, `y`: mean log-loss + `penalty`·Σ‖W‖² over the
+/// penalised parameters (`penalty` = α/(2n), n the training rows).
+pub fn objective<N: Net + ?Sized>(
+    net: &N,
+    x: &Tensor,
+    y: &Tensor,
+    penalty: f64,
+) -> candle_core::Result<Tensor> {
+    let mut loss = bce_with_logits(&net.forward(x)?, y)?;
+    for (var, &penalized) in net.vars().iter().zip(net.penalized()) {
+        if penalized && penalty > 0.0 {
+            loss = (loss + (var.as_tensor().sqr()?.sum_all()? * penalty)?)?;
+        }
+    }
+    Ok(loss)
+}
+
 /// A point the objective was evaluated at, with its cost and gradient.
 type Evaluation = (Vec<f64>, f64, Vec<f64>);
 
@@ -184,13 +201,7 @@ impl<N: Net + ?Sized> Objective<'_, N> {
             var.set(&t)?;
             offset += size;
         }
-        let z = self.net.forward(self.x)?;
-        let mut loss = bce_with_logits(&z, self.y)?;
-        for (var, &penalized) in self.net.vars().iter().zip(self.net.penalized()) {
-            if penalized && self.penalty > 0.0 {
-                loss = (loss + (var.as_tensor().sqr()?.sum_all()? * self.penalty)?)?;
-            }
-        }
+        let loss = objective(self.net, self.x, self.y, self.penalty)?;
         let cost = loss.to_scalar::<f64>()?;
         let grads = loss.backward()?;
         let mut gradient = Vec::with_capacity(params.len());

@@ -21,7 +21,6 @@
 //!    error alone (there is one model, not K).
 //! 5. The baseline, the drift reference and the parity check come from the sample.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -29,21 +28,19 @@ use candle_core::{Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use indicatif::ProgressBar;
 use polars::prelude::{
-    DataFrame, DataType, IdxSize, LazyFrame, ParquetReader, PlRefPath, PolarsError, ScanArgsParquet,
-    SerReader, Series, StringChunked,
+    DataFrame, IdxSize, LazyFrame, ParquetReader, PlRefPath, PolarsError, ScanArgsParquet, SerReader,
 };
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use scorer_wasm::Value;
-use scorer_wasm::value::{format_date, is_missing_text, number_as_level};
 
 use crate::card::StreamReport;
-use crate::data::{Cell, Format, Table};
+use crate::data::{Cell, ColumnData, Format, Table};
 use crate::error::{Error, Result};
 use crate::fit::{encode_rows, fit_pipeline};
 use crate::folds;
-use crate::infer::Plan;
+use crate::infer::{Plan, target_key};
 use crate::nn::{self, Net};
 use crate::train::{self, EpochTiming, Evaluation, FinalFit, FoldResult, ModelKind, TrainOptions, Trained};
 
@@ -145,7 +142,7 @@ pub fn train(
                 training += 1;
                 if sampled {
                     for (column, v) in sample.iter_mut().zip(&values) {
-                        column.push(cell(v[r]));
+                        column.push(Cell::from(v[r]));
                     }
                 }
             }
@@ -346,20 +343,12 @@ fn cosine(start: f64, progress: f64) -> f64 {
     floor + (start - floor) * 0.5 * (1.0 + (std::f64::consts::PI * progress.clamp(0.0, 1.0)).cos())
 }
 
-/// The mini-batch objective: mean log-loss plus the L2 term.
+/// The mini-batch objective: the one the in-memory fit minimises.
 fn step_loss(net: &(dyn Net + Send + Sync), x: &[f64], y: &[f64], d: usize, penalty: f64) -> Result<Tensor> {
     let dev = Device::Cpu;
     let xt = Tensor::from_slice(x, (y.len(), d), &dev)?;
     let yt = Tensor::from_slice(y, y.len(), &dev)?;
-    let mut loss = nn::bce_with_logits(&net.forward(&xt)?, &yt)?;
-    if penalty > 0.0 {
-        for (var, &penalized) in net.vars().iter().zip(net.penalized()) {
-            if penalized {
-                loss = (loss + (var.as_tensor().sqr()?.sum_all()? * penalty)?)?;
-            }
-        }
-    }
-    Ok(loss)
+    Ok(nn::objective(net, &xt, &yt, penalty)?)
 }
 
 /// Where a row goes.
@@ -532,72 +521,15 @@ fn visit(
     Ok(())
 }
 
-/// One column of a chunk, converted once so that rows can be read as [`Value`]s without copying
-/// text: numbers as `f64`, dates as ISO text (the scorer's date rule), other types as text.
-enum ColumnData {
-    Numbers(Vec<Option<f64>>),
-    Bools(Vec<Option<bool>>),
-    Texts(StringChunked),
-    Dates(Vec<Option<String>>),
-}
-
-impl ColumnData {
-    fn values(&self) -> Vec<Value<'_>> {
-        match self {
-            ColumnData::Numbers(v) => v.iter().map(|x| x.map_or(Value::Missing, Value::Number)).collect(),
-            ColumnData::Bools(v) => v.iter().map(|b| b.map_or(Value::Missing, Value::Bool)).collect(),
-            ColumnData::Texts(ca) => ca.iter().map(|t| t.map_or(Value::Missing, Value::Text)).collect(),
-            ColumnData::Dates(v) => {
-                v.iter().map(|t| t.as_deref().map_or(Value::Missing, Value::Text)).collect()
-            }
-        }
-    }
-}
-
-/// The same conversion as [`crate::data::series_cells`], which in-memory training reads with.
-fn column_data(series: &Series) -> std::result::Result<ColumnData, PolarsError> {
-    let dtype = series.dtype();
-    Ok(if dtype.is_primitive_numeric() {
-        ColumnData::Numbers(series.cast(&DataType::Float64)?.f64()?.iter().collect())
-    } else if dtype.is_bool() {
-        ColumnData::Bools(series.bool()?.iter().collect())
-    } else if matches!(dtype, DataType::Date | DataType::Datetime(_, _)) {
-        let days = series.cast(&DataType::Date)?.cast(&DataType::Int32)?;
-        ColumnData::Dates(days.i32()?.iter().map(|d| d.map(format_date)).collect())
-    } else {
-        ColumnData::Texts(series.cast(&DataType::String)?.str()?.clone())
-    })
-}
-
 fn chunk_columns(frame: &DataFrame, source: &Source) -> Result<Vec<ColumnData>> {
     frame
         .columns()
         .iter()
         .map(|c| {
-            column_data(c.as_materialized_series())
+            ColumnData::of(c.as_materialized_series())
                 .map_err(|e| Error::data(&source.path, format!("column \"{}\": {e}", c.name())))
         })
         .collect()
-}
-
-/// A value as the in-memory reader would have stored it.
-fn cell(v: Value<'_>) -> Cell {
-    match v {
-        Value::Missing => Cell::Missing,
-        Value::Number(x) => Cell::Number(x),
-        Value::Text(t) => Cell::Text(t.into()),
-        Value::Bool(b) => Cell::Bool(b),
-    }
-}
-
-/// The target's value as a level, as [`crate::infer`] reads it; `None` when missing.
-fn target_key(v: Value<'_>) -> Option<Cow<'_, str>> {
-    match v {
-        Value::Text(s) if !is_missing_text(s) => Some(Cow::Borrowed(s.trim())),
-        Value::Number(x) if x.is_finite() => Some(Cow::Owned(number_as_level(x))),
-        Value::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
-        _ => None,
-    }
 }
 
 /// Counts of the target's values over the whole file (at most two).

@@ -263,18 +263,22 @@ pub fn run(opts: &Options) -> Result<()> {
             .transpose()
     };
     let train_reps = if opts.quick { 1 } else { 3 };
-    let mut trainings = vec![Training::new("Telco, logistic", ["sklearn_logistic", "lightgbm"])];
+    let mut trainings = vec![Training::new(
+        "Telco, logistic",
+        (&telco, "Churn", "logistic", &["customerID"]),
+        ["sklearn_logistic", "lightgbm"],
+    )];
     // The smoke run leaves out the slowest fit.
     if !opts.quick {
-        trainings.push(Training::new("bank, MLP", ["sklearn_mlp", "lightgbm"]));
+        trainings.push(Training::new(
+            "bank, MLP",
+            (&bank, "Exited", "mlp", &["RowNumber", "CustomerId", "Surname"]),
+            ["sklearn_mlp", "lightgbm"],
+        ));
     }
     for _ in 0..train_reps {
         for t in &mut trainings {
-            let (data, target, model, drop): (&Path, &str, &str, &[&str]) = if t.label.starts_with("Telco") {
-                (&telco, "Churn", "logistic", &["customerID"])
-            } else {
-                (&bank, "Exited", "mlp", &["RowNumber", "CustomerId", "Surname"])
-            };
+            let (data, target, model, drop) = t.job;
             t.ours.push(train(data, target, model)?);
             if let Some(p) = peer_fit(data, target, drop)? {
                 t.peers.push(p);
@@ -466,16 +470,22 @@ fn browser_figures(addr: &str, telco: &Path, quick: bool) -> Result<Value> {
 
 /// Every load scenario, `reps` times each: the median run and the spread.
 /// One training benchmark: our runs (seconds, CV ROC AUC) and the peers' answers, in turns.
-struct Training {
+struct Training<'a> {
     label: &'static str,
+    /// Data, target, our model, the columns the peers drop.
+    job: (&'a Path, &'static str, &'static str, &'static [&'static str]),
     peer_names: [&'static str; 2],
     ours: Vec<(f64, f64)>,
     peers: Vec<Value>,
 }
 
-impl Training {
-    fn new(label: &'static str, peer_names: [&'static str; 2]) -> Training {
-        Training { label, peer_names, ours: Vec::new(), peers: Vec::new() }
+impl<'a> Training<'a> {
+    fn new(
+        label: &'static str,
+        job: (&'a Path, &'static str, &'static str, &'static [&'static str]),
+        peer_names: [&'static str; 2],
+    ) -> Training<'a> {
+        Training { label, job, peer_names, ours: Vec::new(), peers: Vec::new() }
     }
 }
 
