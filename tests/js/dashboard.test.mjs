@@ -68,8 +68,9 @@ test("the Telco file scores in the page: 7043 rows, the right probability for a 
   await page.setInputFiles("#csv-input", env("CHURN_TELCO_CSV"));
   await page.waitForFunction(() => /Scored 7,043 of 7,043 rows/.test(document.getElementById("batch-status").textContent));
   const status = await page.textContent("#batch-status");
-  const ms = Number(status.match(/in (\d+) ms/)[1]);
-  assert.ok(ms < 1000, `scoring took ${ms} ms`);
+  // The time is reported, not asserted: `cargo xtask bench` measures in-page scoring speed.
+  assert.match(status, /rows of WA_Fn-UseC_-Telco-Customer-Churn\.csv in \d+ ms, in this page\./);
+  console.log(`# dashboard: ${status}`);
   await page.fill("#batch-search", env("EXPECT_NAMED_ID"));
   const row = page.locator(`#batch-table tbody tr[data-id="${env("EXPECT_NAMED_ID")}"]`);
   await row.waitFor();
