@@ -142,6 +142,11 @@ fn engine_config() -> Config {
     pool.linear_memory_keep_resident(2 << 20).table_keep_resident(64 << 10);
     let mut config = Config::new();
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    // `CHURN_PERFMAP=1 cargo xtask serve` writes /tmp/perf-PID.map, so that `perf report` names
+    // the guest's functions (build the components with `CARGO_PROFILE_EDGE_STRIP=false`).
+    if std::env::var_os("CHURN_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     config
 }
 
