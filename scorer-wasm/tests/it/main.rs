@@ -4,7 +4,6 @@ mod artifact; // corrupt, truncated and future model files are errors, never pan
 mod explain; // contributions add up to the logit for logistic and MLP models
 mod golden; // the committed golden vectors, scored natively: exactly equal
 mod input; // records and tables: unknown, missing, duplicate and malformed fields
-mod robustness; // seeded random damage to model files, CSV documents and fields: never a panic
 
 use std::path::{Path, PathBuf};
 
