@@ -32,8 +32,16 @@ fn bincode_config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_PAYLOAD>()
 }
 
+/// Lower-case hex, without a `format!` per byte: an edge function loads its model, and so
+/// formats the checksum, on every request.
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(2 * bytes.len());
+    for b in bytes {
+        out.extend_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
+    }
+    // Only ASCII digits and letters went in.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 impl Model {
