@@ -98,7 +98,7 @@ pub fn train(
     on_epoch: &dyn Fn(&EpochTiming),
 ) -> Result<(Trained, Table)> {
     let started = Instant::now();
-    let mut source = Source::open(path)?;
+    let source = Source::open(path)?;
     let columns = source.names.len() as u64;
     let budget = stream.memory_mb as f64 * 1e6;
     // Bytes per row, generously: a raw cell is 24 bytes plus its text; an encoded row is at most
@@ -116,7 +116,6 @@ pub fn train(
             (1_000 * sample_row) as f64 / SAMPLE_SHARE / 1e6
         )));
     }
-    source.group(chunk_rows);
     let split = Split::new(opts.seed, stream.holdout, sample_cap, source.rows);
     progress.set_length(source.rows * 2);
     progress.set_message("sampling");
@@ -129,7 +128,7 @@ pub fn train(
     let mut checked_unit_size = false;
     visit(&source, chunk_rows, None, |offset, frame| {
         if !checked_unit_size {
-            check_unit_size(&source, frame, budget)?;
+            check_unit_size(&source, chunk_rows, frame, budget)?;
             checked_unit_size = true;
         }
         let data = chunk_columns(frame, &source)?;
@@ -317,8 +316,8 @@ pub fn train(
 }
 
 /// Stops when one read (whole row groups) would take more than [`UNIT_SHARE`] of the budget.
-fn check_unit_size(source: &Source, first: &DataFrame, budget: f64) -> Result<()> {
-    let largest = source.units.iter().map(|u| u.1).max().unwrap_or(0);
+fn check_unit_size(source: &Source, chunk_rows: u64, first: &DataFrame, budget: f64) -> Result<()> {
+    let largest = reads(&source.groups, chunk_rows).iter().map(|u| u.1).max().unwrap_or(0);
     let per_row = first.estimated_size() as f64 / first.height().max(1) as f64;
     let need = per_row * largest as f64;
     if need > budget * UNIT_SHARE {
@@ -400,10 +399,6 @@ struct Source {
     names: Vec<String>,
     /// Rows of each row group.
     groups: Vec<u64>,
-    /// Consecutive whole row groups of at most `chunk_rows` rows together (a larger row group
-    /// alone): what one read decodes. Parquet decodes a row group whole, so a read that started
-    /// or ended inside one would decode it again for the next read. Set by [`Source::group`].
-    units: Vec<(u64, u64)>,
 }
 
 impl Source {
@@ -434,14 +429,7 @@ impl Source {
             .to_str()
             .ok_or_else(|| Error::data(path, "the path is not valid UTF-8, which polars' scan needs"))?
             .to_string();
-        let mut source = Source { path: path.to_owned(), scan_path, rows, names, groups, units: Vec::new() };
-        source.group(u64::MAX);
-        Ok(source)
-    }
-
-    /// Groups the row groups into reads of at most `chunk_rows` rows (or one larger group).
-    fn group(&mut self, chunk_rows: u64) {
-        self.units = reads(&self.groups, chunk_rows);
+        Ok(Source { path: path.to_owned(), scan_path, rows, names, groups })
     }
 
     fn column(&self, name: &str) -> Result<usize> {
@@ -481,7 +469,8 @@ impl Source {
 }
 
 /// Consecutive row groups merged into reads of at most `chunk_rows` rows, as (first row, rows);
-/// a row group larger than that is a read of its own.
+/// a row group larger than that is a read of its own. Parquet decodes a row group whole, so a
+/// read that started or ended inside one would decode it again for the next read.
 fn reads(groups: &[u64], chunk_rows: u64) -> Vec<(u64, u64)> {
     let mut reads: Vec<(u64, u64)> = Vec::new();
     let mut offset = 0u64;
@@ -503,7 +492,7 @@ fn visit(
     mut order: Option<&mut ChaCha8Rng>,
     mut f: impl FnMut(u64, &DataFrame) -> Result<()>,
 ) -> Result<()> {
-    let mut units: Vec<(u64, u64)> = source.units.clone();
+    let mut units = reads(&source.groups, chunk_rows);
     if let Some(rng) = order.as_deref_mut() {
         units.shuffle(rng);
     }
