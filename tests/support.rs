@@ -28,6 +28,18 @@ pub fn golden() -> Json {
     serde_json::from_str(&text).expect("golden.json is JSON")
 }
 
+/// One model's entry of `golden.json`, by name (`telco-logistic`): its id, file and cases.
+pub fn golden_entry(name: &str) -> Json {
+    let all = golden();
+    let models = all["models"].as_array().expect("golden.json lists models");
+    models.iter().find(|m| m["name"] == name).unwrap_or_else(|| panic!("golden.json has no {name}")).clone()
+}
+
+/// The golden cases of one model, by name: customer, probability, logit, band, warnings.
+pub fn golden_cases(name: &str) -> Vec<Json> {
+    golden_entry(name)["cases"].as_array().expect("a golden model has cases").clone()
+}
+
 /// The bytes of a committed golden model.
 pub fn golden_model(file: &str) -> Vec<u8> {
     let path = root().join("tests/golden").join(file);
@@ -140,6 +152,14 @@ impl WebModule {
             bail!("{} does not exist: run `cargo xtask build-wasm` first", path.display());
         }
         Module::from_file(engine(), path).map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", path.display()))
+    }
+
+    /// A fresh instance of the browser module (`dashboard/pkg/`), compiled once per test binary.
+    pub fn browser() -> WebModule {
+        static COMPILED: OnceLock<Module> = OnceLock::new();
+        let compiled = COMPILED
+            .get_or_init(|| WebModule::compile(&web_module_path()).expect("the browser module compiles"));
+        WebModule::instantiate(compiled).expect("the browser module instantiates")
     }
 
     pub fn instantiate(module: &Module) -> Result<WebModule> {

@@ -5,11 +5,10 @@
 use std::sync::Arc;
 
 use scorer_wasm::Model;
-use tests::{golden, golden_model, reference, root};
+use tests::{golden_entry, golden_model, reference, root};
 
 fn model_case0(name: &str) -> (String, f64) {
-    let g = golden();
-    let m = g["models"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap().clone();
+    let m = golden_entry(name);
     (m["id"].as_str().unwrap().to_string(), m["cases"][0]["probability"].as_f64().unwrap())
 }
 

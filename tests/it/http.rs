@@ -3,14 +3,12 @@
 //! with its status and error code. CI builds the components with the Telco logistic golden model.
 
 use serde_json::{Value as Json, json};
-use tests::{golden, post_json, send};
+use tests::{golden_cases, golden_entry, post_json, send};
 
 const TELCO: &str = "telco-logistic";
 
 fn telco_cases() -> Vec<Json> {
-    let g = golden();
-    let m = g["models"].as_array().unwrap().iter().find(|m| m["name"] == TELCO).unwrap().clone();
-    m["cases"].as_array().unwrap().clone()
+    golden_cases(TELCO)
 }
 
 fn typical() -> Json {
@@ -19,8 +17,7 @@ fn typical() -> Json {
 
 #[test]
 fn the_components_embed_the_telco_golden_model() {
-    let g = golden();
-    let want = g["models"].as_array().unwrap().iter().find(|m| m["name"] == TELCO).unwrap()["id"].clone();
+    let want = golden_entry(TELCO)["id"].clone();
     let health = send("GET", "/healthz", &[], "");
     assert_eq!(health.status, 200);
     assert_eq!(

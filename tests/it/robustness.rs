@@ -13,7 +13,7 @@ use scorer_wasm::artifact::HEADER_LEN;
 use scorer_wasm::{Model, Value};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
-use tests::{Field, WebModule, encode_records, golden, golden_model, record_of, send, web_module_path};
+use tests::{Field, WebModule, encode_records, golden_cases, golden_model, record_of, send};
 
 /// SplitMix64: a seeded generator, so that a failure names a case that can be replayed.
 struct Rng(u64);
@@ -60,26 +60,19 @@ fn damage(rng: &mut Rng, bytes: &mut Vec<u8>, special: &[u8]) {
     }
 }
 
-/// A golden model, natively and loaded into the browser module under wasmtime.
-fn in_both(file: &str) -> (Model, WebModule) {
-    let bytes = golden_model(file);
-    let mut wasm = WebModule::instantiate(&WebModule::compile(&web_module_path()).unwrap()).unwrap();
+/// A golden model (by name), natively and loaded into the browser module under wasmtime.
+fn in_both(name: &str) -> (Model, WebModule) {
+    let bytes = golden_model(&format!("{name}.churn"));
+    let mut wasm = WebModule::browser();
     wasm.load(&bytes).unwrap().unwrap();
     (Model::from_bytes(&bytes).unwrap(), wasm)
 }
 
-/// The golden cases of one model.
-fn cases(file: &str) -> Vec<Json> {
-    let g = golden();
-    let m = g["models"].as_array().unwrap().iter().find(|m| m["file"] == file).unwrap().clone();
-    m["cases"].as_array().unwrap().clone()
-}
-
-/// A CSV document of the first `n` golden customers of `file`, in the model's column order.
-fn golden_csv(model: &Model, file: &str, n: usize) -> Vec<u8> {
+/// A CSV document of the first `n` golden customers of model `name`, in its column order.
+fn golden_csv(model: &Model, name: &str, n: usize) -> Vec<u8> {
     let names: Vec<&str> = model.columns().iter().map(|c| c.name.as_str()).collect();
     let mut doc = names.join(",") + "\r\n";
-    for case in cases(file).iter().take(n) {
+    for case in golden_cases(name).iter().take(n) {
         let cells: Vec<String> = names
             .iter()
             .map(|n| match &case["customer"][*n] {
@@ -130,13 +123,12 @@ fn wasm_csv(wasm: &mut WebModule, csv: &[u8]) -> CsvOutcome {
 
 #[test]
 fn damaged_models_are_refused_or_score_identically_natively_and_in_wasm() {
-    let module = WebModule::compile(&web_module_path()).unwrap();
     let mut rng = Rng(0x00c0_ffee);
     let (mut loaded, mut refused) = (0, 0);
-    for file in ["telco-logistic.churn", "telco-mlp.churn", "bank-mlp.churn"] {
-        let bytes = golden_model(file);
-        let csv = golden_csv(&Model::from_bytes(&bytes).unwrap(), file, 5);
-        let mut wasm = WebModule::instantiate(&module).unwrap();
+    for name in ["telco-logistic", "telco-mlp", "bank-mlp"] {
+        let bytes = golden_model(&format!("{name}.churn"));
+        let csv = golden_csv(&Model::from_bytes(&bytes).unwrap(), name, 5);
+        let mut wasm = WebModule::browser();
         for case in 0..1000 {
             let mut payload = bytes[HEADER_LEN..].to_vec();
             // 0xfb–0xfd and 0xff start long integers in bincode's varints; 0x7f and 0x00 are
@@ -155,20 +147,20 @@ fn damaged_models_are_refused_or_score_identically_natively_and_in_wasm() {
                     (m.id().to_string(), native_csv(&m, &csv))
                 })
             }))
-            .unwrap_or_else(|_| panic!("{file} damage case {case}: the native scorer panicked"));
+            .unwrap_or_else(|_| panic!("{name} damage case {case}: the native scorer panicked"));
             let in_wasm =
-                wasm.load(&damaged).unwrap_or_else(|e| panic!("{file} damage case {case}: trap: {e:#}"));
+                wasm.load(&damaged).unwrap_or_else(|e| panic!("{name} damage case {case}: trap: {e:#}"));
             match (native, in_wasm) {
                 (Ok((id, native)), Ok(())) => {
-                    assert_eq!(wasm.model_id().unwrap(), id, "{file} case {case}");
-                    assert_eq!(wasm_csv(&mut wasm, &csv), native, "{file} case {case}");
+                    assert_eq!(wasm.model_id().unwrap(), id, "{name} case {case}");
+                    assert_eq!(wasm_csv(&mut wasm, &csv), native, "{name} case {case}");
                     loaded += 1;
                 }
                 (Err(native), Err(wasm)) => {
-                    assert_eq!(wasm, native.to_string(), "{file} case {case}");
+                    assert_eq!(wasm, native.to_string(), "{name} case {case}");
                     refused += 1;
                 }
-                (native, wasm) => panic!("{file} case {case}: native {native:?}, wasm {wasm:?}"),
+                (native, wasm) => panic!("{name} case {case}: native {native:?}, wasm {wasm:?}"),
             }
         }
     }
@@ -180,10 +172,10 @@ fn damaged_models_are_refused_or_score_identically_natively_and_in_wasm() {
 
 #[test]
 fn damaged_csv_documents_are_judged_identically_natively_in_wasm_and_over_http() {
-    let file = "telco-logistic.churn";
-    let (model, mut wasm) = in_both(file);
+    let name = "telco-logistic";
+    let (model, mut wasm) = in_both(name);
     // The header and 20 customers: damage lands in the header often enough to be exercised too.
-    let document = golden_csv(&model, file, 20);
+    let document = golden_csv(&model, name, 20);
     assert!(matches!(native_csv(&model, &document), CsvOutcome::Scored { failed: 0, .. }));
     let mut rng = Rng(0x5eed_0c5f);
     let (mut scored, mut refused) = (0, 0);
@@ -220,9 +212,8 @@ fn damaged_csv_documents_are_judged_identically_natively_in_wasm_and_over_http()
 
 #[test]
 fn any_value_in_any_field_is_judged_identically_natively_and_in_wasm() {
-    let file = "telco-mlp.churn";
-    let (model, mut wasm) = in_both(file);
-    let base = record_of(cases(file)[0]["customer"].as_object().unwrap());
+    let (model, mut wasm) = in_both("telco-mlp");
+    let base = record_of(golden_cases("telco-mlp")[0]["customer"].as_object().unwrap());
     let alphabet: Vec<char> = "0123456789.-+eE ,;\"'NnAaYyéß\u{0}\u{feff}∞".chars().collect();
     let mut rng = Rng(0x7e47);
     let mut scorer = model.scorer();
@@ -278,7 +269,7 @@ fn any_value_in_any_field_is_judged_identically_natively_and_in_wasm() {
 #[test]
 fn damaged_json_bodies_get_an_answer_never_a_server_error() {
     let customers: Vec<Json> =
-        cases("telco-logistic.churn").iter().take(3).map(|c| c["customer"].clone()).collect();
+        golden_cases("telco-logistic").iter().take(3).map(|c| c["customer"].clone()).collect();
     let bodies = [
         ("/v1/score", json!({ "customers": customers })),
         ("/v1/explain", json!({ "customer": customers[0] })),

@@ -3,7 +3,7 @@
 //! documented hash of its id, on every route; every answer names the model that scored it.
 
 use serde_json::{Value as Json, json};
-use tests::{golden, send_to, split_app};
+use tests::{golden_cases, golden_entry, send_to, split_app};
 
 /// The documented split rule (openapi.yaml, `x-churn-model`): FNV-1a 64 of the id's UTF-8
 /// bytes, modulo 10 000, below `share × 10 000` → challenger.
@@ -15,16 +15,8 @@ fn bucket(id: &str) -> u64 {
     h % 10_000
 }
 
-fn model(name: &str) -> Json {
-    golden()["models"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap().clone()
-}
-
-fn cases(name: &str) -> Vec<Json> {
-    model(name)["cases"].as_array().unwrap().clone()
-}
-
 fn id(name: &str) -> String {
-    model(name)["id"].as_str().unwrap().to_string()
+    golden_entry(name)["id"].as_str().unwrap().to_string()
 }
 
 fn post(app: &churn_host::App, path: &str, body: &Json) -> tests::Reply {
@@ -54,7 +46,7 @@ fn a_batch_is_split_by_the_hash_of_the_customer_id_and_each_result_names_its_mod
     let app = split_app("0.5");
     // Each model's golden customers: whichever model the hash picks, the score is that model's.
     for (name, role) in [("telco-logistic", "champion"), ("telco-mlp", "challenger")] {
-        let cases = cases(name);
+        let cases = golden_cases(name);
         let customers: Vec<Json> = cases.iter().map(|c| c["customer"].clone()).collect();
         let reply = post(&app, "/v1/score", &json!({ "customers": customers }));
         assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
@@ -80,7 +72,7 @@ fn a_batch_is_split_by_the_hash_of_the_customer_id_and_each_result_names_its_mod
 #[test]
 fn the_same_customer_meets_the_same_model_on_every_route() {
     let app = split_app("0.5");
-    let base = cases("telco-logistic")[0]["customer"].clone();
+    let base = golden_cases("telco-logistic")[0]["customer"].clone();
     let mut seen = [false, false];
     for n in 0..40 {
         let mut customer = base.clone();
@@ -115,7 +107,7 @@ fn the_same_customer_meets_the_same_model_on_every_route() {
 #[test]
 fn csv_rows_are_split_the_same_way() {
     let app = split_app("0.5");
-    let customer = cases("telco-logistic")[0]["customer"].as_object().unwrap().clone();
+    let customer = golden_cases("telco-logistic")[0]["customer"].as_object().unwrap().clone();
     let columns: Vec<&String> = customer.keys().collect();
     let mut csv = columns.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",") + "\n";
     for n in 0..30 {
@@ -146,7 +138,7 @@ fn csv_rows_are_split_the_same_way() {
 #[test]
 fn customers_without_an_id_go_to_the_champion() {
     let app = split_app("1");
-    let mut customer = cases("telco-logistic")[0]["customer"].clone();
+    let mut customer = golden_cases("telco-logistic")[0]["customer"].clone();
     customer.as_object_mut().unwrap().remove("customerID");
     let reply = post(&app, "/v1/score", &json!({ "customer": customer }));
     assert_eq!(reply.status, 200);
@@ -161,7 +153,7 @@ fn customers_without_an_id_go_to_the_champion() {
 #[test]
 fn share_zero_keeps_everyone_on_the_champion() {
     let app = split_app("0");
-    let customers: Vec<Json> = cases("telco-logistic").iter().map(|c| c["customer"].clone()).collect();
+    let customers: Vec<Json> = golden_cases("telco-logistic").iter().map(|c| c["customer"].clone()).collect();
     let reply = post(&app, "/v1/score", &json!({ "customers": customers }));
     assert_eq!(reply.status, 200);
     let body = reply.json();

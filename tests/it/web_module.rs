@@ -3,17 +3,12 @@
 //! bad input traps.
 
 use scorer_wasm::Model;
-use tests::{Field, WebModule, encode_records, golden, golden_model, record_of, reference, web_module_path};
-
-fn module() -> WebModule {
-    let compiled = WebModule::compile(&web_module_path()).expect("the browser module compiles");
-    WebModule::instantiate(&compiled).expect("the browser module instantiates")
-}
+use tests::{Field, WebModule, encode_records, golden, golden_model, record_of, reference};
 
 #[test]
 fn golden_vectors_are_bit_identical_to_native() {
     let golden = golden();
-    let mut web = module();
+    let mut web = WebModule::browser();
     let mut checked = 0;
     for m in golden["models"].as_array().unwrap() {
         let bytes = golden_model(m["file"].as_str().unwrap());
@@ -39,7 +34,7 @@ fn the_embedded_model_is_the_one_recorded_and_scores_its_golden_vectors() {
         &std::fs::read_to_string(tests::root().join("dashboard/pkg/model.json")).unwrap(),
     )
     .unwrap();
-    let mut web = module();
+    let mut web = WebModule::browser();
     web.use_embedded().unwrap().expect("the module has an embedded model");
     let id = web.model_id().unwrap();
     assert_eq!(id, info["id"].as_str().unwrap());
@@ -62,7 +57,7 @@ fn the_telco_file_scores_bit_identically_in_wasm_and_natively() {
         let bytes = golden_model(file);
         let native =
             scorer_wasm::api::score_csv(&Model::from_bytes(&bytes).unwrap(), &csv, 0, usize::MAX).unwrap();
-        let mut web = module();
+        let mut web = WebModule::browser();
         web.load(&bytes).unwrap().unwrap();
         let got = web.score_csv(&csv).unwrap();
         assert_eq!((got.code, got.scores.len()), (0, 7043), "{file}: {}", got.errors);
@@ -83,7 +78,7 @@ fn record(fields: &[(&str, Field)]) -> Vec<(String, Field)> {
 
 #[test]
 fn bad_records_are_reported_not_trapped() {
-    let mut web = module();
+    let mut web = WebModule::browser();
     web.load(&golden_model("telco-logistic.churn")).unwrap().unwrap();
     let records = [
         record(&[("tenure", Field::Text("abc".into()))]),
@@ -116,7 +111,7 @@ fn bad_records_are_reported_not_trapped() {
 
 #[test]
 fn malformed_buffers_and_corrupt_models_are_errors() {
-    let mut web = module();
+    let mut web = WebModule::browser();
     assert_eq!(web.score_records(&[0, 0, 0, 0]).unwrap().errors, "no model loaded");
     let bytes = golden_model("bank-mlp.churn");
     let mut corrupt = bytes.clone();
