@@ -23,8 +23,8 @@
 //! Noise: load tests (5 repetitions) and training runs (3) alternate between ours and the peer,
 //! so each repetition gives a ratio measured under the same machine conditions; a figure is the
 //! median and its noise the spread (max − min over the median) of the repetitions, a ratio's
-//! noise the 95 % confidence interval (Student's t) of the per-repetition ratios. Scorer timings carry their interquartile range;
-//! a scorer ratio's noise is the sum of ours and the peer's.
+//! noise the 95 % confidence interval (Student's t) of the per-repetition ratios. Scorer timings
+//! carry their interquartile range; a scorer ratio's noise is the sum of ours and the peer's.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -109,7 +109,7 @@ pub fn run(opts: &Options) -> Result<()> {
     // The module with an MLP inside, for its size only; then the logistic one that everything
     // below runs.
     let with_mlp = crate::build_wasm::run(Some(root().join("tests/golden/telco-mlp.churn")))?;
-    crate::build_edge::run(Some(golden_model.clone()), None)?;
+    let with_logistic = crate::build_edge::run(Some(golden_model.clone()), None)?;
     let python = if opts.peers { Some(venv()?) } else { None };
     let telco = reference_data(TELCO)?;
     let bank = reference_data(BANK)?;
@@ -354,13 +354,12 @@ pub fn run(opts: &Options) -> Result<()> {
     }
 
     // Sizes.
-    let module = std::fs::read(root().join(crate::build_wasm::MODULE))?;
     let kb = |bytes: usize| bytes as f64 / 1024.0;
-    rows.push(Row::new("size", "web module, Telco logistic inside", kb(module.len()), "KB", false));
+    rows.push(Row::new("size", "web module, Telco logistic inside", kb(with_logistic.raw), "KB", false));
     rows.push(Row::new(
         "size",
         "web module, Telco logistic inside, gzip",
-        kb(crate::build_wasm::gzip_len(&module)?),
+        kb(with_logistic.gzip),
         "KB",
         false,
     ));

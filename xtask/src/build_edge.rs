@@ -12,12 +12,13 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use crate::util::{cargo, root, run_command, target_dir};
+use crate::util::{cargo, root, run_command, wasm_target_dir};
 
 /// The components `spin.toml` names, as cargo builds them.
 pub const COMPONENTS: [&str; 2] = ["churn_api.wasm", "churn_assets.wasm"];
 
-pub fn run(model: Option<PathBuf>, challenger: Option<PathBuf>) -> Result<()> {
+/// Builds the browser module and the components with the same model; the module's sizes.
+pub fn run(model: Option<PathBuf>, challenger: Option<PathBuf>) -> Result<crate::build_wasm::Built> {
     // An explicit champion goes without the registry's challenger; an explicit challenger
     // always goes in.
     let challenger = match (challenger, &model) {
@@ -27,12 +28,10 @@ pub fn run(model: Option<PathBuf>, challenger: Option<PathBuf>) -> Result<()> {
     };
     let challenger = challenger.map(|c| checked_challenger(&c)).transpose()?;
     let built = crate::build_wasm::run(model)?;
-    let model = root().join(crate::build_wasm::MODULE).with_file_name("model.json");
-    let info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&model)?)?;
-    let embedded = info["embedded_from"].as_str().context("dashboard/pkg/model.json names the model file")?;
     eprintln!("building the Spin components with model {}", built.model_id);
-    build(&["churn-api", "churn-assets"], embedded.as_ref(), challenger.as_deref())?;
-    copy(&COMPONENTS, &root().join("edge-functions/build"))
+    build(&["churn-api", "churn-assets"], &built.model, challenger.as_deref())?;
+    copy(&COMPONENTS, &root().join("edge-functions/build"))?;
+    Ok(built)
 }
 
 /// Builds only the API component with a champion and a challenger into `to` (for the tests of
@@ -56,7 +55,8 @@ fn checked_challenger(file: &Path) -> Result<PathBuf> {
 
 fn build(packages: &[&str], champion: &Path, challenger: Option<&Path>) -> Result<()> {
     let mut command = Command::new(cargo());
-    command.args(["build", "--quiet", "--target", "wasm32-wasip2", "--profile", "edge"]);
+    command.args(["build", "--quiet", "--target", "wasm32-wasip2", "--profile", "edge", "--target-dir"]);
+    command.arg(wasm_target_dir()?);
     for p in packages {
         command.args(["-p", p]);
     }
@@ -67,7 +67,7 @@ fn build(packages: &[&str], champion: &Path, challenger: Option<&Path>) -> Resul
 }
 
 fn copy(files: &[&str], to: &Path) -> Result<()> {
-    let from = target_dir()?.join("wasm32-wasip2/edge");
+    let from = wasm_target_dir()?.join("wasm32-wasip2/edge");
     std::fs::create_dir_all(to)?;
     for file in files {
         std::fs::copy(from.join(file), to.join(file)).with_context(|| format!("copying {file}"))?;

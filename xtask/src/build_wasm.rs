@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use scorer_wasm::Model;
 
 use crate::tools;
-use crate::util::{cargo, root, run_command, target_dir};
+use crate::util::{cargo, root, run_command, wasm_target_dir};
 
 /// The module the browser loads, and CI runs under wasmtime.
 pub const MODULE: &str = "dashboard/pkg/scorer_wasm_bg.wasm";
@@ -71,11 +71,13 @@ const WASM_FEATURES: [&str; 6] = [
     "--enable-multivalue",
 ];
 
-/// Sizes of the built module.
+/// The built module: its sizes and the model inside.
 pub struct Built {
     pub raw: usize,
     pub gzip: usize,
     pub model_id: String,
+    /// The embedded model file (absolute).
+    pub model: PathBuf,
 }
 
 pub fn run(model: Option<PathBuf>) -> Result<Built> {
@@ -90,6 +92,7 @@ pub fn run(model: Option<PathBuf>) -> Result<Built> {
     tools::ensure_wasm_bindgen()?;
     tools::ensure_npm()?;
     eprintln!("building the browser module with model {} ({}) embedded", loaded.id(), model.display());
+    let target = wasm_target_dir()?;
     run_command(
         Command::new(cargo())
             .args([
@@ -102,10 +105,12 @@ pub fn run(model: Option<PathBuf>) -> Result<Built> {
                 "wasm32-unknown-unknown",
                 "--profile",
                 "wasm",
+                "--target-dir",
             ])
+            .arg(&target)
             .env("CHURN_EMBED_MODEL", &model),
     )?;
-    let built = target_dir()?.join("wasm32-unknown-unknown/wasm/scorer_wasm.wasm");
+    let built = target.join("wasm32-unknown-unknown/wasm/scorer_wasm.wasm");
     let pkg = root().join("dashboard/pkg");
     std::fs::create_dir_all(&pkg)?;
     run_command(Command::new("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&pkg).arg(&built))?;
@@ -129,7 +134,7 @@ pub fn run(model: Option<PathBuf>) -> Result<Built> {
     });
     std::fs::write(pkg.join("model.json"), serde_json::to_string_pretty(&info)? + "\n")?;
     let bytes = std::fs::read(&module)?;
-    let out = Built { raw: bytes.len(), gzip: gzip_len(&bytes)?, model_id: loaded.id().to_string() };
+    let out = Built { raw: bytes.len(), gzip: gzip_len(&bytes)?, model_id: loaded.id().to_string(), model };
     eprintln!(
         "{MODULE}: {:.1} KB, {:.1} KB gzipped, model {} ({})",
         out.raw as f64 / 1024.0,

@@ -122,7 +122,7 @@ fn main() -> ExitCode {
         Task::Test => test::run(),
         Task::Golden => golden::run(),
         Task::BuildWasm { model } => build_wasm::run(model).map(|_| ()),
-        Task::BuildEdge { model, challenger } => build_edge::run(model, challenger),
+        Task::BuildEdge { model, challenger } => build_edge::run(model, challenger).map(|_| ()),
         Task::Serve { addr, model, challenger, env, no_build } => {
             serve::run(&addr, model, challenger, &env, !no_build)
         }

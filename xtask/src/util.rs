@@ -28,6 +28,21 @@ pub fn target_dir() -> Result<PathBuf> {
     Ok(PathBuf::from(dir))
 }
 
+/// The target directory of this checkout's wasm builds, inside cargo's. Cargo names a wasm
+/// library without a hash (`deps/churn_assets.wasm`), so two checkouts sharing one target
+/// directory (a CI clone beside a working copy) would overwrite each other's modules and
+/// components while each still judged its own build fresh, and ship the other's dashboard.
+pub fn wasm_target_dir() -> Result<PathBuf> {
+    let root = root();
+    let root = root.canonicalize().unwrap_or(root);
+    // FNV-1a of the checkout's path: stable, and distinct per checkout.
+    let key = root
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    Ok(target_dir()?.join(format!("wasm-{key:016x}")))
+}
+
 /// The cargo that runs us.
 pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
