@@ -46,16 +46,76 @@ pub fn golden_model(file: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// A reference dataset (`../shared/data` or `$CHURN_REFERENCE_DATA`), never copied into the repo.
-pub fn reference(file: &str) -> PathBuf {
-    let dir = std::env::var_os("CHURN_REFERENCE_DATA").map(PathBuf::from).unwrap_or_else(|| {
-        root()
-            .ancestors()
-            .map(|a| a.join("shared/data"))
-            .find(|d| d.is_dir())
-            .expect("shared/data beside the workspace")
-    });
-    dir.join(file)
+/// A reference dataset (`../shared/data` or `$CHURN_REFERENCE_DATA`), if it is there. The tests
+/// need none (they use [`telco_shaped_csv`]); the scoring benchmark uses the Telco file.
+pub fn reference_if_present(file: &str) -> Option<PathBuf> {
+    let dir = match std::env::var_os("CHURN_REFERENCE_DATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => root().ancestors().map(|a| a.join("shared/data")).find(|d| d.is_dir())?,
+    };
+    Some(dir.join(file)).filter(|p| p.is_file())
+}
+
+/// Rows of [`telco_shaped_csv`]'s full document: as many as the Telco export has.
+pub const TELCO_SHAPED_ROWS: usize = 7043;
+
+/// A customer table shaped like the Telco export, which the project writes itself so that the
+/// end-to-end tests need no external file: row `i` is golden customer `i mod 104` of the
+/// `telco-logistic` model, with the identifier [`telco_shaped_id`]`(i)`, so its probability is
+/// that case's golden one. It has the export's quirks: CRLF line ends, quoted text fields, a
+/// missing `TotalCharges` written as a single space (as in the export), other missing cells
+/// blank, and the `Churn` column the model predicts, which scoring passes over.
+pub fn telco_shaped_csv(rows: usize) -> Vec<u8> {
+    let model = scorer_wasm::Model::from_bytes(&golden_model("telco-logistic.churn"))
+        .expect("the golden Telco model loads");
+    let names: Vec<&str> = model.columns().iter().map(|c| c.name.as_str()).collect();
+    let target = &model.target().name;
+    let mut doc = format!("{},{target}\r\n", names.join(","));
+    for i in 0..rows {
+        let case = telco_shaped_case(i);
+        let customer = &case["customer"];
+        let mut cells: Vec<String> = names
+            .iter()
+            .map(|&name| match (&customer[name], name) {
+                (_, "customerID") => format!("\"{}\"", telco_shaped_id(i)),
+                (Json::Null, "TotalCharges") => " ".to_string(),
+                (Json::Null, _) => String::new(),
+                (Json::String(s), _) => format!("\"{s}\""),
+                (other, _) => other.to_string(),
+            })
+            .collect();
+        let churned = case["probability"].as_f64().is_some_and(|p| p >= 0.5);
+        cells.push(if churned { "Yes" } else { "No" }.to_string());
+        doc += &(cells.join(",") + "\r\n");
+    }
+    doc.into_bytes()
+}
+
+/// The identifier of row `i` of [`telco_shaped_csv`].
+pub fn telco_shaped_id(i: usize) -> String {
+    format!("TS-{i:05}")
+}
+
+/// The golden case behind row `i` of [`telco_shaped_csv`].
+pub fn telco_shaped_case(i: usize) -> Json {
+    static CASES: OnceLock<Vec<Json>> = OnceLock::new();
+    let cases = CASES.get_or_init(|| golden_cases("telco-logistic"));
+    cases[i % cases.len()].clone()
+}
+
+/// Writes [`telco_shaped_csv`] of [`TELCO_SHAPED_ROWS`] rows to `telco-shaped.csv` in a folder
+/// of this process's own, once, and returns its path.
+pub fn telco_shaped_file() -> PathBuf {
+    static WRITTEN: OnceLock<PathBuf> = OnceLock::new();
+    WRITTEN
+        .get_or_init(|| {
+            let dir = std::env::temp_dir().join(format!("churn-tests-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("create the fixture folder");
+            let path = dir.join("telco-shaped.csv");
+            std::fs::write(&path, telco_shaped_csv(TELCO_SHAPED_ROWS)).expect("write the fixture");
+            path
+        })
+        .clone()
 }
 
 /// One engine per test binary: compiling is the expensive part, instances are cheap.

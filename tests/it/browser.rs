@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use scorer_wasm::Model;
-use tests::{golden_entry, golden_model, reference, root};
+use tests::{TELCO_SHAPED_ROWS, golden_entry, golden_model, root, telco_shaped_file, telco_shaped_id};
 
 fn model_case0(name: &str) -> (String, f64) {
     let m = golden_entry(name);
@@ -23,7 +23,7 @@ fn dashboard_in_chromium() {
     let base = format!("http://{}/", listener.local_addr().unwrap());
     runtime.spawn(app.serve(listener));
 
-    let telco_csv = reference("WA_Fn-UseC_-Telco-Customer-Churn.csv");
+    let telco_csv = telco_shaped_file();
     let (model_id, typical_p) = model_case0("telco-logistic");
     let (other_id, other_p) = model_case0("telco-mlp");
     let native = scorer_wasm::api::score_csv(
@@ -33,8 +33,9 @@ fn dashboard_in_chromium() {
         usize::MAX,
     )
     .unwrap();
+    let named_id = telco_shaped_id(5000);
     let named =
-        native.rows.iter().find(|r| r.id.as_deref() == Some("9237-HQITU")).expect("a named Telco customer");
+        native.rows.iter().find(|r| r.id.as_deref() == Some(named_id.as_str())).expect("a named customer");
     let header = "customerID,gender,SeniorCitizen,Partner,Dependents,tenure,PhoneService,MultipleLines,InternetService,\
                   OnlineSecurity,OnlineBackup,DeviceProtection,TechSupport,StreamingTV,StreamingMovies,Contract,\
                   PaperlessBilling,PaymentMethod,MonthlyCharges,TotalCharges";
@@ -54,9 +55,10 @@ fn dashboard_in_chromium() {
         .env("BASE_URL", &base)
         .env("SCREENSHOTS", &screenshots)
         .env("CHURN_TELCO_CSV", &telco_csv)
+        .env("EXPECT_CSV_ROWS", TELCO_SHAPED_ROWS.to_string())
         .env("EXPECT_MODEL_ID", &model_id)
         .env("EXPECT_TYPICAL_P", typical_p.to_string())
-        .env("EXPECT_NAMED_ID", "9237-HQITU")
+        .env("EXPECT_NAMED_ID", &named_id)
         .env("EXPECT_NAMED_P", named.probability.to_string())
         .env("BAD_CSV", bad_csv)
         .env("OTHER_MODEL", root().join("tests/golden/telco-mlp.churn"))

@@ -117,19 +117,20 @@ fn the_model_route_describes_the_model() {
 }
 
 #[test]
-fn a_csv_upload_scores_the_whole_telco_file_as_natively() {
-    let csv = std::fs::read(tests::reference("WA_Fn-UseC_-Telco-Customer-Churn.csv")).unwrap();
+fn a_csv_upload_of_7043_telco_shaped_rows_scores_as_natively() {
+    let csv = tests::telco_shaped_csv(tests::TELCO_SHAPED_ROWS);
     let model = scorer_wasm::Model::from_bytes(&tests::golden_model("telco-logistic.churn")).unwrap();
     let native = scorer_wasm::api::score_csv(&model, &csv, 0, usize::MAX).unwrap();
     let reply = send("POST", "/v1/score", &[("content-type", "text/csv; charset=utf-8")], csv);
     assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
     let body = reply.json();
     let results = body["results"].as_array().unwrap();
-    assert_eq!(results.len(), 7043);
+    assert_eq!((results.len(), native.rows.len()), (7043, 7043));
     for (r, n) in results.iter().zip(&native.rows) {
         assert_eq!(r["probability"].as_f64(), Some(n.probability), "row {}", n.row);
     }
-    assert_eq!(results[0]["id"], "7590-VHVEG");
+    assert_eq!(results[0]["id"], "TS-00000");
+    assert_eq!(results[7042]["id"], "TS-07042");
 }
 
 #[test]

@@ -8,7 +8,9 @@ fn javascript_api_in_node() {
         .arg("--test")
         .arg("--test-reporter=spec")
         .arg(&script)
-        .env("CHURN_TELCO_CSV", tests::reference("WA_Fn-UseC_-Telco-Customer-Churn.csv"))
+        .env("CHURN_TELCO_CSV", tests::telco_shaped_file())
+        .env("EXPECT_CSV_ROWS", tests::TELCO_SHAPED_ROWS.to_string())
+        .env("EXPECT_FIRST_ID", tests::telco_shaped_id(0))
         .output()
         .expect("node is installed (see README: Development)");
     let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -1,9 +1,12 @@
 //! The very `.wasm` file the browser loads, run under wasmtime through its plain ABI: every
-//! golden vector and the whole Telco file score bit-for-bit as the native scorer does, and no
-//! bad input traps.
+//! golden vector and a Telco-shaped file of 7,043 rows score bit-for-bit as the native scorer
+//! does, and no bad input traps.
 
 use scorer_wasm::Model;
-use tests::{Field, WebModule, encode_records, golden, golden_model, record_of, reference};
+use tests::{
+    Field, TELCO_SHAPED_ROWS, WebModule, encode_records, golden, golden_model, record_of, telco_shaped_case,
+    telco_shaped_csv,
+};
 
 #[test]
 fn golden_vectors_are_bit_identical_to_native() {
@@ -51,8 +54,8 @@ fn the_embedded_model_is_the_one_recorded_and_scores_its_golden_vectors() {
 }
 
 #[test]
-fn the_telco_file_scores_bit_identically_in_wasm_and_natively() {
-    let csv = std::fs::read(reference("WA_Fn-UseC_-Telco-Customer-Churn.csv")).unwrap();
+fn a_telco_shaped_file_scores_bit_identically_in_wasm_and_natively() {
+    let csv = telco_shaped_csv(TELCO_SHAPED_ROWS);
     for file in ["telco-logistic.churn", "telco-mlp.churn"] {
         let bytes = golden_model(file);
         let native =
@@ -60,7 +63,19 @@ fn the_telco_file_scores_bit_identically_in_wasm_and_natively() {
         let mut web = WebModule::browser();
         web.load(&bytes).unwrap().unwrap();
         let got = web.score_csv(&csv).unwrap();
-        assert_eq!((got.code, got.scores.len()), (0, 7043), "{file}: {}", got.errors);
+        assert_eq!((got.code, got.scores.len()), (0, TELCO_SHAPED_ROWS), "{file}: {}", got.errors);
+        if file == "telco-logistic.churn" {
+            // Each row is a golden customer of this model: the CSV path gives its golden bits.
+            for (i, row) in native.rows.iter().enumerate() {
+                let want = telco_shaped_case(i)["probability"].as_f64().unwrap();
+                assert_eq!(
+                    row.probability.to_bits(),
+                    want.to_bits(),
+                    "row {i}: {} vs {want}",
+                    row.probability
+                );
+            }
+        }
         for (row, (p, z)) in native.rows.iter().zip(&got.scores) {
             assert_eq!(
                 (p.to_bits(), z.to_bits()),

@@ -33,10 +33,9 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 use crate::bench_http::{self, Measured};
-use crate::util::{cargo, churn_binary, reference_data, root, run_command, target_dir};
-
-const TELCO: &str = "WA_Fn-UseC_-Telco-Customer-Churn.csv";
-const BANK: &str = "Churn_Modelling.csv";
+use crate::reference::{BANK, Reference, TELCO};
+use crate::tools::{self, System};
+use crate::util::{cargo, churn_binary, root, run_command, target_dir};
 
 pub struct Options {
     /// Tiny sizes and one short repetition: proves the harness works (CI), measures nothing.
@@ -104,25 +103,52 @@ impl Row {
     }
 }
 
-pub fn run(opts: &Options) -> Result<()> {
+/// Runs every benchmark it can and prints the table; returns what it could not run (the parts
+/// that need a reference dataset, when it is missing), which the table also names.
+pub fn run(opts: &Options) -> Result<Vec<String>> {
+    let mut needs = vec![System::Node, System::Chromium, System::Wrk];
+    if opts.peers {
+        needs.push(System::Python);
+    }
+    tools::require("bench", &needs)?;
+    let refs = Reference::locate();
+    refs.required_in_ci()?;
+    let telco = refs.file(TELCO);
+    let bank = refs.file(BANK);
+    let mut not_run = Vec::new();
+    if telco.is_none() {
+        not_run.push(format!(
+            "scorer: the Telco CSV parsed + scored, natively, under wasmtime and in Chromium ({TELCO})"
+        ));
+        if opts.peers {
+            not_run.push(format!(
+                "peers: scikit-learn, ONNX Runtime and FastAPI, which are fitted on the Telco file ({TELCO})"
+            ));
+        }
+        not_run.push(format!("trainer: Telco, logistic ({TELCO})"));
+    }
+    if bank.is_none() && !opts.quick {
+        not_run.push(format!("trainer: bank, MLP ({BANK})"));
+    }
     let golden_model = root().join("tests/golden/telco-logistic.churn");
     // The module with an MLP inside, for its size only; then the logistic one that everything
     // below runs.
     let with_mlp = crate::build_wasm::run(Some(root().join("tests/golden/telco-mlp.churn")))?;
     let with_logistic = crate::build_edge::run(Some(golden_model.clone()), None)?;
-    let python = if opts.peers { Some(venv()?) } else { None };
-    let telco = reference_data(TELCO)?;
-    let bank = reference_data(BANK)?;
+    // The peers are fitted on the Telco file.
+    let python = if opts.peers && telco.is_some() { Some(venv()?) } else { None };
     let mut rows = Vec::new();
 
     // Peers' offline figures first, while nothing else runs.
-    let onnx = match &python {
-        Some(py) => Some(peers_json(py, &["onnx", "--data"], &telco, "Churn", &["customerID"], opts.quick)?),
-        None => None,
+    let onnx = match (&python, &telco) {
+        (Some(py), Some(telco)) => {
+            Some(peers_json(py, &["onnx", "--data"], telco, "Churn", &["customerID"], opts.quick)?)
+        }
+        _ => None,
     };
 
     // Scorer: native and wasmtime.
-    let scoring = scorer_figures(opts.quick)?;
+    let scoring = scorer_figures(opts.quick, telco.as_deref())?;
     let pick = |case: &str, key: &str| -> Result<f64> {
         scoring
             .iter()
@@ -132,8 +158,6 @@ pub fn run(opts: &Options) -> Result<()> {
     };
     let one_native = pick("one customer", "native_seconds")?;
     let one_wasm = pick("one customer", "wasmtime_seconds")?;
-    let csv_native = pick("Telco CSV, 7043 rows (parse + score)", "native_seconds")?;
-    let csv_wasm = pick("Telco CSV, 7043 rows (parse + score)", "wasmtime_seconds")?;
     let peer = |key: &str| onnx.as_ref().and_then(|o| o[key].as_f64());
     // A peer's figure with its spread; the ratio's spread is then ours plus theirs.
     let with_peer = |row: Row, name: &str, value: Option<f64>, spread: &str| match value {
@@ -161,21 +185,25 @@ pub fn run(opts: &Options) -> Result<()> {
     let wasm_one =
         Row::new("scorer", "one customer, wasmtime (the browser module)", one_wasm * 1e9, "ns", false);
     rows.push(noisy(wasm_one, "one customer", "wasmtime_spread")?);
-    const CSV_CASE: &str = "Telco CSV, 7043 rows (parse + score)";
-    let csv = || {
-        let row =
-            Row::new("scorer", "Telco CSV parsed + scored, native", 7043.0 / csv_native, "rows/s", true);
-        noisy(row, CSV_CASE, "native_spread")
-    };
-    let ort_csv = peer("onnxruntime_batch_rows_per_second");
-    rows.push(with_peer(csv()?, "ONNX Runtime (typed arrays)", ort_csv, "onnxruntime_batch_spread"));
-    if onnx.is_some() {
-        let sklearn_csv = peer("sklearn_batch_rows_per_second");
-        rows.push(with_peer(csv()?, "scikit-learn (DataFrame)", sklearn_csv, "sklearn_batch_spread"));
+    if telco.is_some() {
+        const CSV_CASE: &str = "Telco CSV, 7043 rows (parse + score)";
+        let csv_native = pick(CSV_CASE, "native_seconds")?;
+        let csv_wasm = pick(CSV_CASE, "wasmtime_seconds")?;
+        let csv = || {
+            let row =
+                Row::new("scorer", "Telco CSV parsed + scored, native", 7043.0 / csv_native, "rows/s", true);
+            noisy(row, CSV_CASE, "native_spread")
+        };
+        let ort_csv = peer("onnxruntime_batch_rows_per_second");
+        rows.push(with_peer(csv()?, "ONNX Runtime (typed arrays)", ort_csv, "onnxruntime_batch_spread"));
+        if onnx.is_some() {
+            let sklearn_csv = peer("sklearn_batch_rows_per_second");
+            rows.push(with_peer(csv()?, "scikit-learn (DataFrame)", sklearn_csv, "sklearn_batch_spread"));
+        }
+        let wasm_csv =
+            Row::new("scorer", "Telco CSV parsed + scored, wasmtime", 7043.0 / csv_wasm, "rows/s", true);
+        rows.push(noisy(wasm_csv, CSV_CASE, "wasmtime_spread")?);
     }
-    let wasm_csv =
-        Row::new("scorer", "Telco CSV parsed + scored, wasmtime", 7043.0 / csv_wasm, "rows/s", true);
-    rows.push(noisy(wasm_csv, CSV_CASE, "wasmtime_spread")?);
 
     // Edge and browser. Both servers are up (idle, pinned to CPU 0) and load-tested in turns,
     // case by case, repetition by repetition: a machine that slows down during the run slows
@@ -185,7 +213,7 @@ pub fn run(opts: &Options) -> Result<()> {
     let ours_addr = "127.0.0.1:3917";
     let peer_addr = "127.0.0.1:3918";
     let _ours_server = bench_http::start_ours(ours_addr, opts.quick)?;
-    let browser = browser_figures(ours_addr, &telco, opts.quick)?;
+    let browser = browser_figures(ours_addr, telco.as_deref(), opts.quick)?;
     rows.push(Row::new(
         "scorer",
         "one customer, Chromium",
@@ -193,16 +221,18 @@ pub fn run(opts: &Options) -> Result<()> {
         "ns",
         false,
     ));
-    rows.push(Row::new(
-        "scorer",
-        "Telco CSV parsed + scored, Chromium",
-        browser["csv_rows"].as_f64().unwrap_or(f64::NAN)
-            / browser["csv_seconds"].as_f64().unwrap_or(f64::NAN),
-        "rows/s",
-        true,
-    ));
-    let _peer_server = match &python {
-        Some(py) => {
+    if telco.is_some() {
+        rows.push(Row::new(
+            "scorer",
+            "Telco CSV parsed + scored, Chromium",
+            browser["csv_rows"].as_f64().unwrap_or(f64::NAN)
+                / browser["csv_seconds"].as_f64().unwrap_or(f64::NAN),
+            "rows/s",
+            true,
+        ));
+    }
+    let _peer_server = match (&python, &telco) {
+        (Some(py), Some(telco)) => {
             let args = [
                 root().join("bench/peers/peers.py").display().to_string(),
                 "serve".into(),
@@ -218,7 +248,7 @@ pub fn run(opts: &Options) -> Result<()> {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             Some(bench_http::start_pinned(py, &args, peer_addr, &target_dir()?.join("bench-fastapi.log"))?)
         }
-        None => None,
+        _ => None,
     };
     let cases = bench_http::bodies()?;
     let mut ours_runs: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::new()).collect();
@@ -266,16 +296,19 @@ pub fn run(opts: &Options) -> Result<()> {
             .transpose()
     };
     let train_reps = if opts.quick { 1 } else { 3 };
-    let mut trainings = vec![Training::new(
-        "Telco, logistic",
-        (&telco, "Churn", "logistic", &["customerID"]),
-        ["sklearn_logistic", "lightgbm"],
-    )];
+    let mut trainings = Vec::new();
+    if let Some(telco) = &telco {
+        trainings.push(Training::new(
+            "Telco, logistic",
+            (telco, "Churn", "logistic", &["customerID"]),
+            ["sklearn_logistic", "lightgbm"],
+        ));
+    }
     // The smoke run leaves out the slowest fit.
-    if !opts.quick {
+    if let Some(bank) = bank.as_ref().filter(|_| !opts.quick) {
         trainings.push(Training::new(
             "bank, MLP",
-            (&bank, "Exited", "mlp", &["RowNumber", "CustomerId", "Surname"]),
+            (bank, "Exited", "mlp", &["RowNumber", "CustomerId", "Surname"]),
             ["sklearn_mlp", "lightgbm"],
         ));
     }
@@ -381,6 +414,12 @@ pub fn run(opts: &Options) -> Result<()> {
     rows.push(row);
 
     print_table(&rows, opts);
+    if !not_run.is_empty() {
+        println!("\nNot run, for want of reference data ({}):", refs.advice());
+        for what in &not_run {
+            println!("  - {what}");
+        }
+    }
     // A smoke run keeps its own files, so that CI's never replaces a real run's.
     let name = if opts.quick { "bench-quick" } else { "bench" };
     let out = target_dir()?.join(format!("{name}.json"));
@@ -395,7 +434,7 @@ pub fn run(opts: &Options) -> Result<()> {
     }
     std::fs::write(&out, serde_json::to_string_pretty(&this)?)?;
     println!("\nWritten to {} (the run before: {})", out.display(), previous.display());
-    Ok(())
+    Ok(not_run)
 }
 
 /// Compares every ratio with the previous run's: they agree when the ranges ratio ± half its
@@ -436,10 +475,14 @@ fn print_agreement(before: &Value, now: &Value) {
 }
 
 /// Our figures from the scoring bench (release build, or dev for `--quick`).
-fn scorer_figures(quick: bool) -> Result<Vec<Value>> {
+/// The Telco CSV case runs when `telco` is given (`BENCH_CSV`).
+fn scorer_figures(quick: bool, telco: Option<&Path>) -> Result<Vec<Value>> {
     let out = target_dir()?.join("bench-scoring.json");
     let mut command = Command::new(cargo());
-    command.args(["bench", "--quiet", "-p", "tests", "--bench", "scoring"]).env("BENCH_JSON", &out);
+    command.args(["bench", "-p", "tests", "--bench", "scoring"]).env("BENCH_JSON", &out);
+    if let Some(telco) = telco {
+        command.env("BENCH_CSV", telco);
+    }
     if quick {
         command.args(["--profile", "dev"]).env("BENCH_QUICK", "1");
     }
@@ -447,8 +490,8 @@ fn scorer_figures(quick: bool) -> Result<Vec<Value>> {
     Ok(serde_json::from_str(&std::fs::read_to_string(&out)?)?)
 }
 
-/// Scoring in Chromium through the page our server serves.
-fn browser_figures(addr: &str, telco: &Path, quick: bool) -> Result<Value> {
+/// Scoring in Chromium through the page our server serves; the Telco CSV too when it is given.
+fn browser_figures(addr: &str, telco: Option<&Path>, quick: bool) -> Result<Value> {
     let golden: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join("tests/golden/golden.json"))?)?;
     let customer = golden["models"]
@@ -460,7 +503,7 @@ fn browser_figures(addr: &str, telco: &Path, quick: bool) -> Result<Value> {
     command
         .arg(root().join("bench/browser.mjs"))
         .arg(format!("http://{addr}/"))
-        .arg(telco)
+        .arg(telco.map_or_else(|| "-".into(), |t| t.display().to_string()))
         .arg(customer.to_string())
         .current_dir(root());
     if quick {

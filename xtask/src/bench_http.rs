@@ -1,6 +1,6 @@
 //! `cargo xtask bench-http`: requests per second and latency of `POST /v1/score` on loopback.
 //!
-//! Starts a release build of `cargo xtask serve` pinned to CPU 0 and drives it with `wrk` pinned
+//! Starts the release build of the in-process host (`churn-serve`) pinned to CPU 0 and drives it with `wrk` pinned
 //! to CPU 1 (on a 2-core machine the two would otherwise steal each other's time), for one
 //! customer per request and for batches of 100 and 1000. `cargo xtask bench` uses the same
 //! pieces for our server and for the FastAPI peer. A `done()` hook makes wrk report exact
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use crate::util::{cargo, root, run_command, target_dir};
+use crate::util::{Profile, built_binary, root, target_dir};
 
 const LUA: &str = r#"
 local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
@@ -77,26 +77,20 @@ fn wait_healthy(addr: &str) -> Result<()> {
     bail!("the server did not become healthy on {addr}")
 }
 
-/// Starts `cargo xtask serve --no-build` pinned to CPU 0 on `addr`: the release build of xtask
-/// (built here), or with `quick` this very binary (a dev build; for smoke runs).
+/// Starts the in-process host (`churn-serve`) pinned to CPU 0 on `addr`, serving the components
+/// as they are: its release build, or with `quick` the dev build the tests share (for smoke
+/// runs, which measure nothing).
 pub fn start_ours(addr: &str, quick: bool) -> Result<Server> {
-    let server_bin = if quick {
-        std::env::current_exe()?
-    } else {
-        run_command(Command::new(cargo()).args(["build", "--quiet", "--release", "-p", "xtask"]))?;
-        target_dir()?.join("release/xtask")
-    };
-    let server = Server(
-        pinned("0", &server_bin)
-            .args(["serve", "--no-build", "--addr", addr])
-            .current_dir(root())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(target_dir()?.join("bench-http-server.log"))?)
-            .spawn()
-            .context("starting the server")?,
-    );
-    wait_healthy(addr)?;
-    Ok(server)
+    let profile = if quick { Profile::Dev } else { Profile::Release };
+    let host = built_binary("churn-serve", profile)?;
+    let manifest = root().join("spin.toml");
+    let manifest = manifest.display().to_string();
+    start_pinned(
+        &host,
+        &["--manifest", &manifest, "--addr", addr],
+        addr,
+        &target_dir()?.join("bench-http-server.log"),
+    )
 }
 
 /// Starts any server command pinned to CPU 0 and waits until `addr` answers `/healthz`.
@@ -193,7 +187,7 @@ pub fn run(seconds: u32, connections: u32, build: bool) -> Result<Vec<Measured>>
         results.push(wrk(addr, &name, n, &body, seconds, connections)?);
     }
     println!(
-        "\nPOST /v1/score, server on CPU 0 (release build of cargo xtask serve), wrk on CPU 1, {connections} connections"
+        "\nPOST /v1/score, server on CPU 0 (release build of churn-serve), wrk on CPU 1, {connections} connections"
     );
     println!(
         "{:<28} {:>11} {:>14} {:>10} {:>10} {:>10}",

@@ -12,13 +12,23 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use crate::util::{cargo, root, run_command, wasm_target_dir};
+use crate::tools;
+use crate::util::{Steps, cargo, root, run_command, wasm_target_dir};
 
 /// The components `spin.toml` names, as cargo builds them.
 pub const COMPONENTS: [&str; 2] = ["churn_api.wasm", "churn_assets.wasm"];
 
 /// Builds the browser module and the components with the same model; the module's sizes.
 pub fn run(model: Option<PathBuf>, challenger: Option<PathBuf>) -> Result<crate::build_wasm::Built> {
+    run_steps(&mut Steps::default(), model, challenger)
+}
+
+/// [`run`], each part announced and timed as a step of `steps`.
+pub fn run_steps(
+    steps: &mut Steps,
+    model: Option<PathBuf>,
+    challenger: Option<PathBuf>,
+) -> Result<crate::build_wasm::Built> {
     // An explicit champion goes without the registry's challenger; an explicit challenger
     // always goes in.
     let challenger = match (challenger, &model) {
@@ -27,8 +37,16 @@ pub fn run(model: Option<PathBuf>, challenger: Option<PathBuf>) -> Result<crate:
         (None, None) => crate::build_wasm::registry_model("challenger")?,
     };
     let challenger = challenger.map(|c| checked_challenger(&c)).transpose()?;
+    steps.next("the wasm build tools: rustup targets, wasm-bindgen-cli, npm packages (each installed once)");
+    tools::ensure_targets()?;
+    tools::ensure_wasm_bindgen()?;
+    tools::ensure_npm()?;
+    steps.next("the browser module (scorer-wasm for wasm32-unknown-unknown, wasm-bindgen, wasm-opt)");
     let built = crate::build_wasm::run(model)?;
-    eprintln!("building the Spin components with model {}", built.model_id);
+    steps.next(&format!(
+        "the Spin components (churn-api, churn-assets for wasm32-wasip2) with model {}",
+        built.model_id
+    ));
     build(&["churn-api", "churn-assets"], &built.model, challenger.as_deref())?;
     copy(&COMPONENTS, &root().join("edge-functions/build"))?;
     Ok(built)
@@ -55,7 +73,7 @@ fn checked_challenger(file: &Path) -> Result<PathBuf> {
 
 fn build(packages: &[&str], champion: &Path, challenger: Option<&Path>) -> Result<()> {
     let mut command = Command::new(cargo());
-    command.args(["build", "--quiet", "--target", "wasm32-wasip2", "--profile", "edge", "--target-dir"]);
+    command.args(["build", "--target", "wasm32-wasip2", "--profile", "edge", "--target-dir"]);
     command.arg(wasm_target_dir()?);
     for p in packages {
         command.args(["-p", p]);

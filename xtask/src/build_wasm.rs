@@ -89,6 +89,7 @@ pub fn run(model: Option<PathBuf>) -> Result<Built> {
     let loaded =
         Model::from_bytes(&std::fs::read(&model)?).with_context(|| format!("loading {}", model.display()))?;
 
+    tools::ensure_targets()?;
     tools::ensure_wasm_bindgen()?;
     tools::ensure_npm()?;
     eprintln!("building the browser module with model {} ({}) embedded", loaded.id(), model.display());
@@ -97,7 +98,6 @@ pub fn run(model: Option<PathBuf>) -> Result<Built> {
         Command::new(cargo())
             .args([
                 "build",
-                "--quiet",
                 "-p",
                 "scorer-wasm",
                 "--lib",

@@ -17,7 +17,8 @@ use scorer_wasm::value::format_date;
 use scorer_wasm::{Encoder, Model, Role, Value};
 use serde_json::{Map, Value as Json, json};
 
-use crate::util::{churn_binary, reference_data, root, run_command, target_dir};
+use crate::reference::Reference;
+use crate::util::{churn_binary, root, run_command, target_dir};
 
 enum Data {
     Reference(&'static str),
@@ -67,7 +68,7 @@ pub fn run() -> Result<()> {
     let mut models = Vec::new();
     for (i, spec) in SPECS.iter().enumerate() {
         let data = match spec.data {
-            Data::Reference(file) => reference_data(file)?,
+            Data::Reference(file) => Reference::locate().require(file, "cargo xtask golden")?,
             Data::Synth { rows, seed } => {
                 let path = work.join("synth.csv");
                 run_command(

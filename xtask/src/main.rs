@@ -8,6 +8,7 @@ mod bench_http;
 mod build_edge;
 mod build_wasm;
 mod golden;
+mod reference;
 mod serve;
 mod test;
 mod tools;
@@ -28,6 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Task {
     /// The main job: generate the built-in customer data, train, build, and serve the app.
+    /// Installs what it needs on first use (rustup targets, wasm-bindgen-cli, npm packages).
     Up {
         /// Address to serve on.
         #[arg(long, default_value = "127.0.0.1:3000")]
@@ -36,7 +38,9 @@ enum Task {
         #[arg(long)]
         no_serve: bool,
     },
-    /// Every check and test, as CI runs them.
+    /// Every check and test, as CI runs them. Needs Chromium and wrk; without the reference
+    /// datasets (../shared/data or CHURN_REFERENCE_DATA) the checks on them are counted as not
+    /// run, and under CI=true their absence is an error.
     Test,
     /// Retrain the committed test models and rewrite tests/golden/golden.json.
     Golden,
@@ -93,7 +97,8 @@ enum Task {
         #[arg(long)]
         no_build: bool,
     },
-    /// Serve the API and the dashboard locally, hosting the Spin components with wasmtime.
+    /// Serve the API and the dashboard locally, hosting the Spin components with wasmtime
+    /// (the release build of churn-serve).
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:3000")]
@@ -136,6 +141,7 @@ fn main() -> ExitCode {
                 seconds,
                 connections,
             })
+            .map(|_| ())
         }
         Task::BenchHttp { seconds, connections, no_build } => {
             bench_http::run(seconds, connections, !no_build).map(|_| ())

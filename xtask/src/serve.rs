@@ -1,14 +1,16 @@
 //! `cargo xtask serve`: the Spin app on this machine without Spin.
 //!
-//! Builds the browser module and the components (unless `--no-build`), then hosts the components
-//! in-process with wasmtime, routed as `spin.toml` routes them.
+//! Builds the browser module and the components (unless `--no-build`) and the release build of
+//! the in-process host (`churn-serve`, from `edge-functions/churn-host`), then hands the terminal
+//! to that host, which serves the components routed as `spin.toml` routes them. The release
+//! build is the one users measure first: the dev build answers several times fewer requests.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use crate::util::root;
+use crate::util::{Profile, Steps, built_binary, root};
 
 pub fn run(
     addr: &str,
@@ -17,29 +19,40 @@ pub fn run(
     env: &[String],
     build: bool,
 ) -> Result<()> {
+    let mut steps = Steps::default();
     if build {
-        crate::build_edge::run(model, challenger)?;
+        crate::build_edge::run_steps(&mut steps, model, challenger)?;
     }
-    let mut app = churn_host::App::from_manifest(&root().join("spin.toml"))?;
+    let host = build_host(&mut steps)?;
+    steps.summary("cargo xtask serve, its steps:");
+    exec(host, addr, env)
+}
+
+/// Builds the release in-process host, as a step of its own.
+pub fn build_host(steps: &mut Steps) -> Result<PathBuf> {
+    steps.next("the local host for the components (churn-serve, release build; wasmtime takes minutes the first time)");
+    built_binary("churn-serve", Profile::Release)
+}
+
+/// Runs the host on `addr` in place of this process, so that Ctrl-C reaches it directly.
+pub fn exec(host: PathBuf, addr: &str, env: &[String]) -> Result<()> {
+    let mut cmd = Command::new(host);
+    cmd.arg("--manifest").arg(root().join("spin.toml")).args(["--addr", addr]);
     for pair in env {
-        let (key, value) =
-            pair.split_once('=').with_context(|| format!("--env {pair}: expected KEY=VALUE"))?;
-        app = app.with_env(key, value);
+        cmd.args(["--env", pair]);
     }
-    let app = Arc::new(app);
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-        let local = listener.local_addr()?;
-        println!("Serving the churn app (spin.toml) on http://{local}");
-        println!("  dashboard   http://{local}/");
-        println!("  score       curl -X POST http://{local}/v1/score -H 'content-type: application/json' -d '{{\"customer\": {{...}}}}'");
-        println!("  model       http://{local}/v1/model");
-        println!("  health      http://{local}/healthz");
-        println!("Press Ctrl-C to stop.");
-        tokio::select! {
-            r = app.serve(listener) => r,
-            _ = tokio::signal::ctrl_c() => Ok(()),
-        }
-    })
+    cmd.current_dir(root());
+    eprintln!();
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let error = cmd.exec();
+        Err(anyhow::anyhow!("cannot start {cmd:?}: {error}"))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd.status()?;
+        anyhow::ensure!(status.success(), "{cmd:?} failed with {status}");
+        Ok(())
+    }
 }

@@ -1,5 +1,8 @@
 //! `cargo xtask test`: every check and test, as CI runs them.
 //!
+//! 0. the system programs it cannot install (Node.js, Chromium, wrk), checked before any build,
+//!    and the reference datasets located (missing: their tests are left out and counted; under
+//!    `CI=true`, an error);
 //! 1. formatting;
 //! 2. architecture guards: the scorer crate builds for `wasm32-unknown-unknown` and none of the
 //!    heavy crates appears among its dependencies;
@@ -9,13 +12,16 @@
 //!    must stay under its size budget (150,000 bytes with the Telco logistic model);
 //! 5. the test suites of every crate, including the end-to-end tests that run that module under
 //!    wasmtime, its JavaScript API in Node, and the components over HTTP in-process;
-//! 6. a smoke run of `cargo xtask bench` (tiny sizes, no peers), so that the harness cannot rot.
+//! 6. a smoke run of `cargo xtask bench` (tiny sizes, no peers), so that the harness cannot rot;
+//! 7. the steps with their times, and what did not run for want of reference data.
 
 use std::process::Command;
 
 use anyhow::{Result, bail};
 
-use crate::util::{cargo, root, run_command};
+use crate::reference::{self, Reference};
+use crate::tools::{self, System};
+use crate::util::{Steps, cargo, root, run_command};
 
 /// Where the API component with a challenger goes, for the tests of the traffic split.
 pub const SPLIT_APP: &str = "edge-functions/build/split";
@@ -25,47 +31,64 @@ const FORBIDDEN_IN_SCORER: [&str; 8] =
     ["candle-core", "polars", "wasmtime", "tokio", "hyper", "spin-sdk", "clap", "argmin"];
 
 pub fn run() -> Result<()> {
-    step("formatting");
+    tools::require("test", &[System::Node, System::Chromium, System::Wrk])?;
+    let refs = Reference::locate();
+    refs.required_in_ci()?;
+    if !refs.complete() {
+        eprintln!("note: the checks that need the reference datasets will not run ({})", refs.advice());
+    }
+    let mut steps = Steps::default();
+
+    steps.next("formatting (cargo fmt --check)");
+    tools::ensure_components()?;
     run_command(Command::new(cargo()).args(["fmt", "--all", "--", "--check"]))?;
 
-    step("the scorer builds for wasm32-unknown-unknown");
+    steps.next("the scorer builds for wasm32-unknown-unknown and depends on nothing heavy");
+    tools::ensure_targets()?;
     run_command(Command::new(cargo()).args([
         "check",
-        "--quiet",
         "-p",
         "scorer-wasm",
         "--target",
         "wasm32-unknown-unknown",
     ]))?;
-    step("the scorer depends on nothing heavy");
     check_scorer_dependencies()?;
 
-    step("clippy (native crates, then the Spin components for wasm32-wasip2)");
+    steps.next("clippy on the native crates (the first run compiles polars, candle and wasmtime: minutes)");
     let deny = ["--", "-D", "warnings"];
-    run_command(Command::new(cargo()).args(["clippy", "--quiet", "--all-targets"]).args(deny))?;
+    run_command(Command::new(cargo()).args(["clippy", "--all-targets"]).args(deny))?;
+    steps.next("clippy on the Spin components (wasm32-wasip2)");
     run_command(
         Command::new(cargo())
-            .args(["clippy", "--quiet", "-p", "churn-api", "-p", "churn-assets", "--target", "wasm32-wasip2"])
+            .args(["clippy", "-p", "churn-api", "-p", "churn-assets", "--target", "wasm32-wasip2"])
             .args(deny),
     )?;
 
-    step("the API component with a challenger (Telco MLP beside the Telco logistic golden model)");
     let golden = root().join("tests/golden");
+    let built = crate::build_edge::run_steps(&mut steps, Some(golden.join("telco-logistic.churn")), None)?;
+    check_module_size(built.raw)?;
+    steps.next("the API component with a challenger (Telco MLP beside the Telco logistic golden model)");
     crate::build_edge::api_with_challenger(
         &golden.join("telco-logistic.churn"),
         &golden.join("telco-mlp.churn"),
         &root().join(SPLIT_APP),
     )?;
-    step("the browser module and the Spin components, with the Telco logistic golden model embedded");
-    let built = crate::build_edge::run(Some(golden.join("telco-logistic.churn")), None)?;
-    step("the browser module stays within its size budget");
-    check_module_size(built.raw)?;
 
-    step("tests");
-    run_command(Command::new(cargo()).args(["test"]))?;
+    let mut not_run = Vec::new();
+    if refs.complete() {
+        steps.next("tests (cargo test), the reference-data checks included");
+        run_command(Command::new(cargo()).args(["test"]))?;
+    } else {
+        steps.next(&format!(
+            "tests (cargo test), without the reference-data checks ({})",
+            reference::TEST_FILTER
+        ));
+        run_command(Command::new(cargo()).args(["test", "--", "--skip", reference::TEST_FILTER]))?;
+        not_run.extend(reference_tests()?);
+    }
 
-    step("the benchmark harness, smoke run (cargo xtask bench --quick --no-peers)");
-    crate::bench::run(&crate::bench::Options {
+    steps.next("the benchmark harness, smoke run (cargo xtask bench --quick --no-peers)");
+    let skipped = crate::bench::run(&crate::bench::Options {
         quick: true,
         scale_rows: vec![5_000],
         scale_memory: 256,
@@ -73,11 +96,43 @@ pub fn run() -> Result<()> {
         seconds: 1,
         connections: 4,
     })?;
+    not_run.extend(skipped.into_iter().map(|s| format!("bench smoke run: {s}")));
+
+    steps.summary("cargo xtask test, its steps:");
+    if not_run.is_empty() {
+        eprintln!("\nEvery check ran.");
+    } else {
+        eprintln!(
+            "\n{} reference checks did not run, for want of the reference datasets ({}):",
+            not_run.len(),
+            refs.advice()
+        );
+        for name in &not_run {
+            eprintln!("  - {name}");
+        }
+        eprintln!("Everything else passed. With the datasets in place, `cargo xtask test` runs these too.");
+    }
     Ok(())
 }
 
-fn step(what: &str) {
-    eprintln!("\n==> {what}");
+/// The tests that need the reference datasets, by name (`cargo test -- --list`).
+fn reference_tests() -> Result<Vec<String>> {
+    let out = Command::new(cargo())
+        .args(["test", "--quiet", "--tests", "--", "--list", reference::TEST_FILTER])
+        .current_dir(root())
+        .output()?;
+    if !out.status.success() {
+        bail!("listing the reference-data tests failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(|name| format!("test {name}"))
+        .collect();
+    if names.is_empty() {
+        bail!("found no tests under {}: the filter no longer matches them", reference::TEST_FILTER);
+    }
+    Ok(names)
 }
 
 /// The most the browser module may weigh, in bytes, with the Telco logistic model embedded: every

@@ -1,7 +1,10 @@
 //! Paths and process helpers shared by the tasks.
 
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
@@ -49,13 +52,111 @@ pub fn cargo() -> String {
 }
 
 /// Runs a command in the workspace root, failing with its name if it fails.
+///
+/// What it prints reaches the user as it comes. On a terminal its stderr is the terminal's, so
+/// cargo draws its progress bar; otherwise (a log, CI) the lines are relayed, and a line naming
+/// the command's elapsed time and the crate it last started is added whenever it has been quiet
+/// for [`QUIET`]: one crate of polars compiles for minutes on two cores, and a build that prints
+/// nothing for that long looks hung.
 pub fn run_command(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
-    let status = cmd.current_dir(root()).status().with_context(|| format!("cannot start {shown}"))?;
+    cmd.current_dir(root());
+    let status = if std::io::stderr().is_terminal() {
+        cmd.status().with_context(|| format!("cannot start {shown}"))?
+    } else {
+        relayed(cmd).with_context(|| format!("cannot start {shown}"))?
+    };
     if !status.success() {
         bail!("{shown} failed with {status}");
     }
     Ok(())
+}
+
+/// How long a relayed command may stay silent before a line says it is still at work.
+const QUIET: Duration = Duration::from_secs(20);
+
+/// Runs `cmd` with its stderr relayed line by line, adding a line after every [`QUIET`] of
+/// silence.
+fn relayed(cmd: &mut Command) -> std::io::Result<ExitStatus> {
+    let started = Instant::now();
+    let mut child = cmd.stderr(Stdio::piped()).spawn()?;
+    let stderr = child.stderr.take().expect("stderr was piped above");
+    // The last line relayed: when, and the crate cargo last said it was compiling.
+    let last = Arc::new(Mutex::new((Instant::now(), String::new())));
+    let relay = {
+        let last = last.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("{line}");
+                let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                last.0 = Instant::now();
+                if let Some(krate) = line.trim_start().strip_prefix("Compiling ") {
+                    last.1 = krate.to_string();
+                }
+            }
+        })
+    };
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+        let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.0.elapsed() >= QUIET {
+            let building =
+                if last.1.is_empty() { String::new() } else { format!("; last started: {}", last.1) };
+            eprintln!("    ... still at work after {}{building}", minutes(started.elapsed()));
+            last.0 = Instant::now();
+        }
+    };
+    let _ = relay.join();
+    Ok(status)
+}
+
+/// A duration as people read it: `48 s`, `3 min 05 s`.
+pub fn minutes(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 { format!("{:.1} s", d.as_secs_f64()) } else { format!("{} min {:02} s", s / 60, s % 60) }
+}
+
+/// Announces a step of a task.
+pub fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+/// The steps of a task and how long each took, printed at its end.
+#[derive(Default)]
+pub struct Steps {
+    done: Vec<(String, Duration)>,
+    started: Option<(String, Instant)>,
+}
+
+impl Steps {
+    /// Ends the step under way, if any, and starts (and announces) the next.
+    pub fn next(&mut self, what: &str) {
+        self.finish();
+        step(what);
+        self.started = Some((what.to_string(), Instant::now()));
+    }
+
+    fn finish(&mut self) {
+        if let Some((what, at)) = self.started.take() {
+            self.done.push((what, at.elapsed()));
+        }
+    }
+
+    /// Ends the last step and prints every step with its time, and the total.
+    pub fn summary(&mut self, title: &str) {
+        self.finish();
+        let width = self.done.iter().map(|(w, _)| w.chars().count()).max().unwrap_or(0);
+        eprintln!("\n{title}");
+        for (what, took) in &self.done {
+            eprintln!("  {what:<width$}  {:>12}", minutes(*took));
+        }
+        let total: Duration = self.done.iter().map(|(_, d)| *d).sum();
+        eprintln!("  {:<width$}  {:>12}", "total", minutes(total));
+    }
 }
 
 /// Builds the `churn` binary (dev profile, shared with the tests) and returns its path.
@@ -64,24 +165,28 @@ pub fn run_command(cmd: &mut Command) -> Result<()> {
 /// `-p trainer` alone would resolve polars' dependencies with other features and rebuild polars
 /// (minutes) every time the two alternate.
 pub fn churn_binary() -> Result<PathBuf> {
-    run_command(Command::new(cargo()).args(["build", "--quiet", "--bin", "churn"]))?;
-    Ok(target_dir()?.join("debug").join(if cfg!(windows) { "churn.exe" } else { "churn" }))
+    built_binary("churn", Profile::Dev)
 }
 
-/// A reference dataset, kept outside the repository: in `$CHURN_REFERENCE_DATA`, or in the
-/// nearest `shared/data` beside the workspace or one of its ancestors (`../shared/data`).
-pub fn reference_data(file: &str) -> Result<PathBuf> {
-    let dir = match std::env::var_os("CHURN_REFERENCE_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => root()
-            .ancestors()
-            .map(|a| a.join("shared/data"))
-            .find(|d| d.is_dir())
-            .with_context(|| "no shared/data directory beside the workspace; set CHURN_REFERENCE_DATA")?,
-    };
-    let path = dir.join(file);
-    if !path.exists() {
-        bail!("reference dataset {} is missing (see shared/data/README.md)", path.display());
+/// The profile a binary of the workspace is built in.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Profile {
+    /// The dev profile the tests share.
+    Dev,
+    /// The release profile, as `cargo install` builds: what users run and what is measured.
+    Release,
+}
+
+/// Builds the workspace binary `name` in `profile` and returns its path. Built with the default
+/// members selected, as `cargo test` builds them (see [`churn_binary`]), so that a dev build
+/// reuses what the tests built.
+pub fn built_binary(name: &str, profile: Profile) -> Result<PathBuf> {
+    let mut cmd = Command::new(cargo());
+    cmd.args(["build", "--bin", name]);
+    if profile == Profile::Release {
+        cmd.arg("--release");
     }
-    Ok(path)
+    run_command(&mut cmd)?;
+    let dir = if profile == Profile::Release { "release" } else { "debug" };
+    Ok(target_dir()?.join(dir).join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
 }

@@ -6,7 +6,7 @@ mod determinism; // same data, flags and seed: byte-identical model file
 mod formats; // CSV, Parquet and NDJSON exports of one table give the same model
 mod pipeline; // validate, calibration and profit threshold, drift, evaluate, registry, report
 mod predict; // batch scoring, including rows that cannot be scored
-mod reference; // accuracy on the reference datasets against the bars of the Python stack
+mod reference_data; // needs ../shared/data: accuracy, and validate, drift, evaluate, report on real exports
 mod stream; // --stream: Parquet read in chunks, holdout evaluation, parity, determinism, errors
 mod support; // running `churn`, temporary files, the reference data
 

@@ -19,18 +19,21 @@ pub fn train_churned(data: &str, out: &str, extra: &[&str]) -> (i32, String, Str
 }
 
 /// A reference dataset, never copied into the repository: in `$CHURN_REFERENCE_DATA`, or in the
-/// nearest `shared/data` beside the workspace or one of its ancestors (`../shared/data`).
+/// nearest `shared/data` beside the workspace or one of its ancestors (`../shared/data`). Only the
+/// tests under `reference_data` call it; `cargo xtask test` leaves them out, and counts them as
+/// not run, when the files are missing (and fails under `CI=true`).
 pub fn reference(file: &str) -> PathBuf {
-    let dir = std::env::var_os("CHURN_REFERENCE_DATA").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .map(|a| a.join("shared/data"))
-            .find(|d| d.is_dir())
-            .expect("no shared/data directory beside the workspace; set CHURN_REFERENCE_DATA")
+    let dir = std::env::var_os("CHURN_REFERENCE_DATA").map(PathBuf::from).or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().map(|a| a.join("shared/data")).find(|d| d.is_dir())
     });
-    let path = dir.join(file);
-    assert!(path.exists(), "reference dataset {} is missing", path.display());
-    path
+    let path = dir.map(|d| d.join(file));
+    match path {
+        Some(path) if path.is_file() => path,
+        _ => panic!(
+            "the reference dataset {file} is missing: put it in ../shared/data or set CHURN_REFERENCE_DATA; \
+             `cargo xtask test` runs the tests that need it only when it is there"
+        ),
+    }
 }
 
 /// Writes `contents` to `name` inside `dir` and returns the path as a string.
