@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use criterion::{Criterion, criterion_group, criterion_main};
 use indicatif::ProgressBar;
-use trainer::cli::{Cli, Command};
+use trainer::cli::args::{Cli, Command};
 
 fn telco() -> PathBuf {
     let dir = std::env::var_os("CHURN_REFERENCE_DATA").map(PathBuf::from).unwrap_or_else(|| {
@@ -44,8 +44,8 @@ fn train(c: &mut Criterion) {
         let opts = args.into_options().expect("valid options");
         group.bench_function(format!("Telco {model} (7043 rows, 5 folds)"), |b| {
             b.iter(|| {
-                let table = trainer::data::read_table(&data, None).expect("reads");
-                trainer::train::train(&table, &opts, &ProgressBar::hidden()).expect("trains")
+                let table = trainer::input::data::read_table(&data, None).expect("reads");
+                trainer::training::train::train(&table, &opts, &ProgressBar::hidden()).expect("trains")
             })
         });
     }

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         // SAFETY: first statement of `main`, before any other thread exists.
         unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
     }
-    let cli = trainer::cli::Cli::parse();
+    let cli = trainer::cli::args::Cli::parse();
     match trainer::run(cli) {
         Ok(code) => code,
         Err(e) => {

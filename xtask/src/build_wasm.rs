@@ -27,7 +27,7 @@ pub const DEMO_MODEL: &str = "demo/model/model.churn";
 pub const REGISTRY: &str = "models";
 
 /// The registry's model under an alias (`champion` or `challenger`), if the registry exists and
-/// has one. Reads `registry.json` directly: its layout is documented in `trainer/src/registry.rs`.
+/// has one. Reads `registry.json` directly: its layout is documented in `trainer/src/ops/registry.rs`.
 pub fn registry_model(alias: &str) -> Result<Option<PathBuf>> {
     let dir = root().join(REGISTRY);
     let index = dir.join("registry.json");

@@ -296,3 +296,58 @@ mod model_files {
         );
     }
 }
+
+#[test]
+fn an_unknown_allow_code_is_refused_with_the_closest_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "t.csv", small_table().as_bytes());
+    assert_eq!(
+        train(&data, &["--allow", "leakge"]),
+        (
+            2,
+            "error: invalid value 'leakge' for '--allow <CODE>': unknown finding code \"leakge\"; did you mean \
+             \"leakage\"?\n\nFor more information, try '--help'.\n"
+                .to_string()
+        )
+    );
+    let (code, stderr) = train(&data, &["--allow", "everything"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "unknown finding code \"everything\"; use one of identifier, constant, empty_column, duplicate_rows, \
+             duplicate_ids, leakage, possible_leakage, high_cardinality, many_levels, missing_as_category, \
+             missing_values, mixed_types, class_balance, few_rows, target, empty_file"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_model_whose_card_cannot_be_read_is_refused_not_registered_with_zeros() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "t.csv", small_table().as_bytes());
+    let out = dir.path().join("m");
+    let out_s = out.display().to_string();
+    let trained = churn(&["train", "--data", &data, "--target", "churned", "--out", &out_s, "--no-report"]);
+    assert_eq!(trained.0, 0, "{}", trained.2);
+    let model = scorer_wasm::Model::from_bytes(&std::fs::read(out.join("model.churn")).unwrap()).unwrap();
+    let mut spec = model.spec().clone();
+    spec.card = "{not a card".into();
+    let broken = scorer_wasm::Model::new(spec).unwrap();
+    let file = write(dir.path(), "broken.churn", &broken.to_bytes());
+    let registry = dir.path().join("models").display().to_string();
+    let (code, stdout, stderr) = churn(&["registry", "add", "--dir", &registry, &file]);
+    assert_eq!(
+        (code, stdout, stderr),
+        (
+            2,
+            String::new(),
+            format!(
+                "error: {file}: the card of model {} cannot be read (key must be a string at line 1 column 2); \
+                 retrain the model with this version of churn\n",
+                broken.id()
+            )
+        )
+    );
+    assert!(!dir.path().join("models/registry.json").exists(), "nothing was registered");
+}

@@ -5,16 +5,20 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
-use crate::data::Format;
-use crate::economics::{Economics, ThresholdRule};
+use crate::code::Code;
+use crate::ops::registry::Alias;
+use crate::prepare::validate::FindingCode;
+
 use crate::error::{Error, Result};
-use crate::fit::EncodingOptions;
-use crate::infer::InferOptions;
-use crate::nn::FitOptions;
-use crate::stream::StreamOptions;
-use crate::train::{CalibrationMethod, ModelKind, TrainOptions};
+use crate::input::data::Format;
+use crate::model::nn::FitOptions;
+use crate::prepare::fit::EncodingOptions;
+use crate::prepare::infer::InferOptions;
+use crate::stats::economics::{Economics, ThresholdRule};
+use crate::training::train::{CalibrationMethod, ModelKind, StreamOptions, TrainOptions};
 
 /// Train, check and run customer-churn models.
 ///
@@ -80,7 +84,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Read the file as this format whatever its extension.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
     /// Column with the churn outcome; it must have exactly two distinct values.
     #[arg(long, value_name = "COL")]
@@ -96,7 +100,7 @@ pub struct TrainArgs {
     #[arg(long = "drop", value_name = "COL")]
     pub drops: Vec<String>,
     /// Model family.
-    #[arg(long, value_enum, default_value_t = ModelKind::Logistic)]
+    #[arg(long, value_parser = choice::<ModelKind>(), default_value = "logistic")]
     pub model: ModelKind,
     /// Hidden layer sizes of the MLP, comma-separated: one or two layers.
     #[arg(long, value_delimiter = ',', default_value = "16", value_name = "N[,N]")]
@@ -125,7 +129,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 42, value_name = "N")]
     pub seed: u64,
     /// Probability calibration, fitted on out-of-fold logits.
-    #[arg(long, value_enum, default_value_t = CalibrationMethod::Platt)]
+    #[arg(long, value_parser = choice::<CalibrationMethod>(), default_value = "platt")]
     pub calibration: CalibrationMethod,
     /// How the decision threshold is chosen on out-of-fold probabilities: max-profit (the
     /// campaign in --economics), max-f1, or recall=R (the highest threshold reaching recall R).
@@ -148,8 +152,8 @@ pub struct TrainArgs {
     pub out: PathBuf,
     /// Let training go ahead despite a blocking data finding with this code (e.g. leakage, when
     /// the column really is known before churn). Repeatable.
-    #[arg(long = "allow", value_name = "CODE")]
-    pub allow: Vec<String>,
+    #[arg(long = "allow", value_name = "CODE", value_parser = FindingCode::parse)]
+    pub allow: Vec<FindingCode>,
     /// Add the trained model to this registry directory; the first model becomes champion.
     #[arg(long, value_name = "DIR")]
     pub register: Option<PathBuf>,
@@ -294,7 +298,7 @@ pub struct PredictArgs {
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Read the data as this format whatever its extension.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
     /// Where to write the scores (CSV): identifier columns, probability, risk_band, decision,
     /// and error for rows that could not be scored.
@@ -310,7 +314,7 @@ pub struct ValidateArgs {
     /// Customer table: CSV, Parquet or NDJSON.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
     /// The churn outcome column: adds the target checks, class balance and leakage.
     #[arg(long, value_name = "COL")]
@@ -350,7 +354,7 @@ pub struct DriftArgs {
     /// New customers (the model's input columns; the target may be absent).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
     /// Print the report as JSON.
     #[arg(long)]
@@ -365,7 +369,7 @@ pub struct EvaluateArgs {
     /// Customers with known outcomes, in the model's target column.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
     /// Print the report as JSON.
     #[arg(long)]
@@ -381,7 +385,7 @@ pub struct ReportArgs {
     /// without it, feature effects are shown around the model's typical customer.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
     /// Where to write the HTML file.
     #[arg(long, value_name = "FILE")]
@@ -426,7 +430,7 @@ pub enum RegistryCommand {
         /// Model id (or a unique prefix), or `challenger` to promote the current challenger.
         model: String,
         /// The alias to set.
-        #[arg(long = "as", value_enum, default_value_t = Alias::Champion)]
+        #[arg(long = "as", value_parser = choice::<Alias>(), default_value = "champion")]
         alias: Alias,
     },
     /// Make the previous champion the champion again.
@@ -445,13 +449,6 @@ pub enum RegistryCommand {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Alias {
-    Champion,
-    Challenger,
-}
-
 #[derive(Debug, Args)]
 pub struct SynthArgs {
     /// Number of customers.
@@ -464,7 +461,7 @@ pub struct SynthArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Write as this format whatever the extension.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
     /// Add the true churn probability as a column (true_churn_probability). Drop it when
     /// training: it is the answer.
@@ -473,4 +470,15 @@ pub struct SynthArgs {
     /// Print the summary (rows, churn rate, the true probability's ROC AUC) as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A flag's parser for a [`Code`] enum: clap lists and checks the values the domain knows (with
+/// their help), so the two cannot disagree, and no domain type derives anything from clap.
+fn choice<T: Code>() -> impl TypedValueParser<Value = T> {
+    let values = T::ALL.iter().map(|v| {
+        let value = PossibleValue::new(v.as_str());
+        if v.help().is_empty() { value } else { value.help(v.help()) }
+    });
+    // The parser only lets through the names of `ALL`, so `parse` finds each of them.
+    PossibleValuesParser::new(values).map(|name| T::parse(&name).unwrap_or(T::ALL[0]))
 }

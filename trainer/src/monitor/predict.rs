@@ -5,8 +5,8 @@ use std::path::Path;
 
 use scorer_wasm::{Model, Value};
 
-use crate::data::{Format, read_table};
 use crate::error::{Error, Result};
+use crate::input::data::{Format, read_table};
 
 /// What a batch run did.
 #[derive(Debug, serde::Serialize)]

@@ -4,17 +4,17 @@ use std::fmt::Write as _;
 
 use scorer_wasm::Model;
 
-use crate::card::Stat;
+use crate::model::card::Stat;
 use serde_json::json;
 
-use crate::cli::Alias;
-use crate::data::Table;
-use crate::drift::DriftReport;
-use crate::evaluate::Evaluation;
-use crate::predict::PredictSummary;
-use crate::registry::{Entry, Event, Registry};
-use crate::train::{PARITY_LIMIT, Trained};
-use crate::validate::{Severity, Validation};
+use crate::code::Code;
+use crate::input::data::Table;
+use crate::monitor::drift::DriftReport;
+use crate::monitor::evaluate::Evaluation;
+use crate::monitor::predict::PredictSummary;
+use crate::ops::registry::{Action, Entry, Event, Registry};
+use crate::prepare::validate::{Severity, Validation};
+use crate::training::train::{PARITY_LIMIT, Trained};
 
 /// `model-card.json`: the card stored in the model file, plus facts about this run.
 pub fn card_json(trained: &Trained, file_name: &str, bytes: usize) -> serde_json::Value {
@@ -241,7 +241,7 @@ pub fn validate_summary(v: &Validation) -> String {
         let _ = writeln!(out, "  none");
     }
     for f in &v.findings {
-        let _ = writeln!(out, "  {:<8}  {:<19} {}", f.severity.as_str(), f.code, f.message);
+        let _ = writeln!(out, "  {:<8}  {:<19} {}", f.severity.as_str(), f.code.as_str(), f.message);
     }
     let blocking = v.findings.iter().filter(|f| f.severity == Severity::Blocking).count();
     let _ = writeln!(
@@ -398,12 +398,11 @@ pub fn registry_show(reg: &Registry, e: &Entry, model: &Model) -> String {
 }
 
 pub fn registry_event(e: &Event) -> String {
-    let alias = match e.alias {
-        Alias::Champion => "champion",
-        Alias::Challenger => "challenger",
-    };
+    let alias = e.alias.as_str();
     match &e.previous {
-        Some(p) if e.action == "rollback" => format!("Rolled back: {} is champion again (was {p})", e.model),
+        Some(p) if e.action == Action::Rollback => {
+            format!("Rolled back: {} is champion again (was {p})", e.model)
+        }
         Some(p) => format!("{} is now {alias} (was {p})", e.model),
         None => format!("{} is now {alias}", e.model),
     }

@@ -17,11 +17,12 @@ use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 
-use crate::card::round_to;
-use crate::data::{Cell, Table};
+use crate::code::Code;
 use crate::error::{Error, Result};
-use crate::infer::{self, InferOptions, Kind, Profile};
-use crate::metrics;
+use crate::input::data::{Cell, Table};
+use crate::prepare::infer::{self, InferOptions, Kind, Profile};
+use crate::stats::metrics;
+use crate::stats::round_to;
 
 /// A single column that separates the classes at least this well (ROC AUC, either direction)
 /// blocks training as a suspected leak; from `SUSPICIOUS_AUC` on it is a warning.
@@ -70,15 +71,82 @@ impl Severity {
     }
 }
 
+/// What a finding is about: a stable code that reports, JSON and `--allow` use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingCode {
+    Identifier,
+    Constant,
+    EmptyColumn,
+    DuplicateRows,
+    DuplicateIds,
+    Leakage,
+    PossibleLeakage,
+    HighCardinality,
+    ManyLevels,
+    MissingAsCategory,
+    MissingValues,
+    MixedTypes,
+    ClassBalance,
+    FewRows,
+    Target,
+    EmptyFile,
+}
+
+impl Code for FindingCode {
+    const ALL: &'static [FindingCode] = &[
+        FindingCode::Identifier,
+        FindingCode::Constant,
+        FindingCode::EmptyColumn,
+        FindingCode::DuplicateRows,
+        FindingCode::DuplicateIds,
+        FindingCode::Leakage,
+        FindingCode::PossibleLeakage,
+        FindingCode::HighCardinality,
+        FindingCode::ManyLevels,
+        FindingCode::MissingAsCategory,
+        FindingCode::MissingValues,
+        FindingCode::MixedTypes,
+        FindingCode::ClassBalance,
+        FindingCode::FewRows,
+        FindingCode::Target,
+        FindingCode::EmptyFile,
+    ];
+    const WHAT: &'static str = "finding code";
+    fn as_str(self) -> &'static str {
+        match self {
+            FindingCode::Identifier => "identifier",
+            FindingCode::Constant => "constant",
+            FindingCode::EmptyColumn => "empty_column",
+            FindingCode::DuplicateRows => "duplicate_rows",
+            FindingCode::DuplicateIds => "duplicate_ids",
+            FindingCode::Leakage => "leakage",
+            FindingCode::PossibleLeakage => "possible_leakage",
+            FindingCode::HighCardinality => "high_cardinality",
+            FindingCode::ManyLevels => "many_levels",
+            FindingCode::MissingAsCategory => "missing_as_category",
+            FindingCode::MissingValues => "missing_values",
+            FindingCode::MixedTypes => "mixed_types",
+            FindingCode::ClassBalance => "class_balance",
+            FindingCode::FewRows => "few_rows",
+            FindingCode::Target => "target",
+            FindingCode::EmptyFile => "empty_file",
+        }
+    }
+}
+
+crate::serialize_as_code!(FindingCode);
+
+impl PartialEq<&str> for FindingCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One thing worth knowing about the data.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    /// A stable code: `identifier`, `constant`, `empty_column`, `duplicate_rows`,
-    /// `duplicate_ids`, `leakage`, `possible_leakage`, `high_cardinality`, `many_levels`,
-    /// `missing_as_category`, `missing_values`, `mixed_types`, `class_balance`, `few_rows`,
-    /// `target`, `empty_file`.
-    pub code: &'static str,
+    pub code: FindingCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
     pub message: String,
@@ -136,10 +204,8 @@ pub struct Validation {
 
 impl Validation {
     /// The findings that block training, leaving out codes the user allowed.
-    pub fn blockers<'a>(&'a self, allowed: &'a [String]) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings
-            .iter()
-            .filter(move |f| f.severity == Severity::Blocking && !allowed.iter().any(|a| a == f.code))
+    pub fn blockers<'a>(&'a self, allowed: &'a [FindingCode]) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| f.severity == Severity::Blocking && !allowed.contains(&f.code))
     }
 }
 
@@ -151,7 +217,7 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
     if rows == 0 {
         findings.push(Finding {
             severity: Severity::Blocking,
-            code: "empty_file",
+            code: FindingCode::EmptyFile,
             column: None,
             message: "the file has a header but no rows".into(),
         });
@@ -206,7 +272,7 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
                 };
                 findings.push(Finding {
                     severity,
-                    code: "class_balance",
+                    code: FindingCode::ClassBalance,
                     column: Some(plan.name.clone()),
                     message: format!(
                         "{positives} of {rows} rows ({:.1}%) are \"{}\" (churn: {}){note}",
@@ -226,7 +292,7 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
             }
             Err(e) => findings.push(Finding {
                 severity: Severity::Blocking,
-                code: "target",
+                code: FindingCode::Target,
                 column: Some(opts.target.clone()),
                 message: strip_path(&e, table),
             }),
@@ -252,7 +318,7 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
                 Err(message) => {
                     findings.push(Finding {
                         severity: Severity::Blocking,
-                        code: "empty_column",
+                        code: FindingCode::EmptyColumn,
                         column: Some(name.clone()),
                         message: format!("column \"{name}\" {message}"),
                     });
@@ -293,7 +359,7 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
     if duplicate_rows > 0 {
         findings.push(Finding {
             severity: Severity::Warning,
-            code: "duplicate_rows",
+            code: FindingCode::DuplicateRows,
             column: None,
             message: format!(
                 "{duplicate_rows} rows repeat an earlier row in every column; a copy in another \
@@ -305,7 +371,7 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
     if rows > 0 && rows < FEW_ROWS {
         findings.push(Finding {
             severity: Severity::Warning,
-            code: "few_rows",
+            code: FindingCode::FewRows,
             column: None,
             message: format!("only {rows} rows: cross-validated metrics will vary a lot from fold to fold"),
         });
@@ -340,19 +406,19 @@ fn column_findings(name: &str, kind: &Kind, reason: &str, p: &Profile, findings:
     match kind {
         Kind::Identifier => push(
             Severity::Warning,
-            "identifier",
+            FindingCode::Identifier,
             format!(
                 "{name} looks like an identifier ({reason}); it is kept out of the model and echoed back with scores"
             ),
         ),
         Kind::Ignored if reason.starts_with("constant") => push(
             Severity::Warning,
-            "constant",
+            FindingCode::Constant,
             format!("{name} is {reason}; it carries no information and is left out"),
         ),
         Kind::Ignored if reason.starts_with("high-cardinality") => push(
             Severity::Warning,
-            "high_cardinality",
+            FindingCode::HighCardinality,
             format!(
                 "{name} has {} distinct values in {} rows — too many to learn from, so it is left out; \
                  if it names or identifies customers, mark it with --id",
@@ -368,7 +434,7 @@ fn column_findings(name: &str, kind: &Kind, reason: &str, p: &Profile, findings:
             if !suspicious.is_empty() {
                 push(
                     Severity::Warning,
-                    "missing_as_category",
+                    FindingCode::MissingAsCategory,
                     format!(
                         "{name} has {} — probably missing values written as a category; they are learned as a \
                          level of their own. Blank them to have them imputed, or keep them if not recording \
@@ -385,7 +451,7 @@ fn column_findings(name: &str, kind: &Kind, reason: &str, p: &Profile, findings:
                     .collect();
                 push(
                     Severity::Warning,
-                    "mixed_types",
+                    FindingCode::MixedTypes,
                     format!(
                         "{name} is {:.0}% numbers, but {} cells hold text ({}); the whole column is read as \
                          categories. Fix or blank the text to have it read as numbers",
@@ -396,7 +462,7 @@ fn column_findings(name: &str, kind: &Kind, reason: &str, p: &Profile, findings:
                 );
             }
             if reason.contains("pooled") {
-                push(Severity::Notice, "many_levels", format!("{name}: {reason}"));
+                push(Severity::Notice, FindingCode::ManyLevels, format!("{name}: {reason}"));
             }
         }
         _ => {}
@@ -416,7 +482,7 @@ fn missing_finding(name: &str, role: &str, p: &Profile) -> Finding {
     };
     Finding {
         severity: Severity::Warning,
-        code: "missing_values",
+        code: FindingCode::MissingValues,
         column: Some(name.to_string()),
         message: format!(
             "{name} has {} blank or NA cells ({:.1}%: {}), {treatment}",
@@ -443,7 +509,7 @@ fn duplicate_ids(name: &str, p: &Profile, findings: &mut Vec<Finding>) {
     let extra: u64 = repeated.iter().map(|(_, c)| c - 1).sum();
     findings.push(Finding {
         severity: Severity::Warning,
-        code: "duplicate_ids",
+        code: FindingCode::DuplicateIds,
         column: Some(name.to_string()),
         message: format!(
             "{name}: {} values occur more than once ({extra} extra rows; {}); the same customer in \
@@ -460,7 +526,7 @@ fn leakage(name: &str, auc: f64, target: &Option<TargetSummary>, findings: &mut 
     let (severity, code, advice) = if auc >= LEAKAGE_AUC {
         (
             Severity::Blocking,
-            "leakage",
+            FindingCode::Leakage,
             format!(
                 "it is almost certainly recorded after the outcome or derived from it. Leave it out with \
                  --drop \"{name}\" (or, if it is truly known before churn, train with --allow leakage)"
@@ -469,7 +535,7 @@ fn leakage(name: &str, auc: f64, target: &Option<TargetSummary>, findings: &mut 
     } else if auc >= SUSPICIOUS_AUC {
         (
             Severity::Warning,
-            "possible_leakage",
+            FindingCode::PossibleLeakage,
             "check that it is known before the churn it is meant to predict".to_string(),
         )
     } else {
@@ -585,7 +651,7 @@ fn spell_counts(values: &[(String, u64)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Format;
+    use crate::input::data::Format;
 
     fn table(names: &[&str], rows: &[&[&str]]) -> Table {
         Table {
@@ -604,7 +670,7 @@ mod tests {
     }
 
     fn codes(v: &Validation) -> Vec<(&'static str, Option<&str>)> {
-        v.findings.iter().map(|f| (f.code, f.column.as_deref())).collect()
+        v.findings.iter().map(|f| (f.code.as_str(), f.column.as_deref())).collect()
     }
 
     #[test]
@@ -616,7 +682,7 @@ mod tests {
         assert!(v.blocking);
         assert_eq!(v.findings[0].code, "leakage");
         assert_eq!(v.findings[0].column.as_deref(), Some("plan"));
-        assert!(v.blockers(&["leakage".into()]).next().is_none());
+        assert!(v.blockers(&[FindingCode::Leakage]).next().is_none());
         assert_eq!(v.columns[0].auc_alone, Some(1.0));
     }
 

@@ -14,11 +14,23 @@ use scorer_wasm::{Csv, Value};
 use crate::error::{Error, Result};
 
 /// File formats the trainer reads and writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Csv,
     Parquet,
     Ndjson,
+}
+
+impl crate::code::Code for Format {
+    const ALL: &'static [Format] = &[Format::Csv, Format::Parquet, Format::Ndjson];
+    const WHAT: &'static str = "format";
+    fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+            Format::Ndjson => "ndjson",
+        }
+    }
 }
 
 impl Format {

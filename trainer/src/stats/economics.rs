@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{self, sweep};
+use crate::stats::metrics::{self, sweep};
 
 /// The economics of a retention campaign, per customer.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

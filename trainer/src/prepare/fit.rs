@@ -13,9 +13,9 @@ use scorer_wasm::{
     BooleanEncoder, CategoricalEncoder, Column, DateEncoder, Encoder, NumericEncoder, Pipeline, Role, Value,
 };
 
-use crate::data::{Cell, Table};
 use crate::error::{Error, Result};
-use crate::infer::{Kind, Plan};
+use crate::input::data::{Cell, Table};
+use crate::prepare::infer::{Kind, Plan};
 
 /// How numbers and categories are encoded.
 #[derive(Clone, Copy, Debug)]

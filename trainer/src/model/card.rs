@@ -8,7 +8,8 @@
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::economics::Economics;
+use crate::stats::economics::Economics;
+use crate::stats::round_to;
 
 /// Metrics are estimates with a spread in the second or third decimal: six significant digits
 /// say all there is, and keep the card (which ships inside the model) short.
@@ -31,15 +32,6 @@ fn curves<S: Serializer>(xs: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
 
 fn round6(x: f64) -> f64 {
     round_to(x, 6)
-}
-
-/// `x` rounded to `digits` significant digits.
-pub fn round_to(x: f64, digits: i32) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
-    (x * scale).round() / scale
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -71,6 +63,19 @@ pub struct ModelCard {
     /// stratified parts, instead of on cross-validation folds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streaming: Option<StreamReport>,
+}
+
+impl ModelCard {
+    /// The card a model file carries. A card that does not read is an error, never a default
+    /// card: a registry entry or a report built from one would show made-up figures.
+    pub fn of(model: &scorer_wasm::Model) -> crate::error::Result<ModelCard> {
+        serde_json::from_str(model.card_json()).map_err(|e| {
+            crate::error::Error::Usage(format!(
+                "the card of model {} cannot be read ({e}); retrain the model with this version of churn",
+                model.id()
+            ))
+        })
+    }
 }
 
 /// How a streamed model was trained and evaluated. Deterministic facts only (the card is inside

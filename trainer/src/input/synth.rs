@@ -31,8 +31,8 @@ use rand_distr::{Distribution, Exp, Normal, Poisson};
 use scorer_wasm::math::sigmoid;
 use scorer_wasm::value::{format_date, parse_date};
 
-use crate::data::Format;
 use crate::error::{Error, Result};
+use crate::input::data::Format;
 
 /// The day the table is a snapshot of.
 const SNAPSHOT: &str = "2026-01-01";
@@ -322,7 +322,7 @@ pub fn write(
         rows,
         churned,
         churn_rate: churned as f64 / rows as f64,
-        true_probability_roc_auc: crate::metrics::roc_auc(&outcome, &truth),
+        true_probability_roc_auc: crate::stats::metrics::roc_auc(&outcome, &truth),
     })
 }
 

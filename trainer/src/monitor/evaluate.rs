@@ -10,12 +10,13 @@
 use scorer_wasm::{Model, Value};
 use serde::Serialize;
 
-use crate::calibrate;
-use crate::card::{ModelCard, round_to};
-use crate::data::{Cell, Table};
-use crate::economics;
 use crate::error::{Error, Result};
-use crate::metrics;
+use crate::input::data::{Cell, Table};
+use crate::model::card::ModelCard;
+use crate::stats::calibrate;
+use crate::stats::economics;
+use crate::stats::metrics;
+use crate::stats::round_to;
 
 /// A metric on the new data beside the card's cross-validated figure.
 #[derive(Clone, Debug, Serialize)]
@@ -61,8 +62,7 @@ pub struct Evaluation {
 
 /// Scores the labelled rows of `table` and compares with the model's card.
 pub fn evaluate(model: &Model, table: &Table) -> Result<Evaluation> {
-    let card: ModelCard = serde_json::from_str(model.card_json())
-        .map_err(|e| Error::Usage(format!("the model's card cannot be read ({e}); retrain the model")))?;
+    let card = ModelCard::of(model)?;
     let target = model.target();
     let Some(t) = table.column_index(&target.name) else {
         return Err(Error::data(
@@ -131,8 +131,11 @@ pub fn evaluate(model: &Model, table: &Table) -> Result<Evaluation> {
         ));
     }
     let cv = &card.cv;
-    let compared =
-        |now: f64, s: &crate::card::Stat| Compared { now: round_to(now, 6), cv_mean: s.mean, cv_sd: s.sd };
+    let compared = |now: f64, s: &crate::model::card::Stat| Compared {
+        now: round_to(now, 6),
+        cv_mean: s.mean,
+        cv_sd: s.sd,
+    };
     let auc = metrics::roc_auc(&y, &p);
     let se = hanley_mcneil_se(auc, positives, y.len() - positives);
     let threshold = model.spec().decision.threshold;

@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 use scorer_wasm::value::format_date;
 use scorer_wasm::{Encoder, Model, Role, Value};
 
-use crate::card::{ModelCard, Stat};
-use crate::data::Table;
 use crate::error::{Error, Result};
-use crate::svg::{Axis, Chart, Corner, PALETTE, escape};
+use crate::input::data::Table;
+use crate::model::card::{ModelCard, Stat};
+use crate::report::svg::{Axis, Chart, Corner, PALETTE, escape};
 
 /// Most customers averaged over in partial dependence.
 pub const PD_ROWS: usize = 400;
@@ -24,8 +24,7 @@ const GRID: usize = 41;
 
 /// The report as an HTML document.
 pub fn render(model: &Model, data: Option<&Table>) -> Result<String> {
-    let card: ModelCard = serde_json::from_str(model.card_json())
-        .map_err(|e| Error::Usage(format!("the model's card cannot be read ({e}); retrain the model")))?;
+    let card = ModelCard::of(model)?;
     let effects = feature_effects(model, data)?;
     let mut h = String::new();
     let title = format!("Churn model {} — {}", card.name, model.id());

@@ -1,6 +1,6 @@
 //! `churn train`: from a customer table to a cross-validated, parity-checked model.
 //!
-//! 1. Read the table and decide every column's role ([`crate::infer`]).
+//! 1. Read the table and decide every column's role ([`crate::prepare::infer`]).
 //! 2. Stratified K-fold cross-validation: in each fold the pipeline is fitted on the training rows
 //!    only, the model is trained, and the held-out rows are scored. The final model (step 4) is
 //!    fitted alongside, since it does not depend on the folds; fits run in parallel, one per core.
@@ -8,11 +8,11 @@
 //!    For the reported metrics each fold is calibrated by a map fitted on the other folds only
 //!    (cross-fitting), so calibration does not flatter them.
 //! 4. The decision threshold is chosen on the calibrated out-of-fold probabilities by the rule
-//!    (most campaign profit by default; see [`crate::economics`]). The precision, recall, F1 and
+//!    (most campaign profit by default; see [`crate::stats::economics`]). The precision, recall, F1 and
 //!    profit reported per fold use a threshold chosen without that fold, so they are as honest as
 //!    the AUCs.
 //! 5. The final model is fitted on all rows with the same settings; the model file also keeps the
-//!    training data's distributions for drift monitoring ([`crate::drift`]).
+//!    training data's distributions for drift monitoring ([`crate::monitor::drift`]).
 //! 6. Parity: every training row is scored by candle's forward pass on the encoded matrix (then
 //!    calibrated) and by the scorer crate from the raw values; they must agree within 1e-5.
 
@@ -22,27 +22,28 @@ use indicatif::ProgressBar;
 use scorer_wasm::math::sigmoid;
 use scorer_wasm::{Calibration, Decision, Meta, Model, ModelSpec, Pipeline, RiskBands, Target};
 
-use crate::calibrate;
-use crate::card::{
+use crate::model::card::{
     CalibrationReport, ColumnReport, CvReport, DataFinding, DataSummary, FoldCurves, Hyperparameters,
     ModelCard, ProfitCurve, ReliabilityPoint, ScoreHistogram, Stat, StreamReport, ThresholdReport,
 };
-use crate::drift;
-use crate::economics::{self, Economics, ThresholdRule};
+use crate::prepare::distribution;
+use crate::stats::calibrate;
+use crate::stats::economics::{self, Economics, ThresholdRule};
 
-use crate::data::Table;
 use crate::error::{Error, Result};
-use crate::fit::{EncodingOptions, encode_rows, fit_pipeline, row_values};
-use crate::folds;
-use crate::infer::{InferOptions, Plan, infer};
-use crate::metrics;
-use crate::nn::{self, FitOptions, Logistic, Mlp, Net};
-use crate::validate::{self, Severity, Validation};
+use crate::input::data::Table;
+use crate::model::nn::{self, FitOptions, Logistic, Mlp, Net};
+use crate::prepare::fit::{EncodingOptions, encode_rows, fit_pipeline, row_values};
+use crate::prepare::infer::{InferOptions, Plan, infer};
+use crate::prepare::validate::{self, Severity, Validation};
+use crate::stats::folds;
+use crate::stats::metrics;
 
 /// The largest difference between the trainer's and the scorer's probabilities we accept.
 pub const PARITY_LIMIT: f64 = 1e-5;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// The model families.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelKind {
     /// Logistic regression on the encoded features.
     Logistic,
@@ -52,20 +53,79 @@ pub enum ModelKind {
 
 impl ModelKind {
     pub fn name(&self) -> &'static str {
+        crate::code::Code::as_str(*self)
+    }
+}
+
+impl crate::code::Code for ModelKind {
+    const ALL: &'static [ModelKind] = &[ModelKind::Logistic, ModelKind::Mlp];
+    const WHAT: &'static str = "model";
+    fn as_str(self) -> &'static str {
         match self {
             ModelKind::Logistic => "logistic",
             ModelKind::Mlp => "mlp",
         }
     }
+    fn help(self) -> &'static str {
+        match self {
+            ModelKind::Logistic => "Logistic regression on the encoded features",
+            ModelKind::Mlp => "A small multilayer perceptron (ReLU)",
+        }
+    }
 }
 
 /// How the model's probabilities are calibrated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CalibrationMethod {
     /// Platt scaling: σ(a·z + b) on the model's logit, fitted on out-of-fold logits.
     Platt,
     /// The model's own probabilities.
     None,
+}
+
+impl crate::code::Code for CalibrationMethod {
+    const ALL: &'static [CalibrationMethod] = &[CalibrationMethod::Platt, CalibrationMethod::None];
+    const WHAT: &'static str = "calibration";
+    fn as_str(self) -> &'static str {
+        match self {
+            CalibrationMethod::Platt => "platt",
+            CalibrationMethod::None => "none",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            CalibrationMethod::Platt => {
+                "Platt scaling: σ(a·z + b) on the model's logit, fitted on out-of-fold logits"
+            }
+            CalibrationMethod::None => "The model's own probabilities",
+        }
+    }
+}
+
+/// How streaming training reads and fits.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamOptions {
+    /// Memory budget in MB for the sample and one chunk.
+    pub memory_mb: u64,
+    /// Passes over the training rows; `None`: the streaming default (`stream::DEFAULT_EPOCHS`, or more to make
+    /// `stream::MIN_STEPS` Adam steps).
+    pub epochs: Option<usize>,
+    /// Share of rows held out for evaluation.
+    pub holdout: f64,
+    /// Rows per Adam step.
+    pub batch_size: usize,
+    /// Adam's initial step size.
+    pub learning_rate: f64,
+}
+
+impl StreamOptions {
+    /// The step size that suits the model family when none is given.
+    pub fn default_learning_rate(model: ModelKind) -> f64 {
+        match model {
+            ModelKind::Logistic => 0.03,
+            ModelKind::Mlp => 0.01,
+        }
+    }
 }
 
 /// Everything `train` needs, validated.
@@ -82,10 +142,10 @@ pub struct TrainOptions {
     pub calibration: CalibrationMethod,
     pub threshold: ThresholdRule,
     pub economics: Economics,
-    /// Codes of blocking data findings to train despite (see [`crate::validate`]).
-    pub allow: Vec<String>,
-    /// Train by streaming the file in chunks ([`crate::stream`]) instead of reading it whole.
-    pub stream: Option<crate::stream::StreamOptions>,
+    /// Codes of blocking data findings to train despite (see [`crate::prepare::validate`]).
+    pub allow: Vec<crate::prepare::validate::FindingCode>,
+    /// Train by streaming the file in chunks (`training::stream`) instead of reading it whole.
+    pub stream: Option<StreamOptions>,
 }
 
 /// A trained model with what was learned about it along the way.
@@ -173,7 +233,10 @@ pub(crate) fn check_and_plan(table: &Table, opts: &TrainOptions) -> Result<(Vali
         // One problem reads best as one sentence; its message says how to fix it.
         [one] => return Err(Error::data(&table.path, one.message.clone())),
         many => {
-            let list: Vec<String> = many.iter().map(|f| format!("  - [{}] {}", f.code, f.message)).collect();
+            let list: Vec<String> = many
+                .iter()
+                .map(|f| format!("  - [{}] {}", crate::code::Code::as_str(f.code), f.message))
+                .collect();
             return Err(Error::data(
                 &table.path,
                 format!(
@@ -277,7 +340,7 @@ pub(crate) fn assemble(
         meta: Meta { name: card.name.clone(), kind: card.model.clone(), trainer: card.trainer.clone() },
         card: serde_json::to_string(&card).map_err(|e| Error::Training(format!("model card: {e}")))?,
         baseline: column_means(&x, d),
-        reference: drift::reference(&pipeline, table, &column_indices, &final_probabilities),
+        reference: distribution::reference(&pipeline, table, &column_indices, &final_probabilities),
         pipeline,
         target: Target {
             name: plan.target.name.clone(),
@@ -564,7 +627,7 @@ pub(crate) fn data_summary(table: &Table, plan: &Plan, validation: &Validation) 
             .filter(|f| f.severity != Severity::Notice)
             .map(|f| DataFinding {
                 severity: f.severity.as_str().into(),
-                code: f.code.into(),
+                code: crate::code::Code::as_str(f.code).into(),
                 column: f.column.clone(),
                 message: f.message.clone(),
             })

@@ -35,39 +35,16 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use scorer_wasm::Value;
 
-use crate::card::StreamReport;
-use crate::data::{Cell, ColumnData, Format, Table};
 use crate::error::{Error, Result};
-use crate::fit::{encode_rows, fit_pipeline};
-use crate::folds;
-use crate::infer::{Plan, target_key};
-use crate::nn::{self, Net};
-use crate::train::{self, EpochTiming, Evaluation, FinalFit, FoldResult, ModelKind, TrainOptions, Trained};
-
-/// How streaming training reads and fits.
-#[derive(Clone, Copy, Debug)]
-pub struct StreamOptions {
-    /// Memory budget in MB for the sample and one chunk.
-    pub memory_mb: u64,
-    /// Passes over the training rows; `None`: [`DEFAULT_EPOCHS`], or more to make [`MIN_STEPS`].
-    pub epochs: Option<usize>,
-    /// Share of rows held out for evaluation.
-    pub holdout: f64,
-    /// Rows per Adam step.
-    pub batch_size: usize,
-    /// Adam's initial step size.
-    pub learning_rate: f64,
-}
-
-impl StreamOptions {
-    /// The step size that suits the model family when none is given.
-    pub fn default_learning_rate(model: ModelKind) -> f64 {
-        match model {
-            ModelKind::Logistic => 0.03,
-            ModelKind::Mlp => 0.01,
-        }
-    }
-}
+use crate::input::data::{Cell, ColumnData, Format, Table};
+use crate::model::card::StreamReport;
+use crate::model::nn::{self, Net};
+use crate::prepare::fit::{encode_rows, fit_pipeline};
+use crate::prepare::infer::{Plan, target_key};
+use crate::stats::folds;
+use crate::training::train::{
+    self, EpochTiming, Evaluation, FinalFit, FoldResult, StreamOptions, TrainOptions, Trained,
+};
 
 /// Passes over the data by default: on millions of rows the loss settles within two.
 pub const DEFAULT_EPOCHS: usize = 3;

@@ -17,10 +17,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::card::ModelCard;
-use crate::cli::Alias;
 use crate::error::{Error, Result};
-use crate::predict::load_model;
+use crate::model::card::ModelCard;
+use crate::monitor::predict::load_model;
 
 pub const INDEX: &str = "registry.json";
 /// Version of the `registry.json` layout.
@@ -53,12 +52,41 @@ pub struct Entry {
     pub source: String,
 }
 
+/// The two names a registry gives models: the one builds embed, and the one the edge sends a
+/// share of customers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Alias {
+    Champion,
+    Challenger,
+}
+
+impl crate::code::Code for Alias {
+    const ALL: &'static [Alias] = &[Alias::Champion, Alias::Challenger];
+    const WHAT: &'static str = "alias";
+    fn as_str(self) -> &'static str {
+        match self {
+            Alias::Champion => "champion",
+            Alias::Challenger => "challenger",
+        }
+    }
+}
+
+/// What an [`Event`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// A model was given an alias.
+    Promote,
+    /// The champion went back to the one before.
+    Rollback,
+}
+
 /// One alias change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub at: String,
-    /// `promote` or `rollback`.
-    pub action: String,
+    pub action: Action,
     pub alias: Alias,
     pub model: String,
     pub previous: Option<String>,
@@ -131,7 +159,7 @@ impl Registry {
         if let Some(e) = self.index.models.iter().find(|e| e.id == id) {
             return Ok(Added { entry: e.clone(), new: false, champion: false });
         }
-        let card: ModelCard = serde_json::from_str(model.card_json()).unwrap_or_default();
+        let card = ModelCard::of(&model).map_err(|e| Error::data(file, e.to_string()))?;
         let dir = self.dir.join(&id);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         copy(file, &dir.join("model.churn"))?;
@@ -215,7 +243,7 @@ impl Registry {
         if alias == Alias::Champion && self.index.challenger.as_deref() == Some(id.as_str()) {
             self.index.challenger = None;
         }
-        let event = Event { at: now(), action: "promote".into(), alias, model: id, previous };
+        let event = Event { at: now(), action: Action::Promote, alias, model: id, previous };
         self.index.history.push(event.clone());
         self.save()?;
         Ok(event)
@@ -235,7 +263,7 @@ impl Registry {
             .history
             .iter()
             .rev()
-            .filter(|e| e.alias == Alias::Champion && e.action == "promote")
+            .filter(|e| e.alias == Alias::Champion && e.action == Action::Promote)
             .find(|e| e.model == current)
             .and_then(|e| e.previous.clone())
             .ok_or_else(|| {
@@ -245,7 +273,7 @@ impl Registry {
         self.index.champion = Some(previous.clone());
         let event = Event {
             at: now(),
-            action: "rollback".into(),
+            action: Action::Rollback,
             alias: Alias::Champion,
             model: previous,
             previous: Some(current),

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use scorer_wasm::Value;
 use scorer_wasm::value::{is_missing_text, number_as_level, parse_bool, parse_date, parse_number};
 
-use crate::data::{Cell, Table};
 use crate::error::{Error, Result};
+use crate::input::data::{Cell, Table};
 
 /// What the trainer decided about one column.
 #[derive(Clone, Debug, PartialEq)]
@@ -471,7 +471,7 @@ pub(crate) fn infer_target(table: &Table, index: usize, opts: &InferOptions) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Format;
+    use crate::input::data::Format;
 
     fn decide_column(name: &str, values: &[&str]) -> (Kind, String) {
         let cells: Vec<Cell> = values.iter().map(|v| Cell::Text((*v).into())).collect();

@@ -1,0 +1,252 @@
+//! The commands: each parsed command line turned into calls of the layers below, and its
+//! answer printed (JSON with `--json`, else the human summary) with its exit code.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::args::{self as cli, Cli, Command};
+use crate::error::{Error, Result};
+use crate::input::{data, synth};
+use crate::monitor::{drift, evaluate, predict};
+use crate::ops::registry;
+use crate::prepare::validate;
+use crate::report::{page as report, summary as output};
+use crate::training::{stream, train};
+
+/// Runs a parsed command line; `Ok` carries the exit code (0, or 1 for a finding).
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Train(args) => train_command(*args),
+        Command::Predict(args) => {
+            let summary = predict::predict(&args.model, &args.data, args.format, &args.out)?;
+            show(args.json, &summary, |r| output::predict_summary(r, &args.out.display().to_string()))?;
+            Ok(exit(summary.failed > 0))
+        }
+        Command::Validate(args) => {
+            let table = data::read_table(&args.data, args.format)?;
+            let report = validate::validate(&table, &args.infer_options())?;
+            show(args.json, &report, output::validate_summary)?;
+            Ok(exit(report.blocking))
+        }
+        Command::Drift(args) => {
+            let model = predict::load_model(&args.model)?;
+            let table = data::read_table(&args.data, args.format)?;
+            let report = drift::drift(&model, &table)?;
+            show(args.json, &report, |r| output::drift_summary(r, &table.file_name()))?;
+            Ok(exit(report.retrain_recommended))
+        }
+        Command::Evaluate(args) => {
+            let model = predict::load_model(&args.model)?;
+            let table = data::read_table(&args.data, args.format)?;
+            let report = evaluate::evaluate(&model, &table)?;
+            show(args.json, &report, |r| output::evaluate_summary(r, &table.file_name()))?;
+            Ok(exit(report.verdict != "ok"))
+        }
+        Command::Report(args) => {
+            let model = predict::load_model(&args.model)?;
+            let table = args.data.as_ref().map(|d| data::read_table(d, args.format)).transpose()?;
+            let html = report::render(&model, table.as_ref())?;
+            write_file(&args.out, html.as_bytes())?;
+            eprintln!("Wrote {}", args.out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Registry(command) => registry_command(command),
+        Command::Synth(args) => {
+            let summary = synth::write(&args.out, args.format, args.rows, args.seed, args.with_truth)?;
+            show(args.json, &summary, |s| {
+                format!(
+                    "Wrote {} synthetic customers to {}: {:.1}% churned; the true churn probability \
+                     ranks them with ROC AUC {:.4}, the best any model can do on these rows\n",
+                    s.rows,
+                    args.out.display(),
+                    100.0 * s.churn_rate,
+                    s.true_probability_roc_auc
+                )
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn exit(finding: bool) -> ExitCode {
+    if finding { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// Prints a command's report: as JSON with `--json`, otherwise the human summary.
+fn show<T: serde::Serialize>(json: bool, report: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
+    if json {
+        print_json(report)
+    } else {
+        print!("{}", human(report));
+        Ok(())
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Training(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
+    let json = args.json;
+    let (data, format, out) = (args.data.clone(), args.format, args.out.clone());
+    let (register, no_report) = (args.register.clone(), args.no_report);
+    let opts = args.into_options()?;
+    let progress = progress_bar(json);
+    let (trained, table) = match &opts.stream {
+        Some(stream) => {
+            if format.is_some_and(|f| f != data::Format::Parquet) {
+                return Err(Error::Usage(
+                    "--stream reads Parquet only; drop --format or train without --stream".into(),
+                ));
+            }
+            let on_epoch = |e: &train::EpochTiming| {
+                if !json {
+                    progress.suspend(|| {
+                        eprintln!(
+                            "epoch {}: {} rows in {:.1} s ({:.0} rows/s), training loss {:.5}",
+                            e.epoch, e.rows, e.seconds, e.rows_per_second, e.loss
+                        )
+                    });
+                }
+            };
+            stream::train(&data, &opts, stream, &progress, &on_epoch)?
+        }
+        None => {
+            let table = data::read_table(&data, format)?;
+            (train::train(&table, &opts, &progress)?, table)
+        }
+    };
+    progress.set_message("writing the report");
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let model_path = out.join("model.churn");
+    let card_path = out.join("model-card.json");
+    let bytes = trained.model.to_bytes();
+    write_file(&model_path, &bytes)?;
+    let card = output::card_json(&trained, "model.churn", bytes.len());
+    let card_text = serde_json::to_string_pretty(&card).map_err(|e| Error::Training(e.to_string()))?;
+    write_file(&card_path, format!("{card_text}\n").as_bytes())?;
+    let report_path = out.join("report.html");
+    if !no_report {
+        write_file(&report_path, report::render(&trained.model, Some(&table))?.as_bytes())?;
+    }
+    progress.finish_and_clear();
+    let registered = match &register {
+        Some(dir) => {
+            let added = registry::Registry::open(dir)?.add(&model_path)?;
+            Some((dir.clone(), added.entry.id, added.champion))
+        }
+        None => None,
+    };
+    if json {
+        println!("{card_text}");
+    } else {
+        print!(
+            "{}",
+            output::train_summary(
+                &table,
+                &trained,
+                &model_path.display().to_string(),
+                &card_path.display().to_string(),
+                bytes.len()
+            )
+        );
+        if !no_report {
+            println!("Report: {}", report_path.display());
+        }
+        if let Some((dir, id, champion)) = registered {
+            println!(
+                "Registered {id} in {}{}",
+                dir.display(),
+                if champion { " as champion (the registry's first model)" } else { "" }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn registry_command(command: cli::RegistryCommand) -> Result<ExitCode> {
+    use cli::RegistryCommand as R;
+    match command {
+        R::List { dir, json } => {
+            let reg = registry::Registry::open_existing(&dir)?;
+            if json {
+                print_json(&reg.index)?;
+            } else {
+                print!("{}", output::registry_list(&reg));
+            }
+        }
+        R::Show { dir, model, json } => {
+            let reg = registry::Registry::open_existing(&dir)?;
+            let entry = reg.resolve(&model)?;
+            let loaded = predict::load_model(&reg.model_path(entry))?;
+            if json {
+                // Checked as a card, shown as the file has it.
+                let unreadable = |e: String| Error::data(&reg.model_path(entry), e);
+                crate::model::card::ModelCard::of(&loaded).map_err(|e| unreadable(e.to_string()))?;
+                let card: serde_json::Value =
+                    serde_json::from_str(loaded.card_json()).map_err(|e| unreadable(e.to_string()))?;
+                print_json(&serde_json::json!({
+                    "entry": entry,
+                    "aliases": reg.aliases(&entry.id),
+                    "file": reg.model_path(entry),
+                    "card": card,
+                }))?;
+            } else {
+                print!("{}", output::registry_show(&reg, entry, &loaded));
+            }
+        }
+        R::Add { dir, file } => {
+            let added = registry::Registry::open(&dir)?.add(&file)?;
+            let entry = &added.entry;
+            println!(
+                "{} {} ({} {}) in {}{}",
+                if added.new { "Added" } else { "Already stored:" },
+                entry.id,
+                entry.kind,
+                entry.name,
+                dir.display(),
+                if added.champion { " as champion (the registry's first model)" } else { "" }
+            );
+        }
+        R::Promote { dir, model, alias } => {
+            let mut reg = registry::Registry::open_existing(&dir)?;
+            let event = reg.promote(&model, alias)?;
+            println!("{}", output::registry_event(&event));
+        }
+        R::Rollback { dir } => {
+            let mut reg = registry::Registry::open_existing(&dir)?;
+            let event = reg.rollback()?;
+            println!("{}", output::registry_event(&event));
+        }
+        R::Path { dir, model } => {
+            let reg = registry::Registry::open_existing(&dir)?;
+            println!("{}", reg.model_path(reg.resolve(&model)?).display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file, creating its folder if needed.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+}
+
+/// A progress bar on stderr; hidden for `--json` and when stderr is not a terminal.
+fn progress_bar(hidden: bool) -> ProgressBar {
+    if hidden {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(1);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {elapsed}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}

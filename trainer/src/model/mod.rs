@@ -1,0 +1,4 @@
+//! The models (candle) and their card.
+
+pub mod card;
+pub mod nn;

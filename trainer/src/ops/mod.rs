@@ -1,0 +1,3 @@
+//! Models kept and promoted.
+
+pub mod registry;

@@ -1,0 +1,15 @@
+//! Numbers the layers above compute with: ranking metrics and threshold sweeps, stratified folds, Platt calibration, and the economics of a retention campaign.
+
+pub mod calibrate;
+pub mod economics;
+pub mod folds;
+pub mod metrics;
+
+/// `x` rounded to `digits` significant digits.
+pub fn round_to(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}

@@ -1,0 +1,4 @@
+//! Cross-validated training in memory, and streamed training on Parquet.
+
+pub mod stream;
+pub mod train;
