@@ -63,6 +63,7 @@ pub mod math;
 pub mod model;
 pub mod pipeline;
 pub mod predictor;
+pub mod read;
 pub mod record;
 pub mod reference;
 pub mod value;

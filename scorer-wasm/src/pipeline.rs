@@ -8,7 +8,8 @@
 use bincode::{Decode, Encode};
 
 use crate::error::{InputError, Problem};
-use crate::value::{Value, format_number, number_as_level, parse_bool, parse_date, parse_number};
+use crate::read;
+use crate::value::{Value, format_number};
 
 /// One input column as the model knows it.
 #[derive(Clone, Debug, PartialEq, Encode, Decode)]
@@ -378,17 +379,7 @@ impl Encoder {
         let mut warn = |kind| warnings.push(Warning { field: field.to_string(), kind });
         match self {
             Encoder::Numeric(n) => {
-                let x = match value {
-                    Value::Missing => None,
-                    Value::Number(x) if x.is_finite() => Some(x),
-                    Value::Number(x) => return Err(fail(Problem::NotFinite { got: format_number(x) })),
-                    Value::Text(_) if value.is_missing() => None,
-                    Value::Text(s) => Some(
-                        parse_number(s)
-                            .ok_or_else(|| fail(Problem::ExpectedNumber { got: value.to_string() }))?,
-                    ),
-                    Value::Bool(_) => return Err(fail(Problem::ExpectedNumber { got: value.to_string() })),
-                };
+                let x = read::number(value).map_err(fail)?;
                 match x {
                     None => warn(WarningKind::Imputed),
                     Some(v) if v < n.min || v > n.max => {
@@ -399,17 +390,7 @@ impl Encoder {
                 n.write(x, out);
             }
             Encoder::Date(d) => {
-                let day = match value {
-                    Value::Missing => None,
-                    Value::Text(_) if value.is_missing() => None,
-                    Value::Text(s) => Some(
-                        parse_date(s)
-                            .ok_or_else(|| fail(Problem::ExpectedDate { got: value.to_string() }))?,
-                    ),
-                    Value::Number(_) | Value::Bool(_) => {
-                        return Err(fail(Problem::ExpectedDate { got: value.to_string() }));
-                    }
-                };
+                let day = read::date(value).map_err(fail)?;
                 let age = day.map(|day| f64::from(d.reference_day) - f64::from(day));
                 match age {
                     None => warn(WarningKind::Imputed),
@@ -421,31 +402,7 @@ impl Encoder {
                 d.age.write(age, out);
             }
             Encoder::Boolean(b) => {
-                let bad = || {
-                    fail(Problem::ExpectedBoolean {
-                        got: value.to_string(),
-                        true_label: b.true_label.clone(),
-                        false_label: b.false_label.clone(),
-                    })
-                };
-                let x = match value {
-                    Value::Missing => None,
-                    Value::Bool(v) => Some(v),
-                    Value::Number(1.0) => Some(true),
-                    Value::Number(0.0) => Some(false),
-                    Value::Number(_) => return Err(bad()),
-                    Value::Text(_) if value.is_missing() => None,
-                    Value::Text(s) => {
-                        let t = s.trim();
-                        if t == b.true_label {
-                            Some(true)
-                        } else if t == b.false_label {
-                            Some(false)
-                        } else {
-                            Some(parse_bool(t).ok_or_else(bad)?)
-                        }
-                    }
-                };
+                let x = read::boolean(value, &b.true_label, &b.false_label).map_err(fail)?;
                 if x.is_none() {
                     warn(WarningKind::Imputed);
                 }
@@ -455,18 +412,8 @@ impl Encoder {
                 }
             }
             Encoder::Categorical(c) => {
-                let owned;
-                let level = match value {
-                    Value::Missing => None,
-                    Value::Text(_) if value.is_missing() => None,
-                    Value::Text(s) => Some(s.trim()),
-                    Value::Number(x) if x.is_finite() => {
-                        owned = number_as_level(x);
-                        Some(owned.as_str())
-                    }
-                    Value::Number(x) => return Err(fail(Problem::NotFinite { got: format_number(x) })),
-                    Value::Bool(b) => Some(if b { "true" } else { "false" }),
-                };
+                let level = read::level(value).map_err(fail)?;
+                let level = level.as_deref();
                 let slot = match level {
                     None => {
                         warn(WarningKind::Imputed);

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
+use scorer_wasm::read;
 use scorer_wasm::reference::{Bins, Distribution, DriftReference};
-use scorer_wasm::value::{number_as_level, parse_bool, parse_date, parse_number};
 use scorer_wasm::{Encoder, Pipeline, Role, Value};
 
 use crate::input::data::Table;
@@ -26,38 +26,20 @@ pub enum Point {
 
 /// Reads a value by the same rules as the column's encoder.
 pub fn point(enc: &Encoder, v: Value<'_>) -> Point {
-    let missing = v.is_missing();
-    match enc {
-        _ if missing => Point::Missing,
-        Encoder::Numeric(_) => match v {
-            Value::Number(x) if x.is_finite() => Point::Number(x),
-            Value::Text(s) => parse_number(s).map_or(Point::Invalid, Point::Number),
-            _ => Point::Invalid,
-        },
-        Encoder::Date(d) => match v {
-            Value::Text(s) => parse_date(s)
-                .map_or(Point::Invalid, |day| Point::Number(f64::from(d.reference_day) - f64::from(day))),
-            _ => Point::Invalid,
-        },
-        Encoder::Boolean(b) => {
-            let x = match v {
-                Value::Bool(x) => Some(x),
-                Value::Number(x) if x == 1.0 || x == 0.0 => Some(x == 1.0),
-                Value::Text(s) if s.trim() == b.true_label => Some(true),
-                Value::Text(s) if s.trim() == b.false_label => Some(false),
-                Value::Text(s) => parse_bool(s),
-                _ => None,
-            };
-            x.map_or(Point::Invalid, |x| {
-                Point::Level(if x { b.true_label.clone() } else { b.false_label.clone() })
-            })
+    // The scorer's rule for the column's kind; what it refuses, scoring would refuse.
+    let read = match enc {
+        Encoder::Numeric(_) => read::number(v).map(|x| x.map(Point::Number)),
+        Encoder::Date(d) => {
+            read::date(v).map(|day| day.map(|day| Point::Number(f64::from(d.reference_day) - f64::from(day))))
         }
-        Encoder::Categorical(_) => match v {
-            Value::Text(s) => Point::Level(s.trim().to_string()),
-            Value::Number(x) if x.is_finite() => Point::Level(number_as_level(x)),
-            Value::Bool(b) => Point::Level(b.to_string()),
-            _ => Point::Invalid,
-        },
+        Encoder::Boolean(b) => read::boolean(v, &b.true_label, &b.false_label)
+            .map(|x| x.map(|x| Point::Level(if x { b.true_label.clone() } else { b.false_label.clone() }))),
+        Encoder::Categorical(_) => read::level(v).map(|l| l.map(|l| Point::Level(l.into_owned()))),
+    };
+    match read {
+        Ok(Some(point)) => point,
+        Ok(None) => Point::Missing,
+        Err(_) => Point::Invalid,
     }
 }
 

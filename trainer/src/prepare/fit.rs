@@ -7,15 +7,18 @@
 
 use std::collections::HashMap;
 
+use std::borrow::Cow;
+
 use scorer_wasm::pipeline::quantile_sorted;
-use scorer_wasm::value::{is_missing_text, number_as_level, parse_bool, parse_date, parse_number};
+use scorer_wasm::read;
 use scorer_wasm::{
-    BooleanEncoder, CategoricalEncoder, Column, DateEncoder, Encoder, NumericEncoder, Pipeline, Role, Value,
+    BooleanEncoder, CategoricalEncoder, Column, DateEncoder, Encoder, InputError, NumericEncoder, Pipeline,
+    Problem, Role, Value,
 };
 
 use crate::error::{Error, Result};
-use crate::input::data::{Cell, Table};
-use crate::prepare::infer::{Kind, Plan};
+use crate::input::data::Table;
+use crate::prepare::infer::{ColumnPlan, Kind, Plan};
 
 /// How numbers and categories are encoded.
 #[derive(Clone, Copy, Debug)]
@@ -26,54 +29,68 @@ pub struct EncodingOptions {
     pub min_level_count: usize,
 }
 
-/// Fits every column's encoder on `rows` of the table.
+/// Fits every column's encoder on `rows` of the table. Cells are read by the scorer's rule for
+/// the column's kind ([`scorer_wasm::read`]), so what an encoder learns from is what scoring will
+/// read; a cell the scorer would refuse is an error naming its row, as it would be when scoring.
 pub fn fit_pipeline(table: &Table, plan: &Plan, rows: &[usize], opts: &EncodingOptions) -> Result<Pipeline> {
     let columns = plan
         .columns
         .iter()
-        .map(|c| {
-            let cells = &table.columns[c.index];
-            let role = match &c.kind {
-                Kind::Identifier => Role::Identifier,
-                Kind::Ignored => Role::Ignored(c.reason.clone()),
-                Kind::Numeric => Role::Feature(Encoder::Numeric(fit_numeric(
-                    rows.iter().map(|&r| number(&cells[r])),
-                    opts.bins,
-                ))),
-                Kind::Date => {
-                    let days: Vec<Option<i32>> = rows.iter().map(|&r| date(&cells[r])).collect();
-                    let reference_day = days.iter().flatten().copied().max().unwrap_or(0);
-                    let ages = days.iter().map(|d| d.map(|d| f64::from(reference_day) - f64::from(d)));
-                    Role::Feature(Encoder::Date(DateEncoder {
-                        reference_day,
-                        age: fit_numeric(ages, opts.bins),
-                    }))
-                }
-                Kind::Boolean { true_label, false_label } => {
-                    let (mut trues, mut falses, mut missing) = (0usize, 0usize, false);
-                    for &r in rows {
-                        match boolean(&cells[r], true_label, false_label) {
-                            Some(true) => trues += 1,
-                            Some(false) => falses += 1,
-                            None => missing = true,
-                        }
-                    }
-                    Role::Feature(Encoder::Boolean(BooleanEncoder {
-                        true_label: true_label.clone(),
-                        false_label: false_label.clone(),
-                        impute_true: trues > falses,
-                        missing_indicator: missing,
-                    }))
-                }
-                Kind::Categorical => Role::Feature(Encoder::Categorical(fit_categorical(
-                    rows.iter().map(|&r| &cells[r]),
-                    opts,
-                ))),
-            };
-            Column { name: c.name.clone(), role }
-        })
-        .collect();
+        .map(|c| Ok(Column { name: c.name.clone(), role: fit_role(table, c, rows, opts)? }))
+        .collect::<Result<Vec<Column>>>()?;
     Pipeline::new(columns).map_err(|m| Error::Training(format!("the fitted pipeline is invalid: {m}")))
+}
+
+fn fit_role(table: &Table, c: &ColumnPlan, rows: &[usize], opts: &EncodingOptions) -> Result<Role> {
+    Ok(match &c.kind {
+        Kind::Identifier => Role::Identifier,
+        Kind::Ignored => Role::Ignored(c.reason.clone()),
+        Kind::Numeric => Role::Feature(Encoder::Numeric(fit_numeric(
+            read_rows(table, c, rows, read::number)?.into_iter(),
+            opts.bins,
+        ))),
+        Kind::Date => {
+            let days = read_rows(table, c, rows, read::date)?;
+            let reference_day = days.iter().flatten().copied().max().unwrap_or(0);
+            let ages = days.iter().map(|d| d.map(|d| f64::from(reference_day) - f64::from(d)));
+            Role::Feature(Encoder::Date(DateEncoder { reference_day, age: fit_numeric(ages, opts.bins) }))
+        }
+        Kind::Boolean { true_label, false_label } => {
+            let values = read_rows(table, c, rows, |v| read::boolean(v, true_label, false_label))?;
+            let trues = values.iter().filter(|v| **v == Some(true)).count();
+            let falses = values.iter().filter(|v| **v == Some(false)).count();
+            Role::Feature(Encoder::Boolean(BooleanEncoder {
+                true_label: true_label.clone(),
+                false_label: false_label.clone(),
+                impute_true: trues > falses,
+                missing_indicator: trues + falses < values.len(),
+            }))
+        }
+        Kind::Categorical => {
+            let levels = read_rows(table, c, rows, |v| read::level(v).map(|l| l.map(Cow::into_owned)))?;
+            Role::Feature(Encoder::Categorical(fit_categorical(levels, opts)))
+        }
+    })
+}
+
+/// The cells of column `c` in `rows`, read by `read`, one of the scorer's rules.
+fn read_rows<T>(
+    table: &Table,
+    c: &ColumnPlan,
+    rows: &[usize],
+    read: impl Fn(Value<'_>) -> std::result::Result<Option<T>, Problem>,
+) -> Result<Vec<Option<T>>> {
+    let cells = &table.columns[c.index];
+    rows.iter()
+        .map(|&r| {
+            read(cells[r].value()).map_err(|problem| {
+                Error::data(
+                    &table.path,
+                    format!("{}: {}", table.locate(r), InputError::new(c.name.as_str(), problem)),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The raw values of one row, in the pipeline's column order.
@@ -96,40 +113,6 @@ pub fn encode_rows(pipeline: &Pipeline, table: &Table, plan: &Plan, rows: &[usiz
             .map_err(|e| Error::data(&table.path, format!("{}: {e}", table.locate(r))))?;
     }
     Ok(matrix)
-}
-
-fn number(cell: &Cell) -> Option<f64> {
-    match cell {
-        Cell::Number(x) if x.is_finite() => Some(*x),
-        Cell::Text(s) => parse_number(s),
-        _ => None,
-    }
-}
-
-fn date(cell: &Cell) -> Option<i32> {
-    match cell {
-        Cell::Text(s) => parse_date(s),
-        _ => None,
-    }
-}
-
-fn boolean(cell: &Cell, true_label: &str, false_label: &str) -> Option<bool> {
-    match cell.value() {
-        Value::Bool(b) => Some(b),
-        Value::Number(x) => (x == 1.0 || x == 0.0).then_some(x == 1.0),
-        Value::Text(s) if is_missing_text(s) => None,
-        Value::Text(s) => {
-            let t = s.trim();
-            if t == true_label {
-                Some(true)
-            } else if t == false_label {
-                Some(false)
-            } else {
-                parse_bool(t)
-            }
-        }
-        Value::Missing => None,
-    }
 }
 
 /// Median, mean and spread after median imputation, and the piecewise-linear knots: every
@@ -181,20 +164,11 @@ pub fn fit_numeric(values: impl Iterator<Item = Option<f64>>, bins: usize) -> Nu
 }
 
 /// The most frequent levels (at most `max_levels`, each with at least `min_level_count` rows).
-fn fit_categorical<'a>(cells: impl Iterator<Item = &'a Cell>, opts: &EncodingOptions) -> CategoricalEncoder {
+fn fit_categorical(levels: Vec<Option<String>>, opts: &EncodingOptions) -> CategoricalEncoder {
     let mut counts: HashMap<String, usize> = HashMap::new();
-    let mut missing = false;
-    for cell in cells {
-        let key = match cell {
-            Cell::Text(s) if !is_missing_text(s) => s.trim().to_string(),
-            Cell::Number(x) if x.is_finite() => number_as_level(*x),
-            Cell::Bool(b) => b.to_string(),
-            _ => {
-                missing = true;
-                continue;
-            }
-        };
-        *counts.entry(key).or_insert(0) += 1;
+    let missing = levels.iter().any(Option::is_none);
+    for level in levels.into_iter().flatten() {
+        *counts.entry(level).or_insert(0) += 1;
     }
     let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -213,6 +187,109 @@ fn fit_categorical<'a>(cells: impl Iterator<Item = &'a Cell>, opts: &EncodingOpt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::data::{Cell, Format};
+    use crate::prepare::infer::TargetPlan;
+
+    /// A one-column table: `ordinary` cells, then `odd`; and a plan reading it as `kind`.
+    fn one_column(kind: &Kind, ordinary: &[Cell], odd: &Cell) -> (Table, Plan) {
+        let mut cells = ordinary.to_vec();
+        cells.push(odd.clone());
+        let rows = cells.len();
+        let table = Table {
+            path: "t.csv".into(),
+            format: Format::Csv,
+            names: vec!["c".into()],
+            columns: vec![cells],
+            lines: (2..2 + rows as u64).collect(),
+        };
+        let column = ColumnPlan {
+            index: 0,
+            name: "c".into(),
+            kind: kind.clone(),
+            reason: String::new(),
+            missing: 0,
+            distinct: 0,
+        };
+        let target = TargetPlan {
+            index: 1,
+            name: "y".into(),
+            positive: "1".into(),
+            negative: "0".into(),
+            reason: String::new(),
+            labels: vec![0.0; rows],
+        };
+        (table, Plan { target, columns: vec![column] })
+    }
+
+    #[test]
+    fn fitting_and_scoring_read_every_odd_cell_alike() {
+        let text = |s: &str| Cell::Text(s.into());
+        let odd = [
+            text(" Yes "),
+            text("NA"),
+            text(""),
+            text(" "),
+            text("#N/A"),
+            text("2"),
+            text("abc"),
+            text("TRUE"),
+            text("y"),
+            text("1e3"),
+            text("9.3448e-05"),
+            text("2024-02-29"),
+            text("2024-13-01"),
+            Cell::Number(2.0),
+            Cell::Number(1.0),
+            Cell::Number(f64::NAN),
+            Cell::Number(f64::INFINITY),
+            Cell::Bool(true),
+            Cell::Missing,
+        ];
+        let kinds = [
+            (Kind::Numeric, vec![Cell::Number(1.0), text("2.5")]),
+            (Kind::Date, vec![text("2024-01-01"), text("2023-06-30")]),
+            (
+                Kind::Boolean { true_label: "Yes".into(), false_label: "No".into() },
+                vec![text("Yes"), text("No")],
+            ),
+            (Kind::Categorical, vec![text("a"), text("b")]),
+        ];
+        let opts = EncodingOptions { bins: 4, max_levels: 8, min_level_count: 1 };
+        let (mut refused, mut read) = (0, 0);
+        for (kind, ordinary) in &kinds {
+            for cell in &odd {
+                let (table, plan) = one_column(kind, ordinary, cell);
+                // The trainer fitting on every row, the odd one included.
+                let fitted = fit_pipeline(&table, &plan, &[0, 1, 2], &opts);
+                // The scorer encoding the odd cell with a pipeline fitted on the others.
+                let pipeline = fit_pipeline(&table, &plan, &[0, 1], &opts).unwrap();
+                let mut out = vec![0.0; pipeline.width()];
+                let scored = pipeline.encode(&[cell.value()], &mut out, &mut Vec::new());
+                match (&fitted, &scored) {
+                    (Ok(_), Ok(())) => read += 1,
+                    (Err(f), Err(s)) => {
+                        assert_eq!(f.to_string(), format!("t.csv: row 3 (line 4): {s}"), "{kind:?} {cell:?}");
+                        refused += 1;
+                    }
+                    _ => panic!("{kind:?} {cell:?}: fitting says {fitted:?}, scoring says {scored:?}"),
+                }
+            }
+        }
+        assert_eq!((read, refused), (43, 33));
+    }
+
+    #[test]
+    fn a_two_in_a_boolean_column_is_refused_when_fitting_as_when_scoring() {
+        let kind = Kind::Boolean { true_label: "Yes".into(), false_label: "No".into() };
+        let ordinary = [Cell::Text("Yes".into()), Cell::Text("No".into())];
+        let (table, plan) = one_column(&kind, &ordinary, &Cell::Text("2".into()));
+        let opts = EncodingOptions { bins: 4, max_levels: 8, min_level_count: 1 };
+        let error = fit_pipeline(&table, &plan, &[0, 1, 2], &opts).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "t.csv: row 3 (line 4): c: expected Yes or No (or true/false), got \"2\""
+        );
+    }
 
     #[test]
     fn few_distinct_values_each_get_a_knot() {
