@@ -49,6 +49,14 @@ impl<'a> Object<'a> {
         self
     }
 
+    /// Adds a field when there is a value; leaves it out otherwise.
+    pub fn field_if_some<T: ToJson>(self, key: &str, value: &Option<T>) -> Self {
+        match value {
+            Some(v) => self.field(key, v),
+            None => self,
+        }
+    }
+
     pub fn end(self) {
         self.out.push('}');
     }
@@ -151,6 +159,16 @@ impl<T: ToJson> ToJson for [T] {
 impl<T: ToJson> ToJson for Vec<T> {
     fn to_json(&self, out: &mut String) {
         self.as_slice().to_json(out);
+    }
+}
+
+/// A value written by a closure: a nested object built in place, or JSON text that is already
+/// JSON (a model card).
+pub struct Raw<F: Fn(&mut String)>(pub F);
+
+impl<F: Fn(&mut String)> ToJson for Raw<F> {
+    fn to_json(&self, out: &mut String) {
+        (self.0)(out)
     }
 }
 

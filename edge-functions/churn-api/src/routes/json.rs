@@ -25,26 +25,6 @@ impl ToJson for ModelRef<'_> {
     }
 }
 
-/// A result with the id of the model that scored it, for batches under a split.
-pub(super) struct Tagged<'a, T>(pub(super) &'a T, pub(super) Option<&'a str>);
-
-impl<T: ToJson> ToJson for Tagged<'_, T> {
-    fn to_json(&self, out: &mut String) {
-        self.0.to_json(out);
-        if let Some(id) = self.1
-            && out.ends_with('}')
-        {
-            out.pop();
-            if !out.ends_with('{') {
-                out.push(',');
-            }
-            out.push_str("\"model_id\":");
-            id.to_json(out);
-            out.push('}');
-        }
-    }
-}
-
 /// The ids of the models used, champion first, without repeats.
 pub(super) fn used(models: &Models<'_>, roles: impl IntoIterator<Item = Role>) -> String {
     let (mut champion, mut challenger) = (false, false);
@@ -62,15 +42,6 @@ pub(super) fn used(models: &Models<'_>, roles: impl IntoIterator<Item = Role>) -
         ids.push(models.model(Role::Challenger).id());
     }
     ids.join(", ")
-}
-
-/// Writes a nested value with a closure.
-pub(super) struct Raw<F: Fn(&mut String)>(pub(super) F);
-
-impl<F: Fn(&mut String)> ToJson for Raw<F> {
-    fn to_json(&self, out: &mut String) {
-        (self.0)(out)
-    }
 }
 
 pub(super) fn health(models: &Models<'_>) -> String {

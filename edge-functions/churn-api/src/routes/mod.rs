@@ -19,7 +19,7 @@
 //! batch, and the `x-churn-model` header lists the ids of the models used.
 
 use scorer_wasm::api::{BatchSummary, CsvBatchError, ErrorOut, Scored, score_csv_routed};
-use scorer_wasm::json::{Object, ToJson};
+use scorer_wasm::json::{Object, Raw, ToJson};
 use scorer_wasm::{InputError, Model, Problem, Scorer, Value};
 use serde_json::{Map, Value as Json};
 

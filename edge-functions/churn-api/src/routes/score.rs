@@ -114,16 +114,22 @@ pub(super) fn batch_answer(
         contact: results.iter().filter(|(s, _)| s.decision == "contact").count(),
     };
     let split = models.challenger.is_some();
-    let tagged: Vec<_> =
-        results.iter().map(|(s, role)| Tagged(s, split.then(|| models.model(*role).id()))).collect();
+    let roles: Vec<Role> = results.iter().map(|(_, role)| *role).collect();
+    let results: Vec<Scored> = results
+        .into_iter()
+        .map(|(mut s, role)| {
+            s.model_id = split.then(|| models.model(role).id().to_string());
+            s
+        })
+        .collect();
     let mut out = String::new();
     Object::new(&mut out)
         .field("model", &models.reference(Role::Champion))
         .field("challenger", &models.challenger_reference())
-        .field("results", &tagged)
+        .field("results", &results)
         .field("summary", &summary)
         .end();
-    Ok(Answer { body: out, models: used(models, results.iter().map(|(_, role)| *role)) })
+    Ok(Answer { body: out, models: used(models, roles) })
 }
 
 pub(super) fn score_csv_body(models: &Models<'_>, body: &[u8]) -> Result<Answer, ApiError> {
@@ -139,7 +145,7 @@ pub(super) fn score_csv_body(models: &Models<'_>, body: &[u8]) -> Result<Answer,
         Role::Champion => 0,
         Role::Challenger => 1,
     };
-    let answer =
+    let mut answer =
         score_csv_routed(models.champion, &others, route, body, 0, MAX_BATCH).map_err(|e| match e {
             CsvBatchError::TooManyRows { .. } => {
                 ApiError::new(413, "batch_too_large", format!("{e}; the limit is {MAX_BATCH}"))
@@ -167,13 +173,14 @@ pub(super) fn score_csv_body(models: &Models<'_>, body: &[u8]) -> Result<Answer,
     }
     let role = |index: usize| if index == 0 { Role::Champion } else { Role::Challenger };
     let split = models.challenger.is_some();
-    let tagged: Vec<_> =
-        answer.rows.iter().map(|r| Tagged(r, split.then(|| models.model(role(r.model)).id()))).collect();
+    for r in &mut answer.rows {
+        r.model_id = split.then(|| models.model(role(r.model)).id().to_string());
+    }
     let mut out = String::new();
     Object::new(&mut out)
         .field("model", &models.reference(Role::Champion))
         .field("challenger", &models.challenger_reference())
-        .field("results", &tagged)
+        .field("results", &answer.rows)
         .field("summary", &answer.summary)
         .end();
     Ok(Answer { body: out, models: used(models, answer.rows.iter().map(|r| role(r.model))) })
