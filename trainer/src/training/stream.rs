@@ -76,44 +76,148 @@ pub fn train(
 ) -> Result<(Trained, Table)> {
     let started = Instant::now();
     let source = Source::open(path)?;
-    let columns = source.names.len() as u64;
-    let budget = stream.memory_mb as f64 * 1e6;
-    // Bytes per row, generously: a raw cell is 24 bytes plus its text; an encoded row is at most
-    // `bins + 2` features per column, held as the design matrix and once more inside candle.
-    let encoded_row = 8 * columns * (opts.encoding.bins as u64 + 2);
-    let sample_row = columns * 64 + 3 * encoded_row;
-    let chunk_row = columns * 96 + 2 * encoded_row;
-    let chunk_rows = ((budget * CHUNK_SHARE) as u64 / chunk_row).clamp(MIN_CHUNK_ROWS, MAX_CHUNK_ROWS);
-    let sample_cap = ((budget * SAMPLE_SHARE) as u64 / sample_row).min(MAX_SAMPLE_ROWS);
-    if sample_cap < 1_000 {
-        return Err(Error::Usage(format!(
-            "--memory {} MB is too small for {columns} columns: it leaves room for a sample of only \
-             {sample_cap} rows; give at least {} MB",
-            stream.memory_mb,
-            (1_000 * sample_row) as f64 / SAMPLE_SHARE / 1e6
-        )));
-    }
-    let split = Split::new(opts.seed, stream.holdout, sample_cap, source.rows);
+    let sizes = Sizes::of(&source, opts, stream)?;
+    let split = Split::new(opts.seed, stream.holdout, sizes.sample_cap, source.rows);
     progress.set_length(source.rows * 2);
-    progress.set_message("sampling");
 
-    // 1. The sampling pass.
+    // 1. The sampling pass; 2. checks, types and encoders on the sample.
     let target = source.column(&opts.columns.target)?;
+    let sampled = sample_pass(&source, &sizes, &split, target, progress)?;
+    let sample = &sampled.sample;
+    let (validation, plan) = train::check_and_plan(sample, opts)?;
+    let positive = plan.target.positive.clone();
+    let (rows, positives) = sampled.targets.totals(&plan, &source)?;
+    let pipeline = fit_pipeline(sample, &plan, &(0..sample.rows()).collect::<Vec<_>>(), &opts.encoding)?;
+    let d = pipeline.width();
+    let training_rows: u64 = sampled.training_per_chunk.iter().sum();
+    let schedule = Schedule::of(&sampled.training_per_chunk, stream);
+    progress.set_length(source.rows * (schedule.epochs as u64 + 2));
+    let encoder = ChunkEncoder { pipeline: &pipeline, plan: &plan, target, positive: &positive, path };
+
+    // 3. Epochs.
+    let net = train::build_net(opts, d, opts.seed)?;
+    let mut adam = AdamW::new(
+        net.vars().to_vec(),
+        ParamsAdamW { lr: stream.learning_rate, weight_decay: 0.0, ..ParamsAdamW::default() },
+    )?;
+    let fitting = Fitting {
+        net: net.as_ref(),
+        d,
+        penalty: opts.fit.l2 / (2.0 * training_rows.max(1) as f64),
+        schedule: &schedule,
+        stream,
+    };
+    let reading = Reading { source: &source, encoder: &encoder, split: &split, chunk_rows: sizes.chunk_rows };
+    let mut step = 0u64;
+    let mut epochs = Vec::with_capacity(schedule.epochs);
+    for epoch in 0..schedule.epochs {
+        progress.set_message(format!("epoch {}/{}", epoch + 1, schedule.epochs));
+        let timing = run_epoch(&fitting, &reading, &mut adam, &mut step, epoch, opts.seed, progress)?;
+        on_epoch(&timing);
+        epochs.push(timing);
+    }
+
+    // 4. The evaluation pass over the held-out rows.
+    progress.set_message("scoring the held-out rows");
+    let (holdout_y, holdout_z) = score_holdout(&reading, net.as_ref(), d, progress)?;
+    let parts = holdout_parts(&holdout_y, &holdout_z, opts, stream)?;
+
+    // 5. The sample: baseline, drift reference, parity.
+    progress.set_message("checking parity");
+    let all: Vec<usize> = (0..sample.rows()).collect();
+    let x = encode_rows(&pipeline, sample, &plan, &all)?;
+    let logits = nn::predict_logits(net.as_ref(), &x, d)?;
+    let mut data = train::data_summary(sample, &plan, &validation);
+    data.rows = rows;
+    data.positives = positives;
+    data.positive_rate = positives as f64 / rows as f64;
+    let report = StreamReport {
+        rows,
+        training_rows,
+        holdout_rows: holdout_y.len() as u64,
+        sample_rows: sample.rows() as u64,
+        chunk_rows: sizes.chunk_rows,
+        epoch_loss: epochs.iter().map(|e| e.loss).collect(),
+        ..settings(stream)
+    };
+    let evaluation = Evaluation { labels: &holdout_y, folds: parts, streaming: Some(report) };
+    let fit = FinalFit { pipeline: pipeline.clone(), x, net, logits };
+    let mut trained = train::assemble(sample, &plan, data, evaluation, fit, opts, started)?;
+    trained.epochs = epochs;
+    Ok((trained, sampled.sample))
+}
+
+/// The card's record of the streaming flags (the counts are filled in by the caller).
+fn settings(stream: &StreamOptions) -> StreamReport {
+    StreamReport {
+        memory_mb: stream.memory_mb,
+        batch_size: stream.batch_size as u32,
+        learning_rate: stream.learning_rate,
+        ..StreamReport::default()
+    }
+}
+
+/// What `--memory` allows: rows per chunk, and the most rows the sample may keep.
+struct Sizes {
+    budget: f64,
+    chunk_rows: u64,
+    sample_cap: u64,
+}
+
+impl Sizes {
+    fn of(source: &Source, opts: &TrainOptions, stream: &StreamOptions) -> Result<Sizes> {
+        let columns = source.names.len() as u64;
+        let budget = stream.memory_mb as f64 * 1e6;
+        // Bytes per row, generously: a raw cell is 24 bytes plus its text; an encoded row is at
+        // most `bins + 2` features per column, held as the design matrix and once more in candle.
+        let encoded_row = 8 * columns * (opts.encoding.bins as u64 + 2);
+        let sample_row = columns * 64 + 3 * encoded_row;
+        let chunk_row = columns * 96 + 2 * encoded_row;
+        let chunk_rows = ((budget * CHUNK_SHARE) as u64 / chunk_row).clamp(MIN_CHUNK_ROWS, MAX_CHUNK_ROWS);
+        let sample_cap = ((budget * SAMPLE_SHARE) as u64 / sample_row).min(MAX_SAMPLE_ROWS);
+        if sample_cap < 1_000 {
+            return Err(Error::Usage(format!(
+                "--memory {} MB is too small for {columns} columns: it leaves room for a sample of only \
+                 {sample_cap} rows; give at least {} MB",
+                stream.memory_mb,
+                (1_000 * sample_row) as f64 / SAMPLE_SHARE / 1e6
+            )));
+        }
+        Ok(Sizes { budget, chunk_rows, sample_cap })
+    }
+}
+
+/// What the sampling pass found: the sample, the target's counts, training rows per chunk.
+struct Sampled {
+    sample: Table,
+    targets: TargetCounts,
+    training_per_chunk: Vec<u64>,
+}
+
+/// Reads every row once: counts the target, and keeps the sampled training rows.
+fn sample_pass(
+    source: &Source,
+    sizes: &Sizes,
+    split: &Split,
+    target: usize,
+    progress: &ProgressBar,
+) -> Result<Sampled> {
+    progress.set_message("sampling");
     let mut sample: Vec<Vec<Cell>> = vec![Vec::new(); source.names.len()];
     let mut targets = TargetCounts::default();
     let mut training_per_chunk = Vec::new();
     let mut checked_unit_size = false;
-    visit(&source, chunk_rows, None, |offset, frame| {
+    visit(source, sizes.chunk_rows, None, |offset, frame| {
         if !checked_unit_size {
-            check_unit_size(&source, chunk_rows, frame, budget)?;
+            check_unit_size(source, sizes.chunk_rows, frame, sizes.budget)?;
             checked_unit_size = true;
         }
-        let data = chunk_columns(frame, &source)?;
+        let data = chunk_columns(frame, source)?;
         let values: Vec<Vec<Value<'_>>> = data.iter().map(ColumnData::values).collect();
         let mut training = 0u64;
         for r in 0..frame.height() {
             let row = offset + r as u64;
-            targets.add(values[target][r], row, &source)?;
+            targets.add(values[target][r], row, source)?;
             if let Part::Training { sampled } = split.of(row) {
                 training += 1;
                 if sampled {
@@ -128,168 +232,178 @@ pub fn train(
         Ok(())
     })?;
     let sample = Table {
-        path: path.to_owned(),
+        path: source.path.clone(),
         format: Format::Parquet,
         names: source.names.clone(),
         columns: sample,
         lines: Vec::new(),
     };
     if sample.rows() == 0 {
-        return Err(Error::data(path, "no training rows: the file has no data rows, or --holdout left none"));
+        return Err(Error::data(
+            &source.path,
+            "no training rows: the file has no data rows, or --holdout left none",
+        ));
     }
+    Ok(Sampled { sample, targets, training_per_chunk })
+}
 
-    // 2. Checks, types and encoders on the sample.
-    let (validation, plan) = train::check_and_plan(&sample, opts)?;
-    let positive = plan.target.positive.clone();
-    let (rows, positives) = targets.totals(&plan, &source)?;
-    let pipeline = fit_pipeline(&sample, &plan, &(0..sample.rows()).collect::<Vec<_>>(), &opts.encoding)?;
-    let d = pipeline.width();
-    let training_rows: u64 = training_per_chunk.iter().sum();
-    let net = train::build_net(opts, d, opts.seed)?;
-    let mut adam = AdamW::new(
-        net.vars().to_vec(),
-        ParamsAdamW { lr: stream.learning_rate, weight_decay: 0.0, ..ParamsAdamW::default() },
-    )?;
-    let penalty = opts.fit.l2 / (2.0 * training_rows.max(1) as f64);
-    let steps_per_epoch: u64 = training_per_chunk.iter().map(|&n| n.div_ceil(stream.batch_size as u64)).sum();
-    let epoch_count = stream.epochs.unwrap_or_else(|| {
-        MIN_STEPS.div_ceil(steps_per_epoch.max(1)).clamp(DEFAULT_EPOCHS as u64, MAX_DEFAULT_EPOCHS) as usize
-    });
-    let total_steps = steps_per_epoch * epoch_count as u64;
-    progress.set_length(source.rows * (epoch_count as u64 + 2));
-    let encoder = ChunkEncoder { pipeline: &pipeline, plan: &plan, target, positive: &positive, path };
+/// How many epochs, and the Adam steps they take.
+struct Schedule {
+    epochs: usize,
+    total_steps: u64,
+}
 
-    // 3. Epochs.
-    let mut step = 0u64;
-    let mut epochs = Vec::with_capacity(epoch_count);
-    let mut epoch_loss = Vec::with_capacity(epoch_count);
-    for epoch in 0..epoch_count {
-        progress.set_message(format!("epoch {}/{epoch_count}", epoch + 1));
-        let epoch_started = Instant::now();
-        let mut order_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ (0x5eed_0000 + epoch as u64));
-        let mut row_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ (0x0005_eed0_0000 + epoch as u64));
-        let (mut loss_sum, mut batches, mut seen) = (0.0, 0u64, 0u64);
-        let mut xb = Vec::with_capacity(stream.batch_size * d);
-        let mut yb = Vec::with_capacity(stream.batch_size);
-        // Reading and encoding (one thread) overlap with the Adam steps (this one): the reader
-        // stays at most one encoded chunk ahead. The order of chunks and rows is the reader's
-        // alone, so the model is the same as if one thread did both.
-        let (chunks, inbox) = std::sync::mpsc::sync_channel::<Result<Encoded>>(1);
-        std::thread::scope(|scope| -> Result<()> {
-            let (source, encoder, split) = (&source, &encoder, &split);
-            let (order_rng, row_rng) = (&mut order_rng, &mut row_rng);
-            scope.spawn(move || {
-                let read = visit(source, chunk_rows, Some(order_rng), |offset, frame| {
-                    let (x, y) =
-                        encoder.encode(frame, source, offset, |row| split.of(row) != Part::Holdout)?;
-                    let mut order: Vec<usize> = (0..y.len()).collect();
-                    order.shuffle(row_rng);
-                    progress.inc(frame.height() as u64);
-                    // The trainer hung up: it stopped on an error of its own, which it reports.
-                    chunks.send(Ok(Encoded { x, y, order })).map_err(|_| Error::Training("stopped".into()))
-                });
-                if let Err(e) = read {
-                    let _ = chunks.send(Err(e));
-                }
+impl Schedule {
+    fn of(training_per_chunk: &[u64], stream: &StreamOptions) -> Schedule {
+        let steps_per_epoch: u64 =
+            training_per_chunk.iter().map(|&n| n.div_ceil(stream.batch_size as u64)).sum();
+        let epochs = stream.epochs.unwrap_or_else(|| {
+            MIN_STEPS.div_ceil(steps_per_epoch.max(1)).clamp(DEFAULT_EPOCHS as u64, MAX_DEFAULT_EPOCHS)
+                as usize
+        });
+        Schedule { epochs, total_steps: steps_per_epoch * epochs as u64 }
+    }
+}
+
+/// What the Adam steps work on.
+struct Fitting<'a> {
+    net: &'a (dyn Net + Send + Sync),
+    d: usize,
+    penalty: f64,
+    schedule: &'a Schedule,
+    stream: &'a StreamOptions,
+}
+
+/// Where the rows come from, and how they are encoded.
+struct Reading<'a> {
+    source: &'a Source,
+    encoder: &'a ChunkEncoder<'a>,
+    split: &'a Split,
+    chunk_rows: u64,
+}
+
+/// One pass over the training rows. Reading and encoding (a thread of its own) overlap with the
+/// Adam steps (this thread): the reader stays at most one encoded chunk ahead. The order of
+/// chunks and rows is the reader's alone, so the model is the same as if one thread did both.
+fn run_epoch(
+    fitting: &Fitting<'_>,
+    reading: &Reading<'_>,
+    adam: &mut AdamW,
+    step: &mut u64,
+    epoch: usize,
+    seed: u64,
+    progress: &ProgressBar,
+) -> Result<EpochTiming> {
+    let (d, stream) = (fitting.d, fitting.stream);
+    let epoch_started = Instant::now();
+    let mut order_rng = ChaCha8Rng::seed_from_u64(seed ^ (0x5eed_0000 + epoch as u64));
+    let mut row_rng = ChaCha8Rng::seed_from_u64(seed ^ (0x0005_eed0_0000 + epoch as u64));
+    let (mut loss_sum, mut batches, mut seen) = (0.0, 0u64, 0u64);
+    let mut xb = Vec::with_capacity(stream.batch_size * d);
+    let mut yb = Vec::with_capacity(stream.batch_size);
+    let (chunks, inbox) = std::sync::mpsc::sync_channel::<Result<Encoded>>(1);
+    std::thread::scope(|scope| -> Result<()> {
+        let Reading { source, encoder, split, chunk_rows } = *reading;
+        let (order_rng, row_rng) = (&mut order_rng, &mut row_rng);
+        scope.spawn(move || {
+            let read = visit(source, chunk_rows, Some(order_rng), |offset, frame| {
+                let (x, y) = encoder.encode(frame, source, offset, |row| split.of(row) != Part::Holdout)?;
+                let mut order: Vec<usize> = (0..y.len()).collect();
+                order.shuffle(row_rng);
+                progress.inc(frame.height() as u64);
+                // The trainer hung up: it stopped on an error of its own, which it reports.
+                chunks.send(Ok(Encoded { x, y, order })).map_err(|_| Error::Training("stopped".into()))
             });
-            for chunk in inbox {
-                let Encoded { x, y, order } = chunk?;
-                for batch in order.chunks(stream.batch_size) {
-                    xb.clear();
-                    yb.clear();
-                    for &r in batch {
-                        xb.extend_from_slice(&x[r * d..(r + 1) * d]);
-                        yb.push(y[r]);
-                    }
-                    let progress_share = step as f64 / total_steps.max(1) as f64;
-                    adam.set_learning_rate(cosine(stream.learning_rate, progress_share));
-                    let loss = step_loss(net.as_ref(), &xb, &yb, d, penalty)?;
-                    loss_sum += loss.to_scalar::<f64>()?;
-                    adam.backward_step(&loss)?;
-                    batches += 1;
-                    step += 1;
-                }
-                seen += y.len() as u64;
+            if let Err(e) = read {
+                let _ = chunks.send(Err(e));
             }
-            Ok(())
-        })?;
-        let loss = loss_sum / batches.max(1) as f64;
-        if !loss.is_finite() {
-            return Err(Error::Training(format!(
-                "the training loss diverged in epoch {}; lower --learning-rate (now {})",
-                epoch + 1,
-                stream.learning_rate
-            )));
+        });
+        for chunk in inbox {
+            let Encoded { x, y, order } = chunk?;
+            for batch in order.chunks(stream.batch_size) {
+                xb.clear();
+                yb.clear();
+                for &r in batch {
+                    xb.extend_from_slice(&x[r * d..(r + 1) * d]);
+                    yb.push(y[r]);
+                }
+                let progress_share = *step as f64 / fitting.schedule.total_steps.max(1) as f64;
+                adam.set_learning_rate(cosine(stream.learning_rate, progress_share));
+                let loss = step_loss(fitting.net, &xb, &yb, d, fitting.penalty)?;
+                loss_sum += loss.to_scalar::<f64>()?;
+                adam.backward_step(&loss)?;
+                batches += 1;
+                *step += 1;
+            }
+            seen += y.len() as u64;
         }
-        let seconds = epoch_started.elapsed().as_secs_f64();
-        let timing = EpochTiming {
-            epoch: epoch as u32 + 1,
-            rows: seen,
-            seconds,
-            rows_per_second: seen as f64 / seconds.max(1e-9),
-            loss,
-        };
-        on_epoch(&timing);
-        epochs.push(timing);
-        epoch_loss.push(loss);
+        Ok(())
+    })?;
+    let loss = loss_sum / batches.max(1) as f64;
+    if !loss.is_finite() {
+        return Err(Error::Training(format!(
+            "the training loss diverged in epoch {}; lower --learning-rate (now {})",
+            epoch + 1,
+            stream.learning_rate
+        )));
     }
+    let seconds = epoch_started.elapsed().as_secs_f64();
+    Ok(EpochTiming {
+        epoch: epoch as u32 + 1,
+        rows: seen,
+        seconds,
+        rows_per_second: seen as f64 / seconds.max(1e-9),
+        loss,
+    })
+}
 
-    // 4. The evaluation pass over the held-out rows.
-    progress.set_message("scoring the held-out rows");
+/// The held-out rows' labels and logits.
+fn score_holdout(
+    reading: &Reading<'_>,
+    net: &(dyn Net + Send + Sync),
+    d: usize,
+    progress: &ProgressBar,
+) -> Result<(Vec<f64>, Vec<f64>)> {
     let (mut holdout_y, mut holdout_z) = (Vec::new(), Vec::new());
-    visit(&source, chunk_rows, None, |offset, frame| {
-        let (x, y) = encoder.encode(frame, &source, offset, |row| split.of(row) == Part::Holdout)?;
+    visit(reading.source, reading.chunk_rows, None, |offset, frame| {
+        let (x, y) = reading
+            .encoder
+            .encode(frame, reading.source, offset, |row| reading.split.of(row) == Part::Holdout)?;
         if !y.is_empty() {
-            holdout_z.extend(nn::predict_logits(net.as_ref(), &x, d)?);
+            holdout_z.extend(nn::predict_logits(net, &x, d)?);
             holdout_y.extend(y);
         }
         progress.inc(frame.height() as u64);
         Ok(())
     })?;
-    let holdout_positives = holdout_y.iter().filter(|&&y| y == 1.0).count();
-    if holdout_positives < opts.folds || holdout_y.len() - holdout_positives < opts.folds {
+    Ok((holdout_y, holdout_z))
+}
+
+/// The held-out rows dealt into `--folds` stratified parts, which play the role of folds.
+fn holdout_parts(
+    y: &[f64],
+    z: &[f64],
+    opts: &TrainOptions,
+    stream: &StreamOptions,
+) -> Result<Vec<FoldResult>> {
+    let positives = y.iter().filter(|&&y| y == 1.0).count();
+    if positives < opts.folds || y.len() - positives < opts.folds {
         return Err(Error::Usage(format!(
-            "the holdout has {} rows, {holdout_positives} of them churners: too few to evaluate in {} \
+            "the holdout has {} rows, {positives} of them churners: too few to evaluate in {} \
              parts; raise --holdout (now {})",
-            holdout_y.len(),
+            y.len(),
             opts.folds,
             stream.holdout
         )));
     }
-    let assignment = folds::stratified(&holdout_y, opts.folds, opts.seed)?;
-    let parts: Vec<FoldResult> = (0..opts.folds)
+    let assignment = folds::stratified(y, opts.folds, opts.seed)?;
+    Ok((0..opts.folds)
         .map(|k| {
-            let test: Vec<usize> = (0..holdout_y.len()).filter(|&i| assignment[i] == k).collect();
-            let logits = test.iter().map(|&i| holdout_z[i]).collect();
+            let test: Vec<usize> = (0..y.len()).filter(|&i| assignment[i] == k).collect();
+            let logits = test.iter().map(|&i| z[i]).collect();
             FoldResult { test, logits }
         })
-        .collect();
-
-    // 5. The sample: baseline, drift reference, parity.
-    progress.set_message("checking parity");
-    let all: Vec<usize> = (0..sample.rows()).collect();
-    let x = encode_rows(&pipeline, &sample, &plan, &all)?;
-    let logits = nn::predict_logits(net.as_ref(), &x, d)?;
-    let mut data = train::data_summary(&sample, &plan, &validation);
-    data.rows = rows;
-    data.positives = positives;
-    data.positive_rate = positives as f64 / rows as f64;
-    let report = StreamReport {
-        rows,
-        training_rows,
-        holdout_rows: holdout_y.len() as u64,
-        sample_rows: sample.rows() as u64,
-        chunk_rows,
-        memory_mb: stream.memory_mb,
-        batch_size: stream.batch_size as u32,
-        learning_rate: stream.learning_rate,
-        epoch_loss,
-    };
-    let evaluation = Evaluation { labels: &holdout_y, folds: parts, streaming: Some(report) };
-    let fit = FinalFit { pipeline: pipeline.clone(), x, net, logits };
-    let mut trained = train::assemble(&sample, &plan, data, evaluation, fit, opts, started)?;
-    trained.epochs = epochs;
-    Ok((trained, sample))
+        .collect())
 }
 
 /// Stops when one read (whole row groups) would take more than [`UNIT_SHARE`] of the budget.

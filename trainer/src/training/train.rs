@@ -278,12 +278,10 @@ pub(crate) fn assemble(
     let oof = OutOfFold::new(y, &folds, opts.calibration);
     let cv = cv_report(y, &oof, opts);
     let threshold = economics::choose(opts.threshold, &opts.economics, y, &oof.calibrated);
-    let pooled = metrics::at_threshold(y, &oof.calibrated, threshold);
     let mut histogram = ScoreHistogram::new(100);
     for (&p, &t) in oof.calibrated.iter().zip(y) {
         histogram.add(p, t == 1.0);
     }
-    let profit = |t: f64| economics::profit_at(&opts.economics, y, &oof.calibrated, t);
 
     let prevalence = data.positive_rate;
     let card = ModelCard {
@@ -297,17 +295,7 @@ pub(crate) fn assemble(
         cv,
         calibration: oof.report(y, opts.calibration),
         economics: opts.economics,
-        threshold: ThresholdReport {
-            value: threshold,
-            rule: opts.threshold.to_string(),
-            break_even_probability: opts.economics.break_even(),
-            profit_per_customer: profit(threshold),
-            profit_contacting_all: profit(0.0),
-            precision: pooled.precision,
-            recall: pooled.recall,
-            f1: pooled.f1,
-            contacted_share: pooled.flagged,
-        },
+        threshold: threshold_report(opts, y, &oof.calibrated, threshold),
         profit_curve: ProfitCurve {
             step: 1.0 / PROFIT_STEPS as f64,
             per_customer: economics::profit_curve(&opts.economics, y, &oof.calibrated, PROFIT_STEPS)
@@ -316,19 +304,7 @@ pub(crate) fn assemble(
                 .collect(),
         },
         curves: fold_curves(y, &oof),
-        hyperparameters: Hyperparameters {
-            model: opts.model.name().into(),
-            hidden: if opts.model == ModelKind::Mlp {
-                opts.hidden.iter().map(|&h| h as u32).collect()
-            } else {
-                vec![]
-            },
-            l2: opts.fit.l2,
-            bins: opts.encoding.bins as u32,
-            max_levels: opts.encoding.max_levels as u32,
-            min_level_count: opts.encoding.min_level_count as u32,
-            max_iter: opts.fit.max_iter as u32,
-        },
+        hyperparameters: hyperparameters(opts),
         oof_histogram: histogram,
         streaming,
     };
@@ -364,6 +340,40 @@ pub(crate) fn assemble(
         seconds: started.elapsed().as_secs_f64(),
         epochs: Vec::new(),
     })
+}
+
+/// The decision threshold and what it does on the out-of-fold probabilities.
+fn threshold_report(opts: &TrainOptions, y: &[f64], calibrated: &[f64], threshold: f64) -> ThresholdReport {
+    let pooled = metrics::at_threshold(y, calibrated, threshold);
+    let profit = |t: f64| economics::profit_at(&opts.economics, y, calibrated, t);
+    ThresholdReport {
+        value: threshold,
+        rule: opts.threshold.to_string(),
+        break_even_probability: opts.economics.break_even(),
+        profit_per_customer: profit(threshold),
+        profit_contacting_all: profit(0.0),
+        precision: pooled.precision,
+        recall: pooled.recall,
+        f1: pooled.f1,
+        contacted_share: pooled.flagged,
+    }
+}
+
+/// The settings the model was trained with, for the card.
+fn hyperparameters(opts: &TrainOptions) -> Hyperparameters {
+    Hyperparameters {
+        model: opts.model.name().into(),
+        hidden: if opts.model == ModelKind::Mlp {
+            opts.hidden.iter().map(|&h| h as u32).collect()
+        } else {
+            vec![]
+        },
+        l2: opts.fit.l2,
+        bins: opts.encoding.bins as u32,
+        max_levels: opts.encoding.max_levels as u32,
+        min_level_count: opts.encoding.min_level_count as u32,
+        max_iter: opts.fit.max_iter as u32,
+    }
 }
 
 /// Out-of-fold predictions, raw and calibrated, with the calibration map for the final model.
