@@ -63,6 +63,72 @@ pub struct Evaluation {
 /// Scores the labelled rows of `table` and compares with the model's card.
 pub fn evaluate(model: &Model, table: &Table) -> Result<Evaluation> {
     let card = ModelCard::of(model)?;
+    let scored = score_labelled(model, table)?;
+    let (y, p) = (&scored.labels, &scored.probabilities);
+    let positives = y.iter().filter(|&&v| v == 1.0).count();
+    if positives == 0 || positives == y.len() {
+        return Err(Error::data(
+            &table.path,
+            format!(
+                "{} labelled rows could be scored and {positives} of them churned: evaluation needs both \
+                 churners and non-churners",
+                y.len()
+            ),
+        ));
+    }
+    let cv = &card.cv;
+    let compared = |now: f64, s: &crate::model::card::Stat| Compared {
+        now: round_to(now, 6),
+        cv_mean: s.mean,
+        cv_sd: s.sd,
+    };
+    let auc = metrics::roc_auc(y, p);
+    let se = hanley_mcneil_se(auc, positives, y.len() - positives);
+    let threshold = model.spec().decision.threshold;
+    let at = metrics::at_threshold(y, p, threshold);
+    let mean_predicted = p.iter().sum::<f64>() / p.len() as f64;
+    let observed_rate = positives as f64 / y.len() as f64;
+    let reasons = degradation(&card, auc, se, mean_predicted, observed_rate, y.len());
+    Ok(Evaluation {
+        model_id: model.id().to_string(),
+        rows: table.rows() as u64,
+        evaluated: y.len() as u64,
+        unlabelled: scored.unlabelled,
+        failed: scored.failed,
+        first_errors: scored.first_errors,
+        positives: positives as u64,
+        roc_auc: compared(auc, &cv.roc_auc),
+        roc_auc_se: round_to(se, 4),
+        pr_auc: compared(metrics::average_precision(y, p), &cv.pr_auc),
+        log_loss: compared(metrics::log_loss(y, p), &cv.log_loss),
+        brier: compared(metrics::brier(y, p), &cv.brier),
+        ece: round_to(calibrate::ece(y, p, 10), 6),
+        mean_predicted: round_to(mean_predicted, 6),
+        observed_rate: round_to(observed_rate, 6),
+        threshold,
+        precision: compared(at.precision, &cv.precision),
+        recall: compared(at.recall, &cv.recall),
+        profit_per_customer: compared(
+            economics::profit_at(&card.economics, y, p, threshold),
+            &cv.profit_per_customer,
+        ),
+        verdict: if reasons.is_empty() { "ok" } else { "degraded" },
+        reasons,
+    })
+}
+
+/// The labelled rows of a table, scored.
+struct Labelled {
+    labels: Vec<f64>,
+    probabilities: Vec<f64>,
+    unlabelled: u64,
+    failed: u64,
+    /// The first few rows that could not be scored, and why.
+    first_errors: Vec<String>,
+}
+
+/// Scores every row with an outcome; a label the model does not know is an error naming the row.
+fn score_labelled(model: &Model, table: &Table) -> Result<Labelled> {
     let target = model.target();
     let Some(t) = table.column_index(&target.name) else {
         return Err(Error::data(
@@ -77,8 +143,13 @@ pub fn evaluate(model: &Model, table: &Table) -> Result<Evaluation> {
     let binding =
         model.bind_header(&table.names).map_err(|e| Error::data(&table.path, format!("header: {e}")))?;
     let mut scorer = model.scorer();
-    let (mut y, mut p) = (Vec::new(), Vec::new());
-    let (mut unlabelled, mut failed, mut first_errors) = (0u64, 0u64, Vec::new());
+    let mut out = Labelled {
+        labels: Vec::new(),
+        probabilities: Vec::new(),
+        unlabelled: 0,
+        failed: 0,
+        first_errors: Vec::new(),
+    };
     let mut row = Vec::new();
     for r in 0..table.rows() {
         let label = match &table.columns[t][r] {
@@ -102,47 +173,37 @@ pub fn evaluate(model: &Model, table: &Table) -> Result<Evaluation> {
             },
         };
         let Some(label) = label else {
-            unlabelled += 1;
+            out.unlabelled += 1;
             continue;
         };
         binding.fill(table.columns.iter().map(|c| c[r].value()), &mut row);
         match scorer.score(&row) {
             Ok(s) => {
-                y.push(label);
-                p.push(s.probability);
+                out.labels.push(label);
+                out.probabilities.push(s.probability);
             }
             Err(e) => {
-                failed += 1;
-                if first_errors.len() < 5 {
-                    first_errors.push(format!("{}: {e}", table.locate(r)));
+                out.failed += 1;
+                if out.first_errors.len() < 5 {
+                    out.first_errors.push(format!("{}: {e}", table.locate(r)));
                 }
             }
         }
     }
-    let positives = y.iter().filter(|&&v| v == 1.0).count();
-    if positives == 0 || positives == y.len() {
-        return Err(Error::data(
-            &table.path,
-            format!(
-                "{} labelled rows could be scored and {positives} of them churned: evaluation needs both \
-                 churners and non-churners",
-                y.len()
-            ),
-        ));
-    }
-    let cv = &card.cv;
-    let compared = |now: f64, s: &crate::model::card::Stat| Compared {
-        now: round_to(now, 6),
-        cv_mean: s.mean,
-        cv_sd: s.sd,
-    };
-    let auc = metrics::roc_auc(&y, &p);
-    let se = hanley_mcneil_se(auc, positives, y.len() - positives);
-    let threshold = model.spec().decision.threshold;
-    let at = metrics::at_threshold(&y, &p, threshold);
-    let mean_predicted = p.iter().sum::<f64>() / p.len() as f64;
-    let observed_rate = positives as f64 / y.len() as f64;
+    Ok(out)
+}
 
+/// Why the model is worse than its card says, if it is: ROC AUC fallen by more than fold spread
+/// and sample size explain, or probabilities off by more than three standard errors.
+fn degradation(
+    card: &ModelCard,
+    auc: f64,
+    se: f64,
+    mean_predicted: f64,
+    observed_rate: f64,
+    n: usize,
+) -> Vec<String> {
+    let cv = &card.cv;
     let mut reasons = Vec::new();
     let allowed = 2.0 * (cv.roc_auc.sd.powi(2) + se * se).sqrt();
     if cv.roc_auc.mean - auc > allowed {
@@ -152,39 +213,14 @@ pub fn evaluate(model: &Model, table: &Table) -> Result<Evaluation> {
             cv.roc_auc.mean
         ));
     }
-    let rate_se = (observed_rate * (1.0 - observed_rate) / y.len() as f64).sqrt();
+    let rate_se = (observed_rate * (1.0 - observed_rate) / n as f64).sqrt();
     if (mean_predicted - observed_rate).abs() > 3.0 * rate_se + 0.01 {
         reasons.push(format!(
             "probabilities are off: they average {mean_predicted:.4} but {observed_rate:.4} churned \
              (more than three standard errors apart); recalibrate or retrain"
         ));
     }
-    Ok(Evaluation {
-        model_id: model.id().to_string(),
-        rows: table.rows() as u64,
-        evaluated: y.len() as u64,
-        unlabelled,
-        failed,
-        first_errors,
-        positives: positives as u64,
-        roc_auc: compared(auc, &cv.roc_auc),
-        roc_auc_se: round_to(se, 4),
-        pr_auc: compared(metrics::average_precision(&y, &p), &cv.pr_auc),
-        log_loss: compared(metrics::log_loss(&y, &p), &cv.log_loss),
-        brier: compared(metrics::brier(&y, &p), &cv.brier),
-        ece: round_to(calibrate::ece(&y, &p, 10), 6),
-        mean_predicted: round_to(mean_predicted, 6),
-        observed_rate: round_to(observed_rate, 6),
-        threshold,
-        precision: compared(at.precision, &cv.precision),
-        recall: compared(at.recall, &cv.recall),
-        profit_per_customer: compared(
-            economics::profit_at(&card.economics, &y, &p, threshold),
-            &cv.profit_per_customer,
-        ),
-        verdict: if reasons.is_empty() { "ok" } else { "degraded" },
-        reasons,
-    })
+    reasons
 }
 
 fn label_text(v: Value<'_>) -> Option<String> {

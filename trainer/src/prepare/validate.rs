@@ -222,6 +222,34 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
             message: "the file has a header but no rows".into(),
         });
     }
+    let target_index = named_columns(table, opts)?;
+    let (target, labels) = match target_index.filter(|_| rows > 0) {
+        Some(t) => check_target(table, t, opts, &mut findings),
+        None => (None, None),
+    };
+    let learned = Learned { target_index, target: &target, labels: labels.as_deref() };
+    let columns = (0..table.names.len())
+        .map(|index| column_summary(table, index, opts, &learned, &mut findings))
+        .collect();
+    let duplicate_rows = table_findings(table, &mut findings);
+    // Most severe first; otherwise in column order (the sort is stable).
+    findings.sort_by_key(|f| f.severity);
+    let blocking = findings.iter().any(|f| f.severity == Severity::Blocking);
+    Ok(Validation {
+        source: table.file_name(),
+        format: table.format.to_string(),
+        rows: rows as u64,
+        target,
+        duplicate_rows,
+        columns,
+        findings,
+        blocking,
+    })
+}
+
+/// The target's column, if one was named; an error when a named column (target, `--id`,
+/// `--drop`) is not in the file.
+fn named_columns(table: &Table, opts: &InferOptions) -> Result<Option<usize>> {
     let target_index = if opts.target.is_empty() {
         None
     } else {
@@ -244,117 +272,144 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
             return Err(Error::data(&table.path, format!("column \"{name}\" is not a column of the file")));
         }
     }
+    Ok(target_index)
+}
 
-    // The target: a blocking finding when it cannot be learned.
-    let mut labels: Option<Vec<f64>> = None;
-    let mut target = None;
-    if let Some(t) = target_index.filter(|_| rows > 0) {
-        match infer::infer_target(table, t, opts) {
-            Ok(plan) => {
-                let positives = plan.labels.iter().filter(|&&y| y == 1.0).count();
-                let share = positives as f64 / rows as f64;
-                let minority = positives.min(rows - positives);
-                let (severity, note) = if minority < FEW_MINORITY {
-                    (
-                        Severity::Warning,
-                        format!(
-                            "; with only {minority} rows of the smaller class, every metric is noisy and \
-                             the threshold unstable"
-                        ),
-                    )
-                } else if share.min(1.0 - share) < 0.02 {
-                    (
-                        Severity::Warning,
-                        "; a class this rare makes every metric noisy and the threshold unstable".to_string(),
-                    )
-                } else {
-                    (Severity::Notice, String::new())
-                };
-                findings.push(Finding {
-                    severity,
-                    code: FindingCode::ClassBalance,
-                    column: Some(plan.name.clone()),
-                    message: format!(
-                        "{positives} of {rows} rows ({:.1}%) are \"{}\" (churn: {}){note}",
-                        share * 100.0,
-                        plan.positive,
-                        plan.reason
-                    ),
-                });
-                target = Some(TargetSummary {
-                    name: plan.name.clone(),
-                    positive: plan.positive.clone(),
-                    negative: plan.negative.clone(),
-                    positives: positives as u64,
-                    positive_rate: round_to(share, 6),
-                });
-                labels = Some(plan.labels);
-            }
-            Err(e) => findings.push(Finding {
+/// The target's summary and labels, with the class-balance finding; a blocking finding when it
+/// cannot be learned.
+fn check_target(
+    table: &Table,
+    t: usize,
+    opts: &InferOptions,
+    findings: &mut Vec<Finding>,
+) -> (Option<TargetSummary>, Option<Vec<f64>>) {
+    let rows = table.rows();
+    let plan = match infer::infer_target(table, t, opts) {
+        Ok(plan) => plan,
+        Err(e) => {
+            findings.push(Finding {
                 severity: Severity::Blocking,
                 code: FindingCode::Target,
                 column: Some(opts.target.clone()),
                 message: strip_path(&e, table),
-            }),
+            });
+            return (None, None);
         }
-    }
+    };
+    let positives = plan.labels.iter().filter(|&&y| y == 1.0).count();
+    let share = positives as f64 / rows as f64;
+    let minority = positives.min(rows - positives);
+    let (severity, note) = if minority < FEW_MINORITY {
+        (
+            Severity::Warning,
+            format!(
+                "; with only {minority} rows of the smaller class, every metric is noisy and the \
+                 threshold unstable"
+            ),
+        )
+    } else if share.min(1.0 - share) < 0.02 {
+        (
+            Severity::Warning,
+            "; a class this rare makes every metric noisy and the threshold unstable".to_string(),
+        )
+    } else {
+        (Severity::Notice, String::new())
+    };
+    findings.push(Finding {
+        severity,
+        code: FindingCode::ClassBalance,
+        column: Some(plan.name.clone()),
+        message: format!(
+            "{positives} of {rows} rows ({:.1}%) are \"{}\" (churn: {}){note}",
+            share * 100.0,
+            plan.positive,
+            plan.reason
+        ),
+    });
+    let summary = TargetSummary {
+        name: plan.name.clone(),
+        positive: plan.positive.clone(),
+        negative: plan.negative.clone(),
+        positives: positives as u64,
+        positive_rate: round_to(share, 6),
+    };
+    (Some(summary), Some(plan.labels))
+}
 
-    let mut columns = Vec::with_capacity(table.names.len());
-    for (index, name) in table.names.iter().enumerate() {
-        let cells = &table.columns[index];
-        let profile = Profile::of(cells);
-        let (role, reason) = if Some(index) == target_index {
-            ("target".to_string(), "the churn outcome".to_string())
-        } else if opts.ids.contains(name) {
-            ("identifier".into(), "marked with --id".into())
-        } else if opts.drops.contains(name) {
-            ("ignored".into(), "dropped with --drop".into())
-        } else {
-            match infer::decide(name, &profile, opts) {
-                Ok((kind, reason)) => {
-                    column_findings(name, &kind, &reason, &profile, &mut findings);
-                    (kind.name().to_string(), reason)
-                }
-                Err(message) => {
-                    findings.push(Finding {
-                        severity: Severity::Blocking,
-                        code: FindingCode::EmptyColumn,
-                        column: Some(name.clone()),
-                        message: format!("column \"{name}\" {message}"),
-                    });
-                    ("empty".into(), "no values".into())
-                }
+/// What the columns are checked against: the target, when it could be learned.
+struct Learned<'a> {
+    target_index: Option<usize>,
+    target: &'a Option<TargetSummary>,
+    labels: Option<&'a [f64]>,
+}
+
+/// One column's profile, role and findings.
+fn column_summary(
+    table: &Table,
+    index: usize,
+    opts: &InferOptions,
+    learned: &Learned<'_>,
+    findings: &mut Vec<Finding>,
+) -> ColumnSummary {
+    let name = &table.names[index];
+    let cells = &table.columns[index];
+    let rows = table.rows();
+    let profile = Profile::of(cells);
+    let (role, reason) = if Some(index) == learned.target_index {
+        ("target".to_string(), "the churn outcome".to_string())
+    } else if opts.ids.contains(name) {
+        ("identifier".into(), "marked with --id".into())
+    } else if opts.drops.contains(name) {
+        ("ignored".into(), "dropped with --drop".into())
+    } else {
+        match infer::decide(name, &profile, opts) {
+            Ok((kind, reason)) => {
+                column_findings(name, &kind, &reason, &profile, findings);
+                (kind.name().to_string(), reason)
             }
-        };
-        if role != "target" && profile.missing > 0 && profile.present() > 0 {
-            findings.push(missing_finding(name, &role, &profile));
+            Err(message) => {
+                findings.push(Finding {
+                    severity: Severity::Blocking,
+                    code: FindingCode::EmptyColumn,
+                    column: Some(name.clone()),
+                    message: format!("column \"{name}\" {message}"),
+                });
+                ("empty".into(), "no values".into())
+            }
         }
-        if role == "identifier" {
-            duplicate_ids(name, &profile, &mut findings);
-        }
-        let is_feature = matches!(role.as_str(), "numeric" | "boolean" | "categorical" | "date");
-        let auc_alone = match (&labels, is_feature) {
-            (Some(y), true) => Some(round_to(auc_alone(cells, &role, y, opts.min_level_count), 4)),
-            _ => None,
-        };
-        if let Some(auc) = auc_alone {
-            leakage(name, auc, &target, &mut findings);
-        }
-        let numeric = profile.numbers > 0 && matches!(role.as_str(), "numeric" | "identifier");
-        columns.push(ColumnSummary {
-            name: name.clone(),
-            role,
-            reason,
-            missing: profile.missing as u64,
-            missing_share: round_to(profile.missing as f64 / rows.max(1) as f64, 4),
-            distinct: profile.counts.len() as u64,
-            top: top_values(&profile.counts, 5),
-            min: numeric.then_some(profile.min),
-            max: numeric.then_some(profile.max),
-            auc_alone,
-        });
+    };
+    if role != "target" && profile.missing > 0 && profile.present() > 0 {
+        findings.push(missing_finding(name, &role, &profile));
     }
+    if role == "identifier" {
+        duplicate_ids(name, &profile, findings);
+    }
+    let is_feature = matches!(role.as_str(), "numeric" | "boolean" | "categorical" | "date");
+    let auc_alone = match (learned.labels, is_feature) {
+        (Some(y), true) => Some(round_to(auc_alone(cells, &role, y, opts.min_level_count), 4)),
+        _ => None,
+    };
+    if let Some(auc) = auc_alone {
+        leakage(name, auc, learned.target, findings);
+    }
+    let numeric = profile.numbers > 0 && matches!(role.as_str(), "numeric" | "identifier");
+    ColumnSummary {
+        name: name.clone(),
+        role,
+        reason,
+        missing: profile.missing as u64,
+        missing_share: round_to(profile.missing as f64 / rows.max(1) as f64, 4),
+        distinct: profile.counts.len() as u64,
+        top: top_values(&profile.counts, 5),
+        min: numeric.then_some(profile.min),
+        max: numeric.then_some(profile.max),
+        auc_alone,
+    }
+}
 
+/// Findings about the table as a whole: repeated rows, too few rows. Returns the repeats.
+fn table_findings(table: &Table, findings: &mut Vec<Finding>) -> u64 {
+    let rows = table.rows();
     let duplicate_rows = duplicate_rows(table);
     if duplicate_rows > 0 {
         findings.push(Finding {
@@ -376,19 +431,7 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
             message: format!("only {rows} rows: cross-validated metrics will vary a lot from fold to fold"),
         });
     }
-    // Most severe first; otherwise in column order (the sort is stable).
-    findings.sort_by_key(|f| f.severity);
-    let blocking = findings.iter().any(|f| f.severity == Severity::Blocking);
-    Ok(Validation {
-        source: table.file_name(),
-        format: table.format.to_string(),
-        rows: rows as u64,
-        target,
-        duplicate_rows,
-        columns,
-        findings,
-        blocking,
-    })
+    duplicate_rows
 }
 
 /// An error's message without the file path in front (the report names the file once).
