@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use scorer_wasm::Model;
 
-use crate::model::card::Stat;
+use crate::model::card::{ModelCard, Stat};
 use serde_json::json;
 
 use crate::code::Code;
@@ -60,6 +60,28 @@ pub fn train_summary(
     let card = &trained.card;
     let mut out = String::new();
     // Writing to a String cannot fail.
+    input_section(&mut out, table, card);
+    metrics_section(&mut out, card, model.width());
+    threshold_section(&mut out, card);
+    let _ = writeln!(
+        out,
+        "\nWrote {model_path} (id {}, {:.1} KB) and {card_path}",
+        model.id(),
+        bytes as f64 / 1024.0
+    );
+    let _ = writeln!(
+        out,
+        "Parity: scorer and trainer agree within {:.1e} on all {} {}rows; trained in {:.1} s",
+        trained.parity.max_abs_diff,
+        trained.parity.rows,
+        if card.streaming.is_some() { "sampled " } else { "" },
+        trained.seconds
+    );
+    out
+}
+
+/// What was read (or streamed), the data checks, and each column's role.
+fn input_section(out: &mut String, table: &Table, card: &ModelCard) {
     match &card.streaming {
         None => {
             let _ = writeln!(
@@ -99,6 +121,10 @@ pub fn train_summary(
     for c in &card.data.columns {
         let _ = writeln!(out, "  {:<width$}  {:<11}  {}", c.name, c.role, c.reason);
     }
+}
+
+/// How the model was evaluated, and its metrics and calibration.
+fn metrics_section(out: &mut String, card: &ModelCard, features: usize) {
     let cv = &card.cv;
     let evaluation = match &card.streaming {
         None => format!("Cross-validation: {} stratified folds", cv.folds),
@@ -110,8 +136,7 @@ pub fn train_summary(
             st.training_rows
         ),
     };
-    let _ =
-        writeln!(out, "\n{evaluation}, seed {}, {} model, {} features", card.seed, card.model, model.width());
+    let _ = writeln!(out, "\n{evaluation}, seed {}, {} model, {} features", card.seed, card.model, features);
     for (name, s) in cv.metrics() {
         let _ = writeln!(out, "  {name:<17} {}", stat(s));
     }
@@ -132,6 +157,10 @@ pub fn train_summary(
             c.brier_after
         );
     }
+}
+
+/// The decision threshold and what the campaign gains at it.
+fn threshold_section(out: &mut String, card: &ModelCard) {
     let t = &card.threshold;
     let e = &card.economics;
     let _ = writeln!(
@@ -150,21 +179,6 @@ pub fn train_summary(
         t.profit_contacting_all,
         t.break_even_probability
     );
-    let _ = writeln!(
-        out,
-        "\nWrote {model_path} (id {}, {:.1} KB) and {card_path}",
-        model.id(),
-        bytes as f64 / 1024.0
-    );
-    let _ = writeln!(
-        out,
-        "Parity: scorer and trainer agree within {:.1e} on all {} {}rows; trained in {:.1} s",
-        trained.parity.max_abs_diff,
-        trained.parity.rows,
-        if card.streaming.is_some() { "sampled " } else { "" },
-        trained.seconds
-    );
-    out
 }
 
 /// The human summary of `churn predict`.

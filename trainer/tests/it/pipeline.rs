@@ -158,6 +158,31 @@ mod train_economics {
     }
 
     #[test]
+    fn the_human_summary_has_every_section_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = write(dir.path(), "t.csv", small_table().as_bytes());
+        let out = dir.path().join("m").display().to_string();
+        let (code, stdout, stderr) = train_churned(&data, &out, &["--no-report"]);
+        assert_eq!(code, 0, "{stderr}");
+        let mut at = 0;
+        for part in [
+            "Read t.csv: 40 rows, 5 columns (csv)\n",
+            "\nColumns\n  id ",
+            "\nCross-validation: 5 stratified folds, seed 42, logistic model, ",
+            "\n  calibration  platt σ(",
+            "\nDecision threshold ",
+            "\n  contacts ",
+            "\nWrote ",
+            "\nParity: scorer and trainer agree within ",
+        ] {
+            let found = stdout[at..]
+                .find(part)
+                .unwrap_or_else(|| panic!("no {part:?} after byte {at} of:\n{stdout}"));
+            at += found + part.len();
+        }
+    }
+
+    #[test]
     fn other_threshold_rules() {
         let (code, card, stderr) = train(&["--threshold", "recall=0.9"]);
         assert_eq!(code, 0, "{stderr}");
