@@ -156,41 +156,61 @@ pub fn score_csv_routed(
                 bindings[chosen].fill(record.fields().map(Value::from_cell), &mut row);
             }
         }
-        let scorer = &mut scorers[chosen];
-        let scored = if drivers > 0 {
-            scorer.answer_explained(&row).map(|e| {
-                let top = strongest(e.contributions, drivers);
-                (e.id, e.probability, e.logit, e.risk_band, e.decision, top, e.warnings)
-            })
-        } else {
-            scorer
-                .answer(&row)
-                .map(|s| (s.id, s.probability, s.logit, s.risk_band, s.decision, Vec::new(), s.warnings))
-        };
+        let scored = score_row(&mut scorers[chosen], &row, drivers, chosen);
+        answer.add(record.row, record.line, scored);
+    }
+    if answer.summary.rows == 0 {
+        return Err(CsvBatchError::Header(InputError::new("", Problem::EmptyBatch)));
+    }
+    Ok(answer)
+}
+
+/// One row scored by `scorer` (model `model` of the batch), with its `drivers` strongest
+/// contributions when asked for; its place in the document is filled in by [`CsvAnswer::add`].
+fn score_row(
+    scorer: &mut Scorer<'_>,
+    row: &[Value<'_>],
+    drivers: usize,
+    model: usize,
+) -> Result<CsvRow, InputError> {
+    let (id, probability, logit, risk_band, decision, drivers, warnings) = if drivers > 0 {
+        let e = scorer.answer_explained(row)?;
+        let top = strongest(e.contributions, drivers);
+        (e.id, e.probability, e.logit, e.risk_band, e.decision, top, e.warnings)
+    } else {
+        let s = scorer.answer(row)?;
+        (s.id, s.probability, s.logit, s.risk_band, s.decision, Vec::new(), s.warnings)
+    };
+    Ok(CsvRow {
+        row: 0,
+        line: 0,
+        id,
+        model,
+        probability,
+        logit,
+        risk_band,
+        decision,
+        drivers,
+        warnings,
+        model_id: None,
+    })
+}
+
+impl CsvAnswer {
+    /// Counts a row in the summary and keeps it, or its error, in document order.
+    fn add(&mut self, row: u64, line: u64, scored: Result<CsvRow, InputError>) {
         match scored {
-            Ok((id, probability, logit, risk_band, decision, drivers, warnings)) => {
-                answer.summary.scored += 1;
-                answer.summary.expected_churners += probability;
-                answer.summary.contact += usize::from(decision == "contact");
-                answer.rows.push(CsvRow {
-                    row: record.row,
-                    line: record.line,
-                    id,
-                    model: chosen,
-                    probability,
-                    logit,
-                    risk_band,
-                    decision,
-                    drivers,
-                    warnings,
-                    model_id: None,
-                });
+            Ok(r) => {
+                self.summary.scored += 1;
+                self.summary.expected_churners += r.probability;
+                self.summary.contact += usize::from(r.decision == "contact");
+                self.rows.push(CsvRow { row, line, ..r });
             }
             Err(e) => {
-                answer.summary.failed += 1;
-                answer.errors.push(CsvRowError {
-                    row: record.row,
-                    line: record.line,
+                self.summary.failed += 1;
+                self.errors.push(CsvRowError {
+                    row,
+                    line,
                     field: e.field.clone(),
                     code: e.code(),
                     message: e.to_string(),
@@ -198,8 +218,4 @@ pub fn score_csv_routed(
             }
         }
     }
-    if answer.summary.rows == 0 {
-        return Err(CsvBatchError::Header(InputError::new("", Problem::EmptyBatch)));
-    }
-    Ok(answer)
 }

@@ -204,20 +204,7 @@ impl TrainArgs {
                 self.hidden
             ));
         }
-        let l2 = self.l2.unwrap_or(match self.model {
-            ModelKind::Logistic => 1.0,
-            ModelKind::Mlp => 20.0,
-        });
-        if !(l2.is_finite() && l2 >= 0.0) {
-            return usage(format!("--l2 must be a non-negative number, got {l2}"));
-        }
-        let max_iter = self.max_iter.unwrap_or(match self.model {
-            ModelKind::Logistic => 1000,
-            ModelKind::Mlp => 400,
-        });
-        if max_iter == 0 {
-            return usage("--max-iter must be at least 1".into());
-        }
+        let fit = self.fit_options()?;
         if !(1..=256).contains(&self.bins) {
             return usage(format!("--bins must be between 1 and 256, got {}", self.bins));
         }
@@ -227,36 +214,7 @@ impl TrainArgs {
         if !(2..=100).contains(&self.folds) {
             return usage(format!("--folds must be between 2 and 100, got {}", self.folds));
         }
-        let stream = if self.stream {
-            if !(256..=1_048_576).contains(&self.memory) {
-                return usage(format!("--memory must be between 256 and 1048576 MB, got {}", self.memory));
-            }
-            if let Some(e) = self.epochs
-                && !(1..=1000).contains(&e)
-            {
-                return usage(format!("--epochs must be between 1 and 1000, got {e}"));
-            }
-            if !(self.holdout > 0.0 && self.holdout < 1.0) {
-                return usage(format!("--holdout must be a share between 0 and 1, got {}", self.holdout));
-            }
-            if !(1..=1_000_000).contains(&self.batch_size) {
-                return usage(format!("--batch-size must be between 1 and 1000000, got {}", self.batch_size));
-            }
-            let learning_rate =
-                self.learning_rate.unwrap_or_else(|| StreamOptions::default_learning_rate(self.model));
-            if !(learning_rate.is_finite() && learning_rate > 0.0) {
-                return usage(format!("--learning-rate must be a positive number, got {learning_rate}"));
-            }
-            Some(StreamOptions {
-                memory_mb: self.memory,
-                epochs: self.epochs,
-                holdout: self.holdout,
-                batch_size: self.batch_size,
-                learning_rate,
-            })
-        } else {
-            None
-        };
+        let stream = if self.stream { Some(self.stream_options()?) } else { None };
         let name = self.name.unwrap_or_else(|| {
             self.data.file_stem().map_or_else(|| "churn-model".into(), |s| s.to_string_lossy().into_owned())
         });
@@ -271,7 +229,7 @@ impl TrainArgs {
             },
             model: self.model,
             hidden: self.hidden,
-            fit: FitOptions { l2, max_iter },
+            fit,
             encoding: EncodingOptions {
                 bins: self.bins,
                 max_levels: self.max_levels,
@@ -285,6 +243,56 @@ impl TrainArgs {
             economics: self.economics,
             allow: self.allow,
             stream,
+        })
+    }
+
+    /// The penalty and iteration limit, with each model family's defaults.
+    fn fit_options(&self) -> Result<FitOptions> {
+        let l2 = self.l2.unwrap_or(match self.model {
+            ModelKind::Logistic => 1.0,
+            ModelKind::Mlp => 20.0,
+        });
+        if !(l2.is_finite() && l2 >= 0.0) {
+            return Err(Error::Usage(format!("--l2 must be a non-negative number, got {l2}")));
+        }
+        let max_iter = self.max_iter.unwrap_or(match self.model {
+            ModelKind::Logistic => 1000,
+            ModelKind::Mlp => 400,
+        });
+        if max_iter == 0 {
+            return Err(Error::Usage("--max-iter must be at least 1".into()));
+        }
+        Ok(FitOptions { l2, max_iter })
+    }
+
+    /// The `--stream` flags, checked.
+    fn stream_options(&self) -> Result<StreamOptions> {
+        let usage = |m: String| Err(Error::Usage(m));
+        if !(256..=1_048_576).contains(&self.memory) {
+            return usage(format!("--memory must be between 256 and 1048576 MB, got {}", self.memory));
+        }
+        if let Some(e) = self.epochs
+            && !(1..=1000).contains(&e)
+        {
+            return usage(format!("--epochs must be between 1 and 1000, got {e}"));
+        }
+        if !(self.holdout > 0.0 && self.holdout < 1.0) {
+            return usage(format!("--holdout must be a share between 0 and 1, got {}", self.holdout));
+        }
+        if !(1..=1_000_000).contains(&self.batch_size) {
+            return usage(format!("--batch-size must be between 1 and 1000000, got {}", self.batch_size));
+        }
+        let learning_rate =
+            self.learning_rate.unwrap_or_else(|| StreamOptions::default_learning_rate(self.model));
+        if !(learning_rate.is_finite() && learning_rate > 0.0) {
+            return usage(format!("--learning-rate must be a positive number, got {learning_rate}"));
+        }
+        Ok(StreamOptions {
+            memory_mb: self.memory,
+            epochs: self.epochs,
+            holdout: self.holdout,
+            batch_size: self.batch_size,
+            learning_rate,
         })
     }
 }

@@ -346,13 +346,18 @@ pub(crate) fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Ki
     if p.native_bools == 0 && (p.all_distinct() || id_by_name) {
         return Ok((Kind::Identifier, "every value is distinct text, like a customer id".into()));
     }
-    // A category is worth learning when its frequent levels describe most rows.
+    Ok(categorical(p, opts, &missing_note))
+}
+
+/// A text column that is none of the above: categories, when the frequent levels describe most
+/// rows; otherwise high-cardinality text, left out.
+fn categorical(p: &Profile, opts: &InferOptions, missing_note: &str) -> (Kind, String) {
     let mut counts: Vec<usize> = p.counts.values().copied().filter(|&c| c >= opts.min_level_count).collect();
     counts.sort_unstable_by(|a, b| b.cmp(a));
     let covered: usize = counts.iter().take(opts.max_levels).sum();
-    let coverage = covered as f64 / present as f64;
+    let coverage = covered as f64 / p.present() as f64;
     if coverage < MIN_LEVEL_COVERAGE {
-        return Ok((
+        return (
             Kind::Ignored,
             format!(
                 "high-cardinality text: {} distinct values, the frequent ones cover {:.0}% of rows, \
@@ -360,17 +365,17 @@ pub(crate) fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Ki
                 p.counts.len(),
                 coverage * 100.0
             ),
-        ));
+        );
     }
     let kept = counts.len().min(opts.max_levels);
     let pooled = p.counts.len() - kept;
     let pooled_note =
         if pooled > 0 { format!(", {pooled} rare pooled into \"other\"") } else { String::new() };
     let numbers_note = if p.numbers > 0 { "; some values look like numbers" } else { "" };
-    Ok((
+    (
         Kind::Categorical,
         format!("categories, {} levels{pooled_note}{numbers_note}{missing_note}", p.counts.len()),
-    ))
+    )
 }
 
 /// Words that name the churn value of a target.
