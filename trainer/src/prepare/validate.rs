@@ -136,12 +136,6 @@ impl Code for FindingCode {
 
 crate::serialize_as_code!(FindingCode);
 
-impl PartialEq<&str> for FindingCode {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 /// One thing worth knowing about the data.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
@@ -723,7 +717,7 @@ mod tests {
         let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
         let v = validate(&table(&["plan", "Churn", "status"], &rows), &opts("Churn")).unwrap();
         assert!(v.blocking);
-        assert_eq!(v.findings[0].code, "leakage");
+        assert_eq!(v.findings[0].code, FindingCode::Leakage);
         assert_eq!(v.findings[0].column.as_deref(), Some("plan"));
         assert!(v.blockers(&[FindingCode::Leakage]).next().is_none());
         assert_eq!(v.columns[0].auc_alone, Some(1.0));

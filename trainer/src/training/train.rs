@@ -51,12 +51,6 @@ pub enum ModelKind {
     Mlp,
 }
 
-impl ModelKind {
-    pub fn name(&self) -> &'static str {
-        crate::code::Code::as_str(*self)
-    }
-}
-
 impl crate::code::Code for ModelKind {
     const ALL: &'static [ModelKind] = &[ModelKind::Logistic, ModelKind::Mlp];
     const WHAT: &'static str = "model";
@@ -286,7 +280,7 @@ pub(crate) fn assemble(
     let prevalence = data.positive_rate;
     let card = ModelCard {
         name: opts.name.clone(),
-        model: opts.model.name().into(),
+        model: crate::code::Code::as_str(opts.model).into(),
         trainer: format!("churn {}", env!("CARGO_PKG_VERSION")),
         target: plan.target.name.clone(),
         positive_label: plan.target.positive.clone(),
@@ -362,7 +356,7 @@ fn threshold_report(opts: &TrainOptions, y: &[f64], calibrated: &[f64], threshol
 /// The settings the model was trained with, for the card.
 fn hyperparameters(opts: &TrainOptions) -> Hyperparameters {
     Hyperparameters {
-        model: opts.model.name().into(),
+        model: crate::code::Code::as_str(opts.model).into(),
         hidden: if opts.model == ModelKind::Mlp {
             opts.hidden.iter().map(|&h| h as u32).collect()
         } else {
