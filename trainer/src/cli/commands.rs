@@ -11,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::input::{data, synth};
 use crate::monitor::{drift, evaluate, predict};
 use crate::ops::registry;
-use crate::prepare::validate;
 use crate::report::{page as report, summary as output};
 use crate::training::{stream, train};
 
@@ -26,7 +25,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Validate(args) => {
             let table = data::read_table(&args.data, args.format)?;
-            let report = validate::validate(&table, &args.infer_options())?;
+            let (report, _) = crate::prepare::examine(&table, &args.infer_options())?;
             show(args.json, &report, output::validate_summary)?;
             Ok(exit(report.blocking))
         }

@@ -1,18 +1,21 @@
 //! Deciding what each column is: the target and its positive value, identifiers, numbers,
 //! booleans, dates, categories, and columns to leave out — each decision with its reason.
 //!
+//! Every decision is made from the column's [`Profile`], counted once for inference and validation
+//! alike (see [`crate::prepare::examine`]); only the target's labels read its cells again.
+//!
 //! Inference looks at input columns only (never at the target's relationship to them), so it can
 //! run once on the whole file before cross-validation without leaking the held-out labels; the
 //! encoders' parameters are fitted later, inside each fold.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use scorer_wasm::Value;
-use scorer_wasm::value::{is_missing_text, number_as_level, parse_bool, parse_date, parse_number};
+use scorer_wasm::value::{is_missing_text, number_as_level, parse_bool};
 
 use crate::error::{Error, Result};
-use crate::input::data::{Cell, Table};
+use crate::input::data::Table;
+use crate::prepare::profile::{self, Profile};
 
 /// What the trainer decided about one column.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,180 +100,137 @@ const ID_NAME_DISTINCT_SHARE: f64 = 0.95;
 /// Uniqueness alone marks an identifier only in tables at least this long.
 const MIN_ROWS_FOR_UNIQUE_ID: usize = 20;
 
+/// Profiles every column of `table` and decides its plan: the convenience for callers that do
+/// not also validate. Training goes through [`crate::prepare::examine`], which profiles once for
+/// both.
 pub fn infer(table: &Table, opts: &InferOptions) -> Result<Plan> {
-    let fail = |m: String| Error::data(&table.path, m);
+    decide_all(table, &profile::columns(table), opts)?.into_plan(table)
+}
+
+/// What inference made of one column.
+#[derive(Clone, Debug)]
+pub enum Decision {
+    /// The churn outcome.
+    Target,
+    /// A role and why, and whether the user chose it (`--id`, `--drop`) rather than inference.
+    Column { plan: ColumnPlan, by_user: bool },
+    /// The column cannot be used as it is; the message says why and what to do.
+    Unusable(String),
+}
+
+/// Every column's decision, in table order, and the target's.
+#[derive(Debug)]
+pub struct Decisions {
+    /// The target, when one was named: its plan, or why it cannot be learned.
+    pub target: Option<Result<TargetPlan>>,
+    pub columns: Vec<Decision>,
+}
+
+impl Decisions {
+    /// The plan to train with: the first reason it cannot be made, else every column's role.
+    pub fn into_plan(self, table: &Table) -> Result<Plan> {
+        let fail = |m: String| Error::data(&table.path, m);
+        let target =
+            self.target.ok_or_else(|| Error::Usage("name the target column with --target".into()))??;
+        let mut columns = Vec::with_capacity(self.columns.len().saturating_sub(1));
+        for (index, decision) in self.columns.into_iter().enumerate() {
+            let name = &table.names[index];
+            match decision {
+                Decision::Target => {}
+                Decision::Unusable(m) => return Err(fail(format!("column \"{name}\" {m}"))),
+                Decision::Column { plan, .. } => columns.push(plan),
+            }
+        }
+        if !columns.iter().any(|c| c.kind.is_feature()) {
+            return Err(fail(
+                "no column is left to learn from: every column is the target, an identifier or ignored"
+                    .into(),
+            ));
+        }
+        Ok(Plan { target, columns })
+    }
+}
+
+/// Decides every column of `table` from its profile (`profiles[i]` of column `i`). Fails only when
+/// a column the options name is not in the file, or the target is also an `--id`/`--drop`; what
+/// cannot be learned is in the decisions, for validation to report and training to refuse.
+pub fn decide_all(table: &Table, profiles: &[Profile], opts: &InferOptions) -> Result<Decisions> {
+    let target_index = named_columns(table, opts)?;
+    let target = target_index.map(|t| decide_target(table, t, &profiles[t], opts));
+    let columns = table
+        .names
+        .iter()
+        .zip(profiles)
+        .enumerate()
+        .map(|(index, (name, profile))| {
+            let column = |kind, reason, by_user| Decision::Column {
+                plan: ColumnPlan {
+                    index,
+                    name: name.clone(),
+                    kind,
+                    reason,
+                    missing: profile.missing,
+                    distinct: profile.counts.len(),
+                },
+                by_user,
+            };
+            if Some(index) == target_index {
+                Decision::Target
+            } else if opts.ids.contains(name) {
+                column(Kind::Identifier, "marked with --id".into(), true)
+            } else if opts.drops.contains(name) {
+                column(Kind::Ignored, "dropped with --drop".into(), true)
+            } else {
+                match decide(name, profile, opts) {
+                    Ok((kind, reason)) => column(kind, reason, false),
+                    Err(m) => Decision::Unusable(m),
+                }
+            }
+        })
+        .collect();
+    Ok(Decisions { target, columns })
+}
+
+/// The target's index (none when `opts.target` is empty); an error when a named column (target,
+/// `--id`, `--drop`) is not in the file, or the target is also an `--id` or `--drop`.
+fn named_columns(table: &Table, opts: &InferOptions) -> Result<Option<usize>> {
     let find = |name: &str, what: &str| -> Result<usize> {
         table.column_index(name).ok_or_else(|| {
             let hint = scorer_wasm::closest_name(table.names.iter().map(String::as_str), name)
                 .map(|s| format!("did you mean \"{s}\"? "))
                 .unwrap_or_default();
-            fail(format!(
-                "{what} \"{name}\" is not a column of the file; {hint}the columns are: {}",
-                table.names.join(", ")
-            ))
+            Error::data(
+                &table.path,
+                format!(
+                    "{what} \"{name}\" is not a column of the file; {hint}the columns are: {}",
+                    table.names.join(", ")
+                ),
+            )
         })
     };
-    let target_index = find(&opts.target, "target")?;
+    let target = if opts.target.is_empty() { None } else { Some(find(&opts.target, "target")?) };
     for name in opts.ids.iter().chain(&opts.drops) {
-        let i = find(name, "column")?;
-        if i == target_index {
+        if Some(find(name, "column")?) == target {
             return Err(Error::Usage(format!(
                 "\"{name}\" is the target; it cannot also be an --id or --drop"
             )));
         }
     }
-    let target = infer_target(table, target_index, opts)?;
-
-    let mut columns = Vec::with_capacity(table.names.len() - 1);
-    for (index, name) in table.names.iter().enumerate() {
-        if index == target_index {
-            continue;
-        }
-        let profile = Profile::of(&table.columns[index]);
-        let (kind, reason) = if opts.ids.contains(name) {
-            (Kind::Identifier, "marked with --id".to_string())
-        } else if opts.drops.contains(name) {
-            (Kind::Ignored, "dropped with --drop".to_string())
-        } else {
-            decide(name, &profile, opts).map_err(|m| fail(format!("column \"{name}\" {m}")))?
-        };
-        columns.push(ColumnPlan {
-            index,
-            name: name.clone(),
-            kind,
-            reason,
-            missing: profile.missing,
-            distinct: profile.counts.len(),
-        });
-    }
-    if !columns.iter().any(|c| c.kind.is_feature()) {
-        return Err(fail(
-            "no column is left to learn from: every column is the target, an identifier or ignored".into(),
-        ));
-    }
-    Ok(Plan { target, columns })
+    Ok(target)
 }
 
-/// Counts that decide a column's kind.
-pub(crate) struct Profile {
-    pub rows: usize,
-    pub missing: usize,
-    /// How the missing cells were written: `""` for absent cells, else the text as written.
-    pub missing_spellings: HashMap<String, usize>,
-    /// Distinct non-missing values (text trimmed, numbers and booleans as text) with counts.
-    pub counts: HashMap<String, usize>,
-    pub numbers: usize,
-    whole_numbers: usize,
-    booleans: usize,
-    dates: usize,
-    /// Native booleans (JSON, Parquet) among the values.
-    native_bools: usize,
-    /// Range of the numeric values, and of their digit counts when whole.
-    pub min: f64,
-    pub max: f64,
-    digits: (usize, usize),
+/// In tables at least this long, a column whose every value is distinct reads as an identifier.
+fn all_distinct(p: &Profile) -> bool {
+    p.counts.len() == p.present() && p.missing == 0 && p.rows >= MIN_ROWS_FOR_UNIQUE_ID
 }
 
-impl Profile {
-    pub(crate) fn of(cells: &[Cell]) -> Profile {
-        let mut p = Profile {
-            rows: cells.len(),
-            missing: 0,
-            missing_spellings: HashMap::new(),
-            counts: HashMap::new(),
-            numbers: 0,
-            whole_numbers: 0,
-            booleans: 0,
-            dates: 0,
-            native_bools: 0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-            digits: (usize::MAX, 0),
-        };
-        for cell in cells {
-            let (key, number) = match cell {
-                Cell::Missing => (None, None),
-                Cell::Text(s) if is_missing_text(s) => (None, None),
-                Cell::Text(s) => {
-                    let t = s.trim();
-                    if parse_bool(t).is_some() {
-                        p.booleans += 1;
-                    }
-                    if parse_date(t).is_some() {
-                        p.dates += 1;
-                    }
-                    (Some(t.to_string()), parse_number(t))
-                }
-                Cell::Number(x) if x.is_finite() => (Some(number_as_level(*x)), Some(*x)),
-                Cell::Number(_) => (None, None),
-                Cell::Bool(b) => {
-                    p.booleans += 1;
-                    p.native_bools += 1;
-                    (Some(b.to_string()), None)
-                }
-            };
-            let Some(key) = key else {
-                p.missing += 1;
-                let spelling = match cell {
-                    Cell::Text(s) => s.to_string(),
-                    Cell::Number(x) => number_as_level(*x),
-                    _ => String::new(),
-                };
-                *p.missing_spellings.entry(spelling).or_insert(0) += 1;
-                continue;
-            };
-            if let Some(x) = number {
-                p.numbers += 1;
-                p.min = p.min.min(x);
-                p.max = p.max.max(x);
-                if x.fract() == 0.0 {
-                    p.whole_numbers += 1;
-                    let digits = number_as_level(x.abs()).len();
-                    p.digits = (p.digits.0.min(digits), p.digits.1.max(digits));
-                }
-            }
-            *p.counts.entry(key).or_insert(0) += 1;
-        }
-        p
-    }
-
-    pub(crate) fn present(&self) -> usize {
-        self.rows - self.missing
-    }
-
-    fn all_distinct(&self) -> bool {
-        self.counts.len() == self.present() && self.missing == 0 && self.rows >= MIN_ROWS_FOR_UNIQUE_ID
-    }
-
-    /// Distinct whole numbers that read as identifiers rather than measurements: a consecutive
-    /// run (`RowNumber` = 1..n) or fixed-width codes of five or more digits (`CustomerId`).
-    fn numeric_codes(&self) -> bool {
-        let n = self.present() as f64;
-        self.whole_numbers == self.present()
-            && self.all_distinct()
-            && (self.max - self.min + 1.0 == n || (self.digits.0 == self.digits.1 && self.digits.0 >= 5))
-    }
-
-    fn distinct_share(&self) -> f64 {
-        self.counts.len() as f64 / self.present().max(1) as f64
-    }
-
-    /// The most frequent spelling of true and of false, when every value spells a boolean
-    /// (yes/no, true/false, y/n, t/f, 1/0 in any case) and both occur.
-    fn boolean_labels(&self) -> Option<(String, String)> {
-        let mut best: [Option<(&String, usize)>; 2] = [None, None];
-        for (level, &count) in &self.counts {
-            let side = usize::from(parse_bool(level)?);
-            // Most frequent first; ties broken by spelling so the choice is deterministic.
-            if best[side].is_none_or(|(l, c)| count > c || (count == c && level < l)) {
-                best[side] = Some((level, count));
-            }
-        }
-        match best {
-            [Some((f, _)), Some((t, _))] => Some((t.clone(), f.clone())),
-            _ => None,
-        }
-    }
+/// Distinct whole numbers that read as identifiers rather than measurements: a consecutive
+/// run (`RowNumber` = 1..n) or fixed-width codes of five or more digits (`CustomerId`).
+fn numeric_codes(p: &Profile) -> bool {
+    let n = p.present() as f64;
+    p.whole_numbers == p.present()
+        && all_distinct(p)
+        && (p.max - p.min + 1.0 == n || (p.digits.0 == p.digits.1 && p.digits.0 >= 5))
 }
 
 /// Whether a column name reads like an identifier: `id`, `customerID`, `user_id`, `RowNumber`.
@@ -284,7 +244,7 @@ pub(crate) fn id_like_name(name: &str) -> bool {
         || n == "index"
 }
 
-pub(crate) fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Kind, String), String> {
+fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Kind, String), String> {
     let present = p.present();
     if present == 0 {
         return Err(format!(
@@ -317,7 +277,7 @@ pub(crate) fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Ki
                 format!("two values, 0/1{missing_note}"),
             ));
         }
-        if p.numeric_codes() || id_by_name {
+        if numeric_codes(p) || id_by_name {
             let why = if id_by_name {
                 "an identifier by name, and nearly every value is distinct"
             } else {
@@ -343,7 +303,7 @@ pub(crate) fn decide(name: &str, p: &Profile, opts: &InferOptions) -> Result<(Ki
             format!("dates, encoded as age in days at the last training date{missing_note}"),
         ));
     }
-    if p.native_bools == 0 && (p.all_distinct() || id_by_name) {
+    if p.native_bools == 0 && (all_distinct(p) || id_by_name) {
         return Ok((Kind::Identifier, "every value is distinct text, like a customer id".into()));
     }
     Ok(categorical(p, opts, &missing_note))
@@ -393,90 +353,95 @@ pub(crate) fn target_key(v: Value<'_>) -> Option<Cow<'_, str>> {
     }
 }
 
-pub(crate) fn infer_target(table: &Table, index: usize, opts: &InferOptions) -> Result<TargetPlan> {
+/// The target's plan from its profile: which value is churn, and each row's label. Fails when the
+/// target is missing in some rows, or does not have exactly two values.
+fn decide_target(table: &Table, index: usize, p: &Profile, opts: &InferOptions) -> Result<TargetPlan> {
     let name = &table.names[index];
     let fail = |m: String| Error::data(&table.path, format!("target \"{name}\" {m}"));
-    let cells = &table.columns[index];
-    let mut keys: Vec<Option<String>> = Vec::with_capacity(cells.len());
-    let mut missing_rows = Vec::new();
-    for (row, cell) in cells.iter().enumerate() {
-        let key = target_key(cell.value()).map(Cow::into_owned);
-        if key.is_none() {
-            missing_rows.push(row);
-        }
-        keys.push(key);
-    }
-    if !missing_rows.is_empty() {
-        let first: Vec<String> = missing_rows.iter().take(3).map(|&r| table.locate(r)).collect();
+    if p.missing > 0 {
+        let first: Vec<String> = p.first_missing.iter().map(|&r| table.locate(r)).collect();
         return Err(fail(format!(
             "is missing in {} rows ({}{}); fill them in or remove those rows",
-            missing_rows.len(),
+            p.missing,
             first.join(", "),
-            if missing_rows.len() > 3 { ", …" } else { "" }
+            if p.missing > first.len() { ", …" } else { "" }
         )));
     }
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for k in keys.iter().flatten() {
-        if let Some(i) = counts.iter().position(|(v, _)| v == k) {
-            counts[i].1 += 1;
-        } else if counts.len() <= 5 {
-            counts.push((k.clone(), 1));
+    let mut values: Vec<(&str, usize)> = p.counts.iter().map(|(v, &c)| (v.as_str(), c)).collect();
+    values.sort_unstable();
+    let (a, b) = match values[..] {
+        [] => return Err(fail("has no values: the file has no rows".into())),
+        [(only, _)] => {
+            return Err(fail(format!("has a single value, \"{only}\": there is nothing to learn")));
         }
-    }
-    counts.sort_by(|a, b| a.0.cmp(&b.0));
-    if counts.len() == 1 {
-        return Err(fail(format!("has a single value, \"{}\": there is nothing to learn", counts[0].0)));
-    }
-    if counts.len() > 2 {
-        let shown: Vec<String> = counts.iter().take(5).map(|(v, _)| format!("\"{v}\"")).collect();
-        let more = if counts.len() > 5 { ", …" } else { "" };
-        return Err(fail(format!(
-            "has {} distinct values ({}{more}); churn prediction needs exactly two, such as Yes/No",
-            if counts.len() > 5 { "more than 5".to_string() } else { counts.len().to_string() },
-            shown.join(", ")
-        )));
-    }
-    let (a, b) = (&counts[0], &counts[1]);
-    let (positive, reason) = match &opts.positive {
-        Some(p) => {
-            let p = p.trim();
-            if p != a.0 && p != b.0 {
-                return Err(Error::Usage(format!(
-                    "--positive \"{p}\" is not a value of target \"{name}\"; its values are \"{}\" and \"{}\"",
-                    a.0, b.0
-                )));
-            }
-            (p.to_string(), "named with --positive".to_string())
-        }
-        None => {
-            let churn_word = |v: &str| {
-                parse_bool(v) == Some(true) || POSITIVE_WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+        [a, b] => (a, b),
+        _ => {
+            let shown: Vec<String> = values.iter().take(5).map(|(v, _)| format!("\"{v}\"")).collect();
+            let (count, more) = if values.len() > 5 {
+                ("more than 5".to_string(), ", …")
+            } else {
+                (values.len().to_string(), "")
             };
-            match (churn_word(&a.0), churn_word(&b.0)) {
-                (true, false) => (a.0.clone(), "reads as yes/true/1".to_string()),
-                (false, true) => (b.0.clone(), "reads as yes/true/1".to_string()),
-                _ if a.1 < b.1 => (a.0.clone(), "the minority class".to_string()),
-                _ if b.1 < a.1 => (b.0.clone(), "the minority class".to_string()),
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "cannot tell which value of target \"{name}\" means churn (\"{}\" and \"{}\" are \
-                         equally frequent); name it with --positive",
-                        a.0, b.0
-                    )));
-                }
-            }
+            return Err(fail(format!(
+                "has {count} distinct values ({}{more}); churn prediction needs exactly two, such as Yes/No",
+                shown.join(", ")
+            )));
         }
     };
-    let negative = if positive == a.0 { b.0.clone() } else { a.0.clone() };
-    let labels =
-        keys.iter().map(|k| if k.as_deref() == Some(positive.as_str()) { 1.0 } else { 0.0 }).collect();
-    Ok(TargetPlan { index, name: name.clone(), positive, negative, reason, labels })
+    let (positive, reason) = positive_value(name, a, b, opts)?;
+    let negative = if positive == a.0 { b.0 } else { a.0 };
+    let labels = table.columns[index]
+        .iter()
+        .map(|cell| if target_key(cell.value()).as_deref() == Some(positive) { 1.0 } else { 0.0 })
+        .collect();
+    Ok(TargetPlan {
+        index,
+        name: name.clone(),
+        positive: positive.to_string(),
+        negative: negative.to_string(),
+        reason: reason.to_string(),
+        labels,
+    })
+}
+
+/// Which of the target's two values (with their counts) means churn, and why: `--positive`, a
+/// churn word or yes/true/1, else the minority class.
+fn positive_value<'a>(
+    name: &str,
+    a: (&'a str, usize),
+    b: (&'a str, usize),
+    opts: &InferOptions,
+) -> Result<(&'a str, &'static str)> {
+    if let Some(p) = &opts.positive {
+        let p = p.trim();
+        return if p == a.0 || p == b.0 {
+            Ok((if p == a.0 { a.0 } else { b.0 }, "named with --positive"))
+        } else {
+            Err(Error::Usage(format!(
+                "--positive \"{p}\" is not a value of target \"{name}\"; its values are \"{}\" and \"{}\"",
+                a.0, b.0
+            )))
+        };
+    }
+    let churn_word =
+        |v: &str| parse_bool(v) == Some(true) || POSITIVE_WORDS.iter().any(|w| v.eq_ignore_ascii_case(w));
+    match (churn_word(a.0), churn_word(b.0)) {
+        (true, false) => Ok((a.0, "reads as yes/true/1")),
+        (false, true) => Ok((b.0, "reads as yes/true/1")),
+        _ if a.1 < b.1 => Ok((a.0, "the minority class")),
+        _ if b.1 < a.1 => Ok((b.0, "the minority class")),
+        _ => Err(Error::Usage(format!(
+            "cannot tell which value of target \"{name}\" means churn (\"{}\" and \"{}\" are \
+             equally frequent); name it with --positive",
+            a.0, b.0
+        ))),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::data::Format;
+    use crate::input::data::{Cell, Format};
 
     fn decide_column(name: &str, values: &[&str]) -> (Kind, String) {
         let cells: Vec<Cell> = values.iter().map(|v| Cell::Text((*v).into())).collect();

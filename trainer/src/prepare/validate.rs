@@ -18,9 +18,10 @@ use std::hash::{Hash, Hasher};
 use serde::Serialize;
 
 use crate::code::Code;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::input::data::{Cell, Table};
-use crate::prepare::infer::{self, InferOptions, Kind, Profile};
+use crate::prepare::infer::{Decision, Decisions, InferOptions, Kind, TargetPlan};
+use crate::prepare::profile::{Profile, top_values};
 use crate::stats::metrics;
 use crate::stats::round_to;
 
@@ -203,9 +204,15 @@ impl Validation {
     }
 }
 
-/// Profiles `table` and checks it. `opts.target` may be empty: then nothing target-related is
-/// checked. Fails (rather than reporting) only when a named column does not exist.
-pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
+/// Checks `table` from its column profiles and what inference decided of each column (see
+/// [`crate::prepare::examine`]). With no target among the decisions, nothing target-related is
+/// checked.
+pub fn validate(
+    table: &Table,
+    profiles: &[Profile],
+    decisions: &Decisions,
+    opts: &InferOptions,
+) -> Validation {
     let mut findings = Vec::new();
     let rows = table.rows();
     if rows == 0 {
@@ -216,20 +223,35 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
             message: "the file has a header but no rows".into(),
         });
     }
-    let target_index = named_columns(table, opts)?;
-    let (target, labels) = match target_index.filter(|_| rows > 0) {
-        Some(t) => check_target(table, t, opts, &mut findings),
+    let (target, labels) = match decisions.target.as_ref().filter(|_| rows > 0) {
+        Some(Ok(plan)) => (Some(check_target(plan, rows, &mut findings)), Some(plan.labels.as_slice())),
+        Some(Err(e)) => {
+            let name =
+                decisions.columns.iter().position(|d| matches!(d, Decision::Target)).map(|t| &table.names[t]);
+            findings.push(Finding {
+                severity: Severity::Blocking,
+                code: FindingCode::Target,
+                column: name.cloned(),
+                message: strip_path(e, table),
+            });
+            (None, None)
+        }
         None => (None, None),
     };
-    let learned = Learned { target_index, target: &target, labels: labels.as_deref() };
-    let columns = (0..table.names.len())
-        .map(|index| column_summary(table, index, opts, &learned, &mut findings))
+    let learned = Learned { target: &target, labels, min_level_count: opts.min_level_count };
+    let columns = decisions
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(index, decision)| {
+            column_summary(table, index, &profiles[index], decision, &learned, &mut findings)
+        })
         .collect();
     let duplicate_rows = table_findings(table, &mut findings);
     // Most severe first; otherwise in column order (the sort is stable).
     findings.sort_by_key(|f| f.severity);
     let blocking = findings.iter().any(|f| f.severity == Severity::Blocking);
-    Ok(Validation {
+    Validation {
         source: table.file_name(),
         format: table.format.to_string(),
         rows: rows as u64,
@@ -238,58 +260,11 @@ pub fn validate(table: &Table, opts: &InferOptions) -> Result<Validation> {
         columns,
         findings,
         blocking,
-    })
-}
-
-/// The target's column, if one was named; an error when a named column (target, `--id`,
-/// `--drop`) is not in the file.
-fn named_columns(table: &Table, opts: &InferOptions) -> Result<Option<usize>> {
-    let target_index = if opts.target.is_empty() {
-        None
-    } else {
-        Some(table.column_index(&opts.target).ok_or_else(|| {
-            let hint = scorer_wasm::closest_name(table.names.iter().map(String::as_str), &opts.target)
-                .map(|s| format!("did you mean \"{s}\"? "))
-                .unwrap_or_default();
-            Error::data(
-                &table.path,
-                format!(
-                    "target \"{}\" is not a column of the file; {hint}the columns are: {}",
-                    opts.target,
-                    table.names.join(", ")
-                ),
-            )
-        })?)
-    };
-    for name in opts.ids.iter().chain(&opts.drops) {
-        if table.column_index(name).is_none() {
-            return Err(Error::data(&table.path, format!("column \"{name}\" is not a column of the file")));
-        }
     }
-    Ok(target_index)
 }
 
-/// The target's summary and labels, with the class-balance finding; a blocking finding when it
-/// cannot be learned.
-fn check_target(
-    table: &Table,
-    t: usize,
-    opts: &InferOptions,
-    findings: &mut Vec<Finding>,
-) -> (Option<TargetSummary>, Option<Vec<f64>>) {
-    let rows = table.rows();
-    let plan = match infer::infer_target(table, t, opts) {
-        Ok(plan) => plan,
-        Err(e) => {
-            findings.push(Finding {
-                severity: Severity::Blocking,
-                code: FindingCode::Target,
-                column: Some(opts.target.clone()),
-                message: strip_path(&e, table),
-            });
-            return (None, None);
-        }
-    };
+/// The target's summary, with the class-balance finding.
+fn check_target(plan: &TargetPlan, rows: usize, findings: &mut Vec<Finding>) -> TargetSummary {
     let positives = plan.labels.iter().filter(|&&y| y == 1.0).count();
     let share = positives as f64 / rows as f64;
     let minority = positives.min(rows - positives);
@@ -320,81 +295,75 @@ fn check_target(
             plan.reason
         ),
     });
-    let summary = TargetSummary {
+    TargetSummary {
         name: plan.name.clone(),
         positive: plan.positive.clone(),
         negative: plan.negative.clone(),
         positives: positives as u64,
         positive_rate: round_to(share, 6),
-    };
-    (Some(summary), Some(plan.labels))
+    }
 }
 
 /// What the columns are checked against: the target, when it could be learned.
 struct Learned<'a> {
-    target_index: Option<usize>,
     target: &'a Option<TargetSummary>,
     labels: Option<&'a [f64]>,
+    /// Category levels rarer than this are pooled when a column's ROC AUC alone is measured.
+    min_level_count: usize,
 }
 
-/// One column's profile, role and findings.
+/// One column's summary and findings.
 fn column_summary(
     table: &Table,
     index: usize,
-    opts: &InferOptions,
+    profile: &Profile,
+    decision: &Decision,
     learned: &Learned<'_>,
     findings: &mut Vec<Finding>,
 ) -> ColumnSummary {
     let name = &table.names[index];
     let cells = &table.columns[index];
-    let rows = table.rows();
-    let profile = Profile::of(cells);
-    let (role, reason) = if Some(index) == learned.target_index {
-        ("target".to_string(), "the churn outcome".to_string())
-    } else if opts.ids.contains(name) {
-        ("identifier".into(), "marked with --id".into())
-    } else if opts.drops.contains(name) {
-        ("ignored".into(), "dropped with --drop".into())
-    } else {
-        match infer::decide(name, &profile, opts) {
-            Ok((kind, reason)) => {
-                column_findings(name, &kind, &reason, &profile, findings);
-                (kind.name().to_string(), reason)
+    let (role, reason) = match decision {
+        Decision::Target => ("target", "the churn outcome".to_string()),
+        Decision::Column { plan, by_user } => {
+            if !by_user {
+                column_findings(name, &plan.kind, &plan.reason, profile, findings);
             }
-            Err(message) => {
-                findings.push(Finding {
-                    severity: Severity::Blocking,
-                    code: FindingCode::EmptyColumn,
-                    column: Some(name.clone()),
-                    message: format!("column \"{name}\" {message}"),
-                });
-                ("empty".into(), "no values".into())
-            }
+            (plan.kind.name(), plan.reason.clone())
+        }
+        Decision::Unusable(message) => {
+            findings.push(Finding {
+                severity: Severity::Blocking,
+                code: FindingCode::EmptyColumn,
+                column: Some(name.clone()),
+                message: format!("column \"{name}\" {message}"),
+            });
+            ("empty", "no values".to_string())
         }
     };
     if role != "target" && profile.missing > 0 && profile.present() > 0 {
-        findings.push(missing_finding(name, &role, &profile));
+        findings.push(missing_finding(name, role, profile));
     }
     if role == "identifier" {
-        duplicate_ids(name, &profile, findings);
+        duplicate_ids(name, profile, findings);
     }
-    let is_feature = matches!(role.as_str(), "numeric" | "boolean" | "categorical" | "date");
+    let is_feature = matches!(decision, Decision::Column { plan, .. } if plan.kind.is_feature());
     let auc_alone = match (learned.labels, is_feature) {
-        (Some(y), true) => Some(round_to(auc_alone(cells, &role, y, opts.min_level_count), 4)),
+        (Some(y), true) => Some(round_to(auc_alone(cells, role, y, learned.min_level_count), 4)),
         _ => None,
     };
     if let Some(auc) = auc_alone {
         leakage(name, auc, learned.target, findings);
     }
-    let numeric = profile.numbers > 0 && matches!(role.as_str(), "numeric" | "identifier");
+    let numeric = profile.numbers > 0 && matches!(role, "numeric" | "identifier");
     ColumnSummary {
         name: name.clone(),
-        role,
+        role: role.to_string(),
         reason,
         missing: profile.missing as u64,
-        missing_share: round_to(profile.missing as f64 / rows.max(1) as f64, 4),
+        missing_share: round_to(profile.missing as f64 / table.rows().max(1) as f64, 4),
         distinct: profile.counts.len() as u64,
-        top: top_values(&profile.counts, 5),
+        top: profile.top(5),
         min: numeric.then_some(profile.min),
         max: numeric.then_some(profile.max),
         auc_alone,
@@ -464,7 +433,8 @@ fn column_findings(name: &str, kind: &Kind, reason: &str, p: &Profile, findings:
             ),
         ),
         Kind::Categorical => {
-            let suspicious: Vec<(String, u64)> = top_values(&p.counts, usize::MAX)
+            let suspicious: Vec<(String, u64)> = p
+                .top(usize::MAX)
                 .into_iter()
                 .filter(|(level, _)| MISSING_SPELLINGS.iter().any(|m| level.eq_ignore_ascii_case(m)))
                 .collect();
@@ -481,7 +451,8 @@ fn column_findings(name: &str, kind: &Kind, reason: &str, p: &Profile, findings:
                 );
             }
             if p.numbers > 0 && p.numbers as f64 >= 0.9 * p.present() as f64 {
-                let text: Vec<(String, u64)> = top_values(&p.counts, usize::MAX)
+                let text: Vec<(String, u64)> = p
+                    .top(usize::MAX)
                     .into_iter()
                     .filter(|(level, _)| scorer_wasm::value::parse_number(level).is_none())
                     .take(3)
@@ -538,8 +509,7 @@ fn missing_finding(name: &str, role: &str, p: &Profile) -> Finding {
 
 /// Repeated values in an identifier column.
 fn duplicate_ids(name: &str, p: &Profile, findings: &mut Vec<Finding>) {
-    let repeated: Vec<(String, u64)> =
-        top_values(&p.counts, usize::MAX).into_iter().filter(|(_, c)| *c > 1).collect();
+    let repeated: Vec<(String, u64)> = p.top(usize::MAX).into_iter().filter(|(_, c)| *c > 1).collect();
     if repeated.is_empty() {
         return;
     }
@@ -662,14 +632,6 @@ fn duplicate_rows(table: &Table) -> u64 {
     duplicates
 }
 
-/// The `n` most frequent values, ties by value.
-fn top_values(counts: &HashMap<String, usize>, n: usize) -> Vec<(String, u64)> {
-    let mut v: Vec<(String, u64)> = counts.iter().map(|(k, &c)| (k.clone(), c as u64)).collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    v.truncate(n);
-    v
-}
-
 /// `"Unknown" ×12, "?" ×3`.
 fn spell_counts(values: &[(String, u64)]) -> String {
     values
@@ -706,6 +668,10 @@ mod tests {
         InferOptions { target: target.into(), max_levels: 32, min_level_count: 1, ..Default::default() }
     }
 
+    fn check(table: &Table, opts: &InferOptions) -> Validation {
+        crate::prepare::examine(table, opts).unwrap().0
+    }
+
     fn codes(v: &Validation) -> Vec<(&'static str, Option<&str>)> {
         v.findings.iter().map(|f| (f.code.as_str(), f.column.as_deref())).collect()
     }
@@ -715,7 +681,7 @@ mod tests {
         let rows: Vec<[&str; 3]> =
             (0..40).map(|i| if i % 3 == 0 { ["a", "Yes", "closed"] } else { ["b", "No", "open"] }).collect();
         let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
-        let v = validate(&table(&["plan", "Churn", "status"], &rows), &opts("Churn")).unwrap();
+        let v = check(&table(&["plan", "Churn", "status"], &rows), &opts("Churn"));
         assert!(v.blocking);
         assert_eq!(v.findings[0].code, FindingCode::Leakage);
         assert_eq!(v.findings[0].column.as_deref(), Some("plan"));
@@ -737,7 +703,7 @@ mod tests {
             .collect();
         let rows: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
         let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
-        let v = validate(&table(&["customer_id", "segment", "calls", "plan"], &rows), &opts("")).unwrap();
+        let v = check(&table(&["customer_id", "segment", "calls", "plan"], &rows), &opts(""));
         assert!(!v.blocking);
         assert_eq!(
             codes(&v),
@@ -762,7 +728,7 @@ mod tests {
     fn an_empty_column_and_a_one_valued_target_block() {
         let rows: Vec<[&str; 3]> = (0..10).map(|i| [["a", "b"][i % 2], "", "No"]).collect();
         let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
-        let v = validate(&table(&["plan", "notes", "Churn"], &rows), &opts("Churn")).unwrap();
+        let v = check(&table(&["plan", "notes", "Churn"], &rows), &opts("Churn"));
         assert_eq!(codes(&v)[..2], [("target", Some("Churn")), ("empty_column", Some("notes"))]);
         assert_eq!(
             v.findings[0].message,

@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::input::data::Table;
 use crate::model::nn::{self, FitOptions, Logistic, Mlp, Net};
 use crate::prepare::fit::{EncodingOptions, encode_rows, fit_pipeline, row_values};
-use crate::prepare::infer::{InferOptions, Plan, infer};
+use crate::prepare::infer::{InferOptions, Plan};
 use crate::prepare::validate::{self, Severity, Validation};
 use crate::stats::folds;
 use crate::stats::metrics;
@@ -218,9 +218,10 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
     assemble(table, &plan, data, evaluation, final_fit, opts, started)
 }
 
-/// Runs the data checks (stopping on a blocking finding not in `--allow`) and infers the plan.
+/// Examines the table once: the data checks (stopping on a blocking finding not in `--allow`) and
+/// the plan, both from the same column profiles.
 pub(crate) fn check_and_plan(table: &Table, opts: &TrainOptions) -> Result<(Validation, Plan)> {
-    let validation = validate::validate(table, &opts.columns)?;
+    let (validation, decisions) = crate::prepare::examine(table, &opts.columns)?;
     let blockers: Vec<&validate::Finding> = validation.blockers(&opts.allow).collect();
     match blockers.as_slice() {
         [] => {}
@@ -241,7 +242,7 @@ pub(crate) fn check_and_plan(table: &Table, opts: &TrainOptions) -> Result<(Vali
             ));
         }
     }
-    let plan = infer(table, &opts.columns)?;
+    let plan = decisions.into_plan(table)?;
     Ok((validation, plan))
 }
 
