@@ -126,16 +126,22 @@ impl Generator {
 
     /// One customer: the fields in [`COLUMNS`] order and the true churn probability.
     fn customer(&mut self) -> (Vec<Field>, f64) {
-        let r = &mut self.rng;
+        let customer = self.draw();
+        let p = sigmoid(customer.churn_logit());
+        let churned = yes(&mut self.rng, p);
+        (customer.fields(churned), p)
+    }
+
+    /// A customer's inputs. The draws happen in a fixed order, so a seed gives the same table.
+    fn draw(&mut self) -> Customer {
         let id = self.next_id;
         self.next_id += 1;
-
+        let r = &mut self.rng;
         let new_customer = yes(r, 0.3);
         let tenure_days = if new_customer { r.random_range(0.0..365.0) } else { r.random_range(0.0..2557.0) };
         let months: f64 = tenure_days / 30.44;
-        let signup = self.snapshot - tenure_days as i32;
         let age = self.age.sample(r).clamp(18.0, 90.0).round();
-        let age_missing = yes(r, 0.02);
+        let age = (!yes(r, 0.02)).then_some(age);
         let gender = if yes(r, 0.5) { "Female" } else { "Male" };
         let region =
             pick(r, &[("North", 0.25), ("South", 0.2), ("East", 0.2), ("West", 0.25), ("Central", 0.1)]);
@@ -150,6 +156,26 @@ impl Generator {
                 ("Month-to-month", 1.0),
             ],
         );
+        let services = self.services(months);
+        let usage = self.usage(&services);
+        Customer {
+            id,
+            months,
+            signup: self.snapshot - tenure_days as i32,
+            age,
+            gender,
+            region,
+            partner,
+            dependents,
+            contract,
+            services,
+            usage,
+        }
+    }
+
+    /// What a customer subscribes to and pays, `months` into the subscription.
+    fn services(&mut self, months: f64) -> Services {
+        let r = &mut self.rng;
         let internet = pick(r, &[("Fiber optic", 0.44), ("DSL", 0.34), ("No internet", 1.0)]);
         let online = internet != "No internet";
         let tech_support = online && yes(r, 0.35);
@@ -177,62 +203,115 @@ impl Generator {
         let monthly = (monthly * 100.0).round() / 100.0;
         let total = (months >= 1.0)
             .then(|| (monthly * months * (1.0 + 0.03 * self.noise.sample(r)) * 100.0).round() / 100.0);
-        let fiber = internet == "Fiber optic";
-        let call_rate = 0.8 + 0.9 * f64::from(u8::from(fiber)) + 0.6 * f64::from(u8::from(!tech_support));
+        Services { internet, tech_support, streaming, paperless, payment, monthly, total }
+    }
+
+    /// How a customer with `services` uses them: support calls, the survey, the last login.
+    fn usage(&mut self, services: &Services) -> Usage {
+        let r = &mut self.rng;
+        let fiber = services.internet == "Fiber optic";
+        let call_rate =
+            0.8 + 0.9 * f64::from(u8::from(fiber)) + 0.6 * f64::from(u8::from(!services.tech_support));
         let calls = Poisson::new(call_rate).map_or(0.0, |p| p.sample(r)).min(15.0);
         let satisfaction = (3.6 - 0.35 * calls + 0.9 * self.noise.sample(r)).round().clamp(1.0, 5.0);
         let surveyed = !yes(r, 0.35);
         let disengaged = yes(r, 0.15);
         let login = (self.login.sample(r) * if disengaged { 4.0 } else { 1.0 }).round().min(365.0);
-
-        let month_to_month = contract == "Month-to-month";
-        let effective_age = if age_missing { 45.0 } else { age };
-        let z =
-            -2.2 + match contract {
-                "Month-to-month" => 0.9,
-                "One year" => -0.5,
-                _ => -1.7,
-            } + (1.3 - 0.75 * (1.0 + months / 3.0).ln())
-                + (0.0008 * (effective_age - 45.0).powi(2) - 0.25)
-                + if fiber { 0.45 } else { 0.0 }
-                + if month_to_month { 0.025 } else { 0.005 } * (monthly - 65.0)
-                + if tech_support { -0.45 } else { 0.0 }
-                + if payment == "Electronic check" { 0.35 } else { 0.0 }
-                + 0.4 * (calls - 2.0).max(0.0)
-                + if surveyed { -0.35 * (satisfaction - 3.0) } else { 0.0 }
-                + 1.4 * sigmoid((login - 30.0) / 4.0)
-                + if partner { -0.15 } else { 0.0 }
-                + if dependents { -0.2 } else { 0.0 };
-        let p = sigmoid(z);
-        let churned = yes(r, p);
-
-        let fields = vec![
-            Field::Id(id),
-            Field::Date(signup),
-            if age_missing { Field::Missing } else { Field::Int(age as i64) },
-            Field::Text(gender),
-            Field::Text(region),
-            Field::Text(yes_no(partner)),
-            Field::Text(yes_no(dependents)),
-            Field::Text(contract),
-            Field::Text(internet),
-            Field::Text(yes_no(tech_support)),
-            Field::Text(yes_no(streaming)),
-            Field::Text(yes_no(paperless)),
-            Field::Text(payment),
-            Field::Float(monthly),
-            total.map_or(Field::Missing, Field::Float),
-            Field::Int(calls as i64),
-            if surveyed { Field::Int(satisfaction as i64) } else { Field::Missing },
-            Field::Int(login as i64),
-            Field::Text(yes_no(churned)),
-        ];
-        (fields, p)
+        Usage { calls, satisfaction: surveyed.then_some(satisfaction), login }
     }
 }
 
-/// What was written: the churn rate, and how well the true probability ranks churners (the
-/// ROC AUC no model can beat on these rows).
+/// One synthetic customer's inputs, before churn is drawn.
+struct Customer {
+    id: u64,
+    /// Tenure in months.
+    months: f64,
+    /// Signup date, in days since 1970-01-01.
+    signup: i32,
+    /// Age in years; `None` for the 2% not recorded.
+    age: Option<f64>,
+    gender: &'static str,
+    region: &'static str,
+    partner: bool,
+    dependents: bool,
+    contract: &'static str,
+    services: Services,
+    usage: Usage,
+}
+
+struct Services {
+    internet: &'static str,
+    tech_support: bool,
+    streaming: bool,
+    paperless: bool,
+    payment: &'static str,
+    monthly: f64,
+    /// Total charges; `None` in the first month, as in the Telco export.
+    total: Option<f64>,
+}
+
+struct Usage {
+    calls: f64,
+    /// The survey score; `None` when not surveyed.
+    satisfaction: Option<f64>,
+    login: f64,
+}
+
+impl Customer {
+    /// The churn score `z` of the module's formula.
+    fn churn_logit(&self) -> f64 {
+        let Services { internet, tech_support, payment, monthly, .. } = self.services;
+        let Usage { calls, satisfaction, login } = self.usage;
+        let contract = match self.contract {
+            "Month-to-month" => 0.9,
+            "One year" => -0.5,
+            _ => -1.7,
+        };
+        let price_slope = if self.contract == "Month-to-month" { 0.025 } else { 0.005 };
+        let age = self.age.unwrap_or(45.0);
+        -2.2 + contract
+            + (1.3 - 0.75 * (1.0 + self.months / 3.0).ln())
+            + (0.0008 * (age - 45.0).powi(2) - 0.25)
+            + if internet == "Fiber optic" { 0.45 } else { 0.0 }
+            + price_slope * (monthly - 65.0)
+            + if tech_support { -0.45 } else { 0.0 }
+            + if payment == "Electronic check" { 0.35 } else { 0.0 }
+            + 0.4 * (calls - 2.0).max(0.0)
+            + satisfaction.map_or(0.0, |s| -0.35 * (s - 3.0))
+            + 1.4 * sigmoid((login - 30.0) / 4.0)
+            + if self.partner { -0.15 } else { 0.0 }
+            + if self.dependents { -0.2 } else { 0.0 }
+    }
+
+    /// The customer's cells, in [`COLUMNS`] order.
+    fn fields(&self, churned: bool) -> Vec<Field> {
+        let s = &self.services;
+        let u = &self.usage;
+        let whole = |x: f64| Field::Int(x as i64);
+        vec![
+            Field::Id(self.id),
+            Field::Date(self.signup),
+            self.age.map_or(Field::Missing, whole),
+            Field::Text(self.gender),
+            Field::Text(self.region),
+            Field::Text(yes_no(self.partner)),
+            Field::Text(yes_no(self.dependents)),
+            Field::Text(self.contract),
+            Field::Text(s.internet),
+            Field::Text(yes_no(s.tech_support)),
+            Field::Text(yes_no(s.streaming)),
+            Field::Text(yes_no(s.paperless)),
+            Field::Text(s.payment),
+            Field::Float(s.monthly),
+            s.total.map_or(Field::Missing, Field::Float),
+            whole(u.calls),
+            u.satisfaction.map_or(Field::Missing, whole),
+            whole(u.login),
+            Field::Text(yes_no(churned)),
+        ]
+    }
+}
+
 #[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct SynthSummary {
     pub rows: u64,
@@ -274,47 +353,10 @@ pub fn write(
         fields
     };
     let mut next = || next(&mut truth, &mut outcome);
-    let io = |e| Error::io(out, e);
-    let file = std::fs::File::create(out).map_err(io)?;
+    let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
     match format {
-        Format::Csv => {
-            let mut w = BufWriter::new(file);
-            let header: Vec<&str> = columns.iter().map(|c| c.0).collect();
-            writeln!(w, "{}", header.join(",")).map_err(io)?;
-            let mut line = String::new();
-            for _ in 0..rows {
-                line.clear();
-                for (i, f) in next().iter().enumerate() {
-                    if i > 0 {
-                        line.push(',');
-                    }
-                    push_text(&mut line, f);
-                }
-                line.push('\n');
-                w.write_all(line.as_bytes()).map_err(io)?;
-            }
-            w.flush().map_err(io)?;
-        }
-        Format::Ndjson => {
-            let mut w = BufWriter::new(file);
-            for _ in 0..rows {
-                let mut object = serde_json::Map::new();
-                for ((name, _), f) in columns.iter().zip(next()) {
-                    let v = match f {
-                        Field::Text(s) => serde_json::Value::from(s),
-                        Field::Id(id) => serde_json::Value::from(customer_id(id)),
-                        Field::Int(i) => serde_json::Value::from(i),
-                        Field::Float(x) => serde_json::Value::from(x),
-                        Field::Date(d) => serde_json::Value::from(format_date(d)),
-                        Field::Missing => serde_json::Value::Null,
-                    };
-                    object.insert((*name).to_string(), v);
-                }
-                serde_json::to_writer(&mut w, &object).map_err(|e| Error::io(out, e.into()))?;
-                w.write_all(b"\n").map_err(io)?;
-            }
-            w.flush().map_err(io)?;
-        }
+        Format::Csv => write_csv(file, out, &columns, rows, &mut next)?,
+        Format::Ndjson => write_ndjson(file, out, &columns, rows, &mut next)?,
         Format::Parquet => write_parquet(file, out, &columns, rows, &mut next)?,
     }
     let churned = outcome.iter().filter(|&&y| y == 1.0).count() as u64;
@@ -324,6 +366,62 @@ pub fn write(
         churn_rate: churned as f64 / rows as f64,
         true_probability_roc_auc: crate::stats::metrics::roc_auc(&outcome, &truth),
     })
+}
+
+/// The rows as CSV, missing values as a blank (`" "`), as spreadsheets export them.
+fn write_csv(
+    file: std::fs::File,
+    out: &Path,
+    columns: &[(&str, Kind)],
+    rows: u64,
+    next: &mut dyn FnMut() -> Vec<Field>,
+) -> Result<()> {
+    let io = |e| Error::io(out, e);
+    let mut w = BufWriter::new(file);
+    let header: Vec<&str> = columns.iter().map(|c| c.0).collect();
+    writeln!(w, "{}", header.join(",")).map_err(io)?;
+    let mut line = String::new();
+    for _ in 0..rows {
+        line.clear();
+        for (i, f) in next().iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            push_text(&mut line, f);
+        }
+        line.push('\n');
+        w.write_all(line.as_bytes()).map_err(io)?;
+    }
+    w.flush().map_err(io)
+}
+
+/// The rows as NDJSON objects, missing values as `null`.
+fn write_ndjson(
+    file: std::fs::File,
+    out: &Path,
+    columns: &[(&str, Kind)],
+    rows: u64,
+    next: &mut dyn FnMut() -> Vec<Field>,
+) -> Result<()> {
+    let io = |e| Error::io(out, e);
+    let mut w = BufWriter::new(file);
+    for _ in 0..rows {
+        let mut object = serde_json::Map::new();
+        for ((name, _), f) in columns.iter().zip(next()) {
+            let v = match f {
+                Field::Text(s) => serde_json::Value::from(s),
+                Field::Id(id) => serde_json::Value::from(customer_id(id)),
+                Field::Int(i) => serde_json::Value::from(i),
+                Field::Float(x) => serde_json::Value::from(x),
+                Field::Date(d) => serde_json::Value::from(format_date(d)),
+                Field::Missing => serde_json::Value::Null,
+            };
+            object.insert((*name).to_string(), v);
+        }
+        serde_json::to_writer(&mut w, &object).map_err(|e| Error::io(out, e.into()))?;
+        w.write_all(b"\n").map_err(io)?;
+    }
+    w.flush().map_err(io)
 }
 
 fn customer_id(id: u64) -> String {

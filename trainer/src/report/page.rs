@@ -490,45 +490,22 @@ pub struct Effects {
 
 /// Effects of every feature column, largest first.
 pub fn feature_effects(model: &Model, data: Option<&Table>) -> Result<Effects> {
-    // The customers to vary: a sample of the data, or the typical customer.
-    let base: Vec<Vec<Value<'_>>> = match data {
-        Some(table) => {
-            let binding = model
-                .bind_header(&table.names)
-                .map_err(|e| Error::data(&table.path, format!("header: {e}")))?;
-            let n = table.rows();
-            let step = (n / PD_ROWS).max(1);
-            (0..n)
-                .step_by(step)
-                .take(PD_ROWS)
-                .map(|r| {
-                    let mut row = Vec::new();
-                    binding.fill(table.columns.iter().map(|c| c[r].value()), &mut row);
-                    row
-                })
-                .filter(|row| model.scorer().score(row).is_ok())
-                .collect()
-        }
-        None => vec![typical_row(model)],
-    };
-    if base.is_empty() {
-        return Err(Error::Usage("none of the data's rows can be scored by this model".into()));
-    }
+    let base = customers_to_vary(model, data)?;
     let reference = &model.spec().reference.columns;
-    let mut effects = Vec::new();
     let mut scorer = model.scorer();
     let features = model.columns().iter().enumerate().filter_map(|(i, c)| match &c.role {
         Role::Feature(enc) => Some((i, c, enc)),
         _ => None,
     });
+    let mut effects = Vec::new();
     for (k, (i, column, enc)) in features.enumerate() {
         let deciles = match reference.get(k).map(|d| &d.bins) {
             Some(scorer_wasm::reference::Bins::Numeric(edges)) => edges.clone(),
             _ => Vec::new(),
         };
+        // The mean probability of the customers with input `i` set to `v`.
         let mut mean_at = |v: Value<'_>| -> f64 {
-            let mut sum = 0.0;
-            let mut n = 0.0;
+            let (mut sum, mut n) = (0.0, 0.0);
             for row in &base {
                 let mut r = row.clone();
                 r[i] = v;
@@ -539,48 +516,91 @@ pub fn feature_effects(model: &Model, data: Option<&Table>) -> Result<Effects> {
             }
             if n > 0.0 { sum / n } else { f64::NAN }
         };
-        let kind = match enc {
-            Encoder::Numeric(e) => EffectKind::Curve {
-                points: grid(e.min, e.max).map(|x| (x, mean_at(Value::Number(x)))).collect(),
-                x_label: column.name.clone(),
-                deciles,
-            },
-            Encoder::Date(d) => {
-                let points = grid(d.age.min, d.age.max)
-                    .map(|age| {
-                        let day = d.reference_day - age.round() as i32;
-                        (f64::from(day), mean_at(Value::Text(&format_date(day))))
-                    })
-                    .collect();
-                let deciles = deciles.iter().map(|age| f64::from(d.reference_day) - age).collect();
-                EffectKind::Curve { points, x_label: format!("{} (days since 1970)", column.name), deciles }
+        let kind = effect_of(&column.name, enc, deciles, &mut mean_at);
+        effects.push(Effect::new(column.name.clone(), kind));
+    }
+    effects.sort_by(|a, b| b.range.total_cmp(&a.range).then_with(|| a.name.cmp(&b.name)));
+    Ok(Effects { effects, rows: base.len() })
+}
+
+/// The customers whose inputs are varied: an even sample of the data's scorable rows, or the
+/// typical customer without data.
+fn customers_to_vary<'a>(model: &'a Model, data: Option<&'a Table>) -> Result<Vec<Vec<Value<'a>>>> {
+    let Some(table) = data else {
+        return Ok(vec![typical_row(model)]);
+    };
+    let binding =
+        model.bind_header(&table.names).map_err(|e| Error::data(&table.path, format!("header: {e}")))?;
+    let n = table.rows();
+    let step = (n / PD_ROWS).max(1);
+    let base: Vec<Vec<Value<'a>>> = (0..n)
+        .step_by(step)
+        .take(PD_ROWS)
+        .map(|r| {
+            let mut row = Vec::new();
+            binding.fill(table.columns.iter().map(|c| c[r].value()), &mut row);
+            row
+        })
+        .filter(|row| model.scorer().score(row).is_ok())
+        .collect();
+    if base.is_empty() {
+        return Err(Error::Usage("none of the data's rows can be scored by this model".into()));
+    }
+    Ok(base)
+}
+
+/// One input's effect through `mean_at`: a curve over the training range of a number or a date
+/// (with the training deciles), the probability per level of a boolean or a category.
+fn effect_of(
+    name: &str,
+    enc: &Encoder,
+    deciles: Vec<f64>,
+    mean_at: &mut dyn FnMut(Value<'_>) -> f64,
+) -> EffectKind {
+    match enc {
+        Encoder::Numeric(e) => EffectKind::Curve {
+            points: grid(e.min, e.max).map(|x| (x, mean_at(Value::Number(x)))).collect(),
+            x_label: name.to_string(),
+            deciles,
+        },
+        Encoder::Date(d) => {
+            let points = grid(d.age.min, d.age.max)
+                .map(|age| {
+                    let day = d.reference_day - age.round() as i32;
+                    (f64::from(day), mean_at(Value::Text(&format_date(day))))
+                })
+                .collect();
+            let deciles = deciles.iter().map(|age| f64::from(d.reference_day) - age).collect();
+            EffectKind::Curve { points, x_label: format!("{name} (days since 1970)"), deciles }
+        }
+        Encoder::Boolean(b) => EffectKind::Levels(
+            [&b.true_label, &b.false_label]
+                .into_iter()
+                .map(|l| (l.clone(), mean_at(Value::Text(l))))
+                .collect(),
+        ),
+        Encoder::Categorical(c) => {
+            let mut levels: Vec<(String, f64)> =
+                c.levels.iter().map(|l| (l.clone(), mean_at(Value::Text(l)))).collect();
+            if c.missing_slot {
+                levels.push(("(missing)".into(), mean_at(Value::Missing)));
             }
-            Encoder::Boolean(b) => EffectKind::Levels(
-                [&b.true_label, &b.false_label]
-                    .into_iter()
-                    .map(|l| (l.clone(), mean_at(Value::Text(l))))
-                    .collect(),
-            ),
-            Encoder::Categorical(c) => {
-                let mut levels: Vec<(String, f64)> =
-                    c.levels.iter().map(|l| (l.clone(), mean_at(Value::Text(l)))).collect();
-                if c.missing_slot {
-                    levels.push(("(missing)".into(), mean_at(Value::Missing)));
-                }
-                levels.sort_by(|a, b| b.1.total_cmp(&a.1));
-                EffectKind::Levels(levels)
-            }
-        };
+            levels.sort_by(|a, b| b.1.total_cmp(&a.1));
+            EffectKind::Levels(levels)
+        }
+    }
+}
+
+impl Effect {
+    fn new(name: String, kind: EffectKind) -> Effect {
         let values: Vec<f64> = match &kind {
             EffectKind::Curve { points, .. } => points.iter().map(|p| p.1).collect(),
             EffectKind::Levels(l) => l.iter().map(|p| p.1).collect(),
         };
         let range = values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
             - values.iter().copied().fold(f64::INFINITY, f64::min);
-        effects.push(Effect { name: column.name.clone(), kind, range });
+        Effect { name, kind, range }
     }
-    effects.sort_by(|a, b| b.range.total_cmp(&a.range).then_with(|| a.name.cmp(&b.name)));
-    Ok(Effects { effects, rows: base.len() })
 }
 
 fn grid(min: f64, max: f64) -> impl Iterator<Item = f64> {
