@@ -334,8 +334,8 @@ mod tests {
             }
             t.push(char::from(b'0' + (next() % 10) as u8));
         }
-        if (r >> 16) % 3 == 0 {
-            t.push(if (r >> 18) % 2 == 0 { 'e' } else { 'E' });
+        if (r >> 16).is_multiple_of(3) {
+            t.push(if (r >> 18).is_multiple_of(2) { 'e' } else { 'E' });
             match (r >> 19) % 3 {
                 0 => t.push('-'),
                 1 => t.push('+'),

@@ -355,8 +355,8 @@ pub fn write(
     let mut next = || next(&mut truth, &mut outcome);
     let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
     match format {
-        Format::Csv => write_csv(file, out, &columns, rows, &mut next)?,
-        Format::Ndjson => write_ndjson(file, out, &columns, rows, &mut next)?,
+        Format::Csv => write_lines(file, out, false, &columns, rows, &mut next)?,
+        Format::Ndjson => write_lines(file, out, true, &columns, rows, &mut next)?,
         Format::Parquet => write_parquet(file, out, &columns, rows, &mut next)?,
     }
     let churned = outcome.iter().filter(|&&y| y == 1.0).count() as u64;
@@ -368,26 +368,39 @@ pub fn write(
     })
 }
 
-/// The rows as CSV, missing values as a blank (`" "`), as spreadsheets export them.
-fn write_csv(
+/// The rows as lines of text: CSV with a header, missing values blank (`" "`, as spreadsheets
+/// export them), or NDJSON objects, missing values `null`.
+fn write_lines(
     file: std::fs::File,
     out: &Path,
+    ndjson: bool,
     columns: &[(&str, Kind)],
     rows: u64,
     next: &mut dyn FnMut() -> Vec<Field>,
 ) -> Result<()> {
     let io = |e| Error::io(out, e);
     let mut w = BufWriter::new(file);
-    let header: Vec<&str> = columns.iter().map(|c| c.0).collect();
-    writeln!(w, "{}", header.join(",")).map_err(io)?;
+    if !ndjson {
+        let header: Vec<&str> = columns.iter().map(|c| c.0).collect();
+        writeln!(w, "{}", header.join(",")).map_err(io)?;
+    }
     let mut line = String::new();
     for _ in 0..rows {
         line.clear();
-        for (i, f) in next().iter().enumerate() {
-            if i > 0 {
-                line.push(',');
+        if ndjson {
+            let object: serde_json::Map<String, serde_json::Value> = columns
+                .iter()
+                .zip(next())
+                .map(|((name, _), f)| ((*name).to_string(), json_value(f)))
+                .collect();
+            line.push_str(&serde_json::Value::Object(object).to_string());
+        } else {
+            for (i, f) in next().iter().enumerate() {
+                if i > 0 {
+                    line.push(',');
+                }
+                push_text(&mut line, f);
             }
-            push_text(&mut line, f);
         }
         line.push('\n');
         w.write_all(line.as_bytes()).map_err(io)?;
@@ -395,33 +408,15 @@ fn write_csv(
     w.flush().map_err(io)
 }
 
-/// The rows as NDJSON objects, missing values as `null`.
-fn write_ndjson(
-    file: std::fs::File,
-    out: &Path,
-    columns: &[(&str, Kind)],
-    rows: u64,
-    next: &mut dyn FnMut() -> Vec<Field>,
-) -> Result<()> {
-    let io = |e| Error::io(out, e);
-    let mut w = BufWriter::new(file);
-    for _ in 0..rows {
-        let mut object = serde_json::Map::new();
-        for ((name, _), f) in columns.iter().zip(next()) {
-            let v = match f {
-                Field::Text(s) => serde_json::Value::from(s),
-                Field::Id(id) => serde_json::Value::from(customer_id(id)),
-                Field::Int(i) => serde_json::Value::from(i),
-                Field::Float(x) => serde_json::Value::from(x),
-                Field::Date(d) => serde_json::Value::from(format_date(d)),
-                Field::Missing => serde_json::Value::Null,
-            };
-            object.insert((*name).to_string(), v);
-        }
-        serde_json::to_writer(&mut w, &object).map_err(|e| Error::io(out, e.into()))?;
-        w.write_all(b"\n").map_err(io)?;
+fn json_value(f: Field) -> serde_json::Value {
+    match f {
+        Field::Text(s) => serde_json::Value::from(s),
+        Field::Id(id) => serde_json::Value::from(customer_id(id)),
+        Field::Int(i) => serde_json::Value::from(i),
+        Field::Float(x) => serde_json::Value::from(x),
+        Field::Date(d) => serde_json::Value::from(format_date(d)),
+        Field::Missing => serde_json::Value::Null,
     }
-    w.flush().map_err(io)
 }
 
 fn customer_id(id: u64) -> String {
