@@ -79,7 +79,8 @@ pub use csv::{Csv, Record};
 pub use error::{ArtifactError, CsvError, Error, InputError, Problem};
 pub use explain::{Contribution, Explanation};
 pub use model::{
-    Band, Calibration, Decision, Meta, Model, ModelSpec, RiskBands, Score, Scorer, Target, closest_name,
+    Alias, Band, Calibration, Decision, Meta, Model, ModelSpec, RiskBands, Score, Scorer, Target, Verdict,
+    closest_name,
 };
 pub use pipeline::{
     BooleanEncoder, CategoricalEncoder, Column, DateEncoder, Encoder, NumericEncoder, Pipeline, Role,

@@ -57,11 +57,56 @@ pub enum Band {
 }
 
 impl Band {
-    pub fn as_str(&self) -> &'static str {
+    /// The stable text form answers carry in `risk_band`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Band::Low => "low",
             Band::Medium => "medium",
             Band::High => "high",
+        }
+    }
+}
+
+/// The two names a model goes by, in a registry and under the edge's traffic split: the
+/// champion, which builds embed and which scores every customer by default, and the challenger,
+/// which scores a share of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Alias {
+    Champion,
+    Challenger,
+}
+
+impl Alias {
+    pub const ALL: [Alias; 2] = [Alias::Champion, Alias::Challenger];
+
+    /// The stable text form: registry files, flags, answers and headers carry it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alias::Champion => "champion",
+            Alias::Challenger => "challenger",
+        }
+    }
+
+    /// The alias written `text`, if it is one.
+    pub fn from_text(text: &str) -> Option<Alias> {
+        Alias::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// What the model's decision rule says about one customer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// At or above the decision threshold: worth a retention offer.
+    Contact,
+    NoContact,
+}
+
+impl Verdict {
+    /// The stable text form answers carry in `decision`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Contact => "contact",
+            Verdict::NoContact => "no_contact",
         }
     }
 }
@@ -224,9 +269,9 @@ impl Model {
         self.spec.decision.threshold
     }
 
-    /// Whether a probability means "contact this customer".
-    pub fn decide(&self, probability: f64) -> bool {
-        probability >= self.spec.decision.threshold
+    /// Whether a probability means "contact this customer": at or above the threshold.
+    pub fn decide(&self, probability: f64) -> Verdict {
+        if probability >= self.spec.decision.threshold { Verdict::Contact } else { Verdict::NoContact }
     }
 
     pub fn band(&self, probability: f64) -> Band {

@@ -46,6 +46,22 @@ pub trait Code: Copy + Eq + Send + Sync + 'static {
     }
 }
 
+/// A [`Code`] field in serde's `with` form: written as its text, read back through
+/// [`Code::parse`] (so a registry file with an unknown alias fails naming it):
+/// `#[serde(with = "crate::code::text")]`.
+pub mod text {
+    use super::Code;
+
+    pub fn serialize<T: Code, S: serde::Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(value.as_str())
+    }
+
+    pub fn deserialize<'de, T: Code, D: serde::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        T::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Implements `serde::Serialize` for a [`Code`] as its text form.
 #[macro_export]
 macro_rules! serialize_as_code {

@@ -34,7 +34,7 @@ pub fn run_steps(
     let challenger = match (challenger, &model) {
         (Some(c), _) => Some(c),
         (None, Some(_)) => None,
-        (None, None) => crate::build_wasm::registry_model("challenger")?,
+        (None, None) => crate::build_wasm::registry_model(scorer_wasm::Alias::Challenger)?,
     };
     let challenger = challenger.map(|c| checked_challenger(&c)).transpose()?;
     steps.next("the wasm build tools: rustup targets, wasm-bindgen-cli, npm packages (each installed once)");

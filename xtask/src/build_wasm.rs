@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use scorer_wasm::Model;
+use scorer_wasm::{Alias, Model};
 
 use crate::tools;
 use crate::util::{cargo, root, run_command, wasm_target_dir};
@@ -26,9 +26,10 @@ pub const DEMO_MODEL: &str = "demo/model/model.churn";
 /// The model registry builds embed from by default (`churn registry --dir models`).
 pub const REGISTRY: &str = "models";
 
-/// The registry's model under an alias (`champion` or `challenger`), if the registry exists and
+/// The registry's model under an alias, if the registry exists and
 /// has one. Reads `registry.json` directly: its layout is documented in `trainer/src/ops/registry.rs`.
-pub fn registry_model(alias: &str) -> Result<Option<PathBuf>> {
+pub fn registry_model(alias: Alias) -> Result<Option<PathBuf>> {
+    let alias = alias.as_str();
     let dir = root().join(REGISTRY);
     let index = dir.join("registry.json");
     if !index.exists() {
@@ -48,7 +49,7 @@ pub fn registry_model(alias: &str) -> Result<Option<PathBuf>> {
 /// The model builds embed unless told otherwise: the registry's champion (`models/`), else the
 /// model `cargo xtask up` trained.
 pub fn default_model() -> Result<PathBuf> {
-    if let Some(champion) = registry_model("champion")? {
+    if let Some(champion) = registry_model(Alias::Champion)? {
         return Ok(champion);
     }
     let demo = root().join(DEMO_MODEL);

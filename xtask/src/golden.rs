@@ -272,7 +272,7 @@ fn score_case(model: &Model, name: String, customer: Map<String, Json>, explain:
         "logit": score.logit,
         "probability": score.probability,
         "risk_band": model.band(score.probability).as_str(),
-        "decision": if model.decide(score.probability) { "contact" } else { "no_contact" },
+        "decision": model.decide(score.probability).as_str(),
         "warnings": warnings,
     });
     if explain {

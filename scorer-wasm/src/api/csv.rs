@@ -13,8 +13,8 @@ pub struct CsvRow {
     pub model: usize,
     pub probability: f64,
     pub logit: f64,
-    pub risk_band: &'static str,
-    pub decision: &'static str,
+    pub risk_band: Band,
+    pub decision: Verdict,
     /// The columns that raise this customer's risk most, largest first (when asked for).
     pub drivers: Vec<ContributionOut>,
     pub warnings: Vec<WarningOut>,
@@ -203,7 +203,7 @@ impl CsvAnswer {
             Ok(r) => {
                 self.summary.scored += 1;
                 self.summary.expected_churners += r.probability;
-                self.summary.contact += usize::from(r.decision == "contact");
+                self.summary.contact += usize::from(r.decision == Verdict::Contact);
                 self.rows.push(CsvRow { row, line, ..r });
             }
             Err(e) => {

@@ -18,7 +18,7 @@ use crate::artifact::FORMAT_VERSION;
 use crate::csv::Csv;
 use crate::error::{CsvError, InputError, Problem};
 use crate::explain::Explanation;
-use crate::model::{Model, Scorer};
+use crate::model::{Band, Model, Scorer, Verdict};
 use crate::pipeline::{Encoder, Role, Warning};
 use crate::value::{Value, format_date};
 
@@ -56,9 +56,9 @@ pub struct Scored {
     pub id: Option<String>,
     pub probability: f64,
     pub logit: f64,
-    pub risk_band: &'static str,
+    pub risk_band: Band,
     /// `contact` at or above the model's decision threshold, otherwise `no_contact`.
-    pub decision: &'static str,
+    pub decision: Verdict,
     pub warnings: Vec<WarningOut>,
     /// The model that scored it, where two models share the traffic (a batch at the edge under
     /// a champion/challenger split); `None`, and not written, otherwise.
@@ -78,8 +78,8 @@ pub struct Explained {
     pub id: Option<String>,
     pub probability: f64,
     pub logit: f64,
-    pub risk_band: &'static str,
-    pub decision: &'static str,
+    pub risk_band: Band,
+    pub decision: Verdict,
     /// Logit and probability of the model's baseline, the mean training customer.
     pub base_logit: f64,
     pub base_probability: f64,
@@ -276,10 +276,6 @@ impl Model {
     pub fn row_id(&self, row: &[Value<'_>]) -> Option<String> {
         self.identifiers(row).find_map(|(_, v)| v.as_id())
     }
-
-    fn decision_text(&self, probability: f64) -> &'static str {
-        if self.decide(probability) { "contact" } else { "no_contact" }
-    }
 }
 
 impl Scorer<'_> {
@@ -291,8 +287,8 @@ impl Scorer<'_> {
             id: model.row_id(row),
             probability: s.probability,
             logit: s.logit,
-            risk_band: model.band(s.probability).as_str(),
-            decision: model.decision_text(s.probability),
+            risk_band: model.band(s.probability),
+            decision: model.decide(s.probability),
             warnings: self.warnings().iter().map(WarningOut::from).collect(),
             model_id: None,
         })
@@ -306,8 +302,8 @@ impl Scorer<'_> {
             id: model.row_id(row),
             probability: e.probability,
             logit: e.logit,
-            risk_band: model.band(e.probability).as_str(),
-            decision: model.decision_text(e.probability),
+            risk_band: model.band(e.probability),
+            decision: model.decide(e.probability),
             base_logit: e.base_logit,
             base_probability: crate::math::sigmoid(e.base_logit),
             contributions: e

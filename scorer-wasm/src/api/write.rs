@@ -3,6 +3,18 @@
 use super::*;
 use crate::json::Raw;
 
+impl ToJson for Band {
+    fn to_json(&self, out: &mut String) {
+        self.as_str().to_json(out);
+    }
+}
+
+impl ToJson for Verdict {
+    fn to_json(&self, out: &mut String) {
+        self.as_str().to_json(out);
+    }
+}
+
 impl ToJson for FieldMessage {
     fn to_json(&self, out: &mut String) {
         Object::new(out)

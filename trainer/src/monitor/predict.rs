@@ -71,12 +71,12 @@ pub fn predict(model_path: &Path, data: &Path, format: Option<Format>, out: &Pat
                 let contact = model.decide(s.probability);
                 summary.scored += 1;
                 summary.expected_churners += s.probability;
-                summary.contact += usize::from(contact);
+                summary.contact += usize::from(contact == scorer_wasm::Verdict::Contact);
                 line.push_str(&format!(
                     "{},{},{},",
                     s.probability,
                     model.band(s.probability).as_str(),
-                    if contact { "contact" } else { "no_contact" }
+                    contact.as_str()
                 ));
             }
             Err(e) => {

@@ -53,22 +53,15 @@ pub struct Entry {
 }
 
 /// The two names a registry gives models: the one builds embed, and the one the edge sends a
-/// share of customers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Alias {
-    Champion,
-    Challenger,
-}
+/// share of customers to. The scorer defines it, so that the edge's traffic split and the
+/// registry spell them alike.
+pub use scorer_wasm::Alias;
 
 impl crate::code::Code for Alias {
-    const ALL: &'static [Alias] = &[Alias::Champion, Alias::Challenger];
+    const ALL: &'static [Alias] = &Alias::ALL;
     const WHAT: &'static str = "alias";
     fn as_str(self) -> &'static str {
-        match self {
-            Alias::Champion => "champion",
-            Alias::Challenger => "challenger",
-        }
+        Alias::as_str(self)
     }
 }
 
@@ -87,6 +80,7 @@ pub enum Action {
 pub struct Event {
     pub at: String,
     pub action: Action,
+    #[serde(with = "crate::code::text")]
     pub alias: Alias,
     pub model: String,
     pub previous: Option<String>,
@@ -188,18 +182,15 @@ impl Registry {
 
     /// The model a reference names: an alias, an id, or a unique prefix of an id.
     pub fn resolve(&self, reference: &str) -> Result<&Entry> {
-        let id =
-            match reference {
-                "champion" => self.index.champion.as_deref().ok_or_else(|| {
-                    Error::Usage("the registry has no champion yet; promote a model".into())
-                })?,
-                "challenger" => self
-                    .index
-                    .challenger
-                    .as_deref()
-                    .ok_or_else(|| Error::Usage("the registry has no challenger".into()))?,
-                other => other,
-            };
+        let id = match Alias::from_text(reference) {
+            Some(alias) => self.alias(alias).ok_or_else(|| {
+                Error::Usage(match alias {
+                    Alias::Champion => "the registry has no champion yet; promote a model".into(),
+                    Alias::Challenger => "the registry has no challenger".into(),
+                })
+            })?,
+            None => reference,
+        };
         let matches: Vec<&Entry> = self.index.models.iter().filter(|e| e.id.starts_with(id)).collect();
         match matches.as_slice() {
             [one] => Ok(one),
@@ -220,15 +211,17 @@ impl Registry {
         self.dir.join(&entry.id).join("model.churn")
     }
 
+    /// The id an alias points at, if any.
+    pub fn alias(&self, alias: Alias) -> Option<&str> {
+        match alias {
+            Alias::Champion => self.index.champion.as_deref(),
+            Alias::Challenger => self.index.challenger.as_deref(),
+        }
+    }
+
+    /// The aliases of a model, champion first, in their text forms.
     pub fn aliases(&self, id: &str) -> Vec<&'static str> {
-        let mut v = Vec::new();
-        if self.index.champion.as_deref() == Some(id) {
-            v.push("champion");
-        }
-        if self.index.challenger.as_deref() == Some(id) {
-            v.push("challenger");
-        }
-        v
+        Alias::ALL.into_iter().filter(|&a| self.alias(a) == Some(id)).map(Alias::as_str).collect()
     }
 
     /// Points `alias` at a model. Promoting the challenger to champion clears the challenger.
@@ -300,4 +293,42 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
 /// The current time, RFC 3339 in UTC to the second.
 fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_index(text: &str) -> (tempfile::TempDir, Result<Registry>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(INDEX), text).unwrap();
+        let registry = Registry::open(dir.path());
+        (dir, registry)
+    }
+
+    #[test]
+    fn history_aliases_are_read_by_their_text_and_a_misspelled_one_is_named() {
+        let event = |alias: &str| {
+            format!(
+                r#"{{"layout":1,"champion":"a1","challenger":null,"models":[],"history":[
+                {{"at":"2026-12-01T00:00:00Z","action":"promote","alias":"{alias}","model":"a1","previous":null}}]}}"#
+            )
+        };
+        let (_dir, registry) = with_index(&event("champion"));
+        let registry = registry.unwrap();
+        assert_eq!(registry.index.history[0].alias, Alias::Champion);
+        assert_eq!((registry.alias(Alias::Champion), registry.aliases("a1")), (Some("a1"), vec!["champion"]));
+        let written = serde_json::to_value(&registry.index.history[0]).unwrap();
+        assert_eq!(written["alias"], "champion");
+
+        let (dir, registry) = with_index(&event("champoin"));
+        assert_eq!(
+            registry.err().unwrap().to_string(),
+            format!(
+                "{}: not a registry index (unknown alias \"champoin\"; did you mean \"champion\"? at line 2 \
+                 column 82); restore it or start a new directory",
+                dir.path().join(INDEX).display()
+            )
+        );
+    }
 }

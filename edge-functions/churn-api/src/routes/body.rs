@@ -96,7 +96,7 @@ pub(super) fn envelope(map: &Map<String, Json>, allowed: &[&str]) -> Result<(), 
         if !allowed.contains(&key.as_str()) {
             let expected: Vec<String> = allowed.iter().map(|k| format!("\"{k}\"")).collect();
             let e = InputError::new(key.as_str(), Problem::UnknownField { suggestion: None });
-            let mut err = ApiError::input(&e);
+            let mut err = ApiError::from(e);
             err.message = format!("{key}: unknown field; the body takes {}", expected.join(" or "));
             return Err(err);
         }

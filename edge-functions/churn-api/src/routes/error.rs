@@ -13,12 +13,9 @@ pub struct ApiError {
     pub errors: Vec<ErrorOut>,
 }
 
-impl ApiError {
-    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: String::new(), errors: Vec::new() }
-    }
-
-    pub(super) fn input(e: &InputError) -> Self {
+/// A bad value in a request: 400, with the value's code and field.
+impl From<InputError> for ApiError {
+    fn from(e: InputError) -> Self {
         ApiError {
             status: 400,
             code: e.code(),
@@ -26,6 +23,12 @@ impl ApiError {
             field: e.field.clone(),
             errors: Vec::new(),
         }
+    }
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), field: String::new(), errors: Vec::new() }
     }
 
     /// A batch with failing records: the first names the error, all are listed.

@@ -9,9 +9,8 @@ pub(super) fn explain(models: &Models<'_>, req: &Request<'_>) -> Result<Answer, 
         .get("customer")
         .ok_or_else(|| ApiError::new(400, "missing_customer", "the body needs \"customer\": {...}"))?;
     let (model, role) = models.route_json(customer);
-    let row = customer_row(model, customer, "customer").map_err(|e| ApiError::input(&e))?;
-    let explanation =
-        model.scorer().answer_explained(&row).map_err(|e| ApiError::input(&e.within("customer")))?;
+    let row = customer_row(model, customer, "customer")?;
+    let explanation = model.scorer().answer_explained(&row).map_err(|e| e.within("customer"))?;
     let mut out = String::new();
     Object::new(&mut out).field("model", &models.reference(role)).field("explanation", &explanation).end();
     Ok(Answer::by(model, out))
@@ -25,14 +24,14 @@ pub(super) fn what_if(models: &Models<'_>, req: &Request<'_>) -> Result<Answer, 
     })?;
     let changes: Vec<(String, &Json)> = match body.get("changes") {
         Some(Json::Array(list)) if list.is_empty() => {
-            return Err(ApiError::input(&InputError::new("changes", Problem::EmptyBatch)));
+            return Err(ApiError::from(InputError::new("changes", Problem::EmptyBatch)));
         }
         Some(Json::Array(list)) => {
             list.iter().enumerate().map(|(i, c)| (format!("changes[{i}]"), c)).collect()
         }
         Some(one @ Json::Object(_)) => vec![("changes".to_string(), one)],
         Some(other) => {
-            return Err(ApiError::input(&InputError::new(
+            return Err(ApiError::from(InputError::new(
                 "changes",
                 Problem::ExpectedObject { got: describe(other) },
             )));
@@ -49,14 +48,14 @@ pub(super) fn what_if(models: &Models<'_>, req: &Request<'_>) -> Result<Answer, 
         return Err(too_many(changes.len()));
     }
     let (model, role) = models.route_json(customer);
-    let before = customer_row(model, customer, "customer").map_err(|e| ApiError::input(&e))?;
+    let before = customer_row(model, customer, "customer")?;
     let mut scorer = model.scorer();
     let mut scenarios = Vec::with_capacity(changes.len());
     for (path, change) in &changes {
-        let fields = fields(change, path).map_err(|e| ApiError::input(&e))?;
+        let fields = fields(change, path)?;
         let mut after = before.clone();
-        model.overlay(fields, &mut after).map_err(|e| ApiError::input(&e.within(path)))?;
-        scenarios.push(scorer.what_if(&before, &after).map_err(|e| ApiError::input(&e.within(path)))?);
+        model.overlay(fields, &mut after).map_err(|e| e.within(path))?;
+        scenarios.push(scorer.what_if(&before, &after).map_err(|e| e.within(path))?);
     }
     let mut out = String::new();
     Object::new(&mut out).field("model", &models.reference(role)).field("scenarios", &scenarios).end();

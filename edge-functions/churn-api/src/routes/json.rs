@@ -5,7 +5,7 @@ use super::*;
 /// Which model answered: in every answer.
 pub(super) struct ModelRef<'a> {
     pub(super) model: &'a Model,
-    pub(super) role: Role,
+    pub(super) role: Alias,
     /// The challenger's share of traffic.
     pub(super) share: Option<f64>,
 }
@@ -26,12 +26,12 @@ impl ToJson for ModelRef<'_> {
 }
 
 /// The ids of the models used, champion first, without repeats.
-pub(super) fn used(models: &Models<'_>, roles: impl IntoIterator<Item = Role>) -> String {
+pub(super) fn used(models: &Models<'_>, roles: impl IntoIterator<Item = Alias>) -> String {
     let (mut champion, mut challenger) = (false, false);
     for role in roles {
         match role {
-            Role::Champion => champion = true,
-            Role::Challenger => challenger = true,
+            Alias::Champion => champion = true,
+            Alias::Challenger => challenger = true,
         }
     }
     let mut ids = Vec::new();
@@ -39,7 +39,7 @@ pub(super) fn used(models: &Models<'_>, roles: impl IntoIterator<Item = Role>) -
         ids.push(models.champion.id());
     }
     if challenger {
-        ids.push(models.model(Role::Challenger).id());
+        ids.push(models.model(Alias::Challenger).id());
     }
     ids.join(", ")
 }
@@ -48,7 +48,7 @@ pub(super) fn health(models: &Models<'_>) -> String {
     let mut out = String::new();
     Object::new(&mut out)
         .field("status", &"ok")
-        .field("model", &models.reference(Role::Champion))
+        .field("model", &models.reference(Alias::Champion))
         .field("challenger", &models.challenger_reference())
         .end();
     out

@@ -18,9 +18,10 @@
 //! names the model that scored it: `model.role` for one customer, `model_id` per result for a
 //! batch, and the `x-churn-model` header lists the ids of the models used.
 
+pub use scorer_wasm::Alias;
 use scorer_wasm::api::{BatchSummary, CsvBatchError, ErrorOut, Scored, score_csv_routed};
 use scorer_wasm::json::{Object, Raw, ToJson};
-use scorer_wasm::{InputError, Model, Problem, Scorer, Value};
+use scorer_wasm::{InputError, Model, Problem, Scorer, Value, Verdict};
 use serde_json::{Map, Value as Json};
 
 mod body;
@@ -35,7 +36,7 @@ pub use error::ApiError;
 use explain::*;
 use json::*;
 use score::*;
-pub use split::{BUCKETS, Challenger, Models, Role, bucket};
+pub use split::{BUCKETS, Challenger, Models, bucket};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 4 << 20;

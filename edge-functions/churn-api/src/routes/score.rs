@@ -31,11 +31,11 @@ impl<'m> Scorers<'m> {
         models: &Models<'m>,
         customer: &Json,
         path: &str,
-    ) -> Result<(Scored, Role), InputError> {
+    ) -> Result<(Scored, Alias), InputError> {
         let (model, role) = models.route_json(customer);
         let row = customer_row(model, customer, path)?;
         let scorer = match (role, self.challenger.as_mut()) {
-            (Role::Challenger, Some(scorer)) => scorer,
+            (Alias::Challenger, Some(scorer)) => scorer,
             _ => &mut self.champion,
         };
         let scored = scorer.answer(&row).map_err(|e| e.within(path))?;
@@ -47,15 +47,14 @@ pub(super) fn score_json(models: &Models<'_>, body: Map<String, Json>) -> Result
     envelope(&body, &["customer", "customers"])?;
     match (body.get("customer"), body.get("customers")) {
         (Some(customer), None) => {
-            let (result, role) =
-                Scorers::new(models).score(models, customer, "customer").map_err(|e| ApiError::input(&e))?;
+            let (result, role) = Scorers::new(models).score(models, customer, "customer")?;
             let mut out = String::new();
             Object::new(&mut out).field("model", &models.reference(role)).field("result", &result).end();
             Ok(Answer::by(models.model(role), out))
         }
         (None, Some(Json::Array(customers))) => {
             if customers.is_empty() {
-                return Err(ApiError::input(&InputError::new("customers", Problem::EmptyBatch)));
+                return Err(ApiError::from(InputError::new("customers", Problem::EmptyBatch)));
             }
             if customers.len() > MAX_BATCH {
                 return Err(too_many(customers.len()));
@@ -67,10 +66,9 @@ pub(super) fn score_json(models: &Models<'_>, body: Map<String, Json>) -> Result
                 .map(|(i, c)| scorers.score(models, c, &format!("customers[{i}]")));
             batch_answer(models, scored)
         }
-        (None, Some(other)) => Err(ApiError::input(&InputError::new(
-            "customers",
-            Problem::ExpectedArray { got: describe(other) },
-        ))),
+        (None, Some(other)) => {
+            Err(ApiError::from(InputError::new("customers", Problem::ExpectedArray { got: describe(other) })))
+        }
         (Some(_), Some(_)) => {
             Err(ApiError::new(400, "ambiguous_body", "send either \"customer\" or \"customers\", not both"))
         }
@@ -93,7 +91,7 @@ pub(super) fn too_many(n: usize) -> ApiError {
 /// Scores of a batch, or every error if any record failed.
 pub(super) fn batch_answer(
     models: &Models<'_>,
-    scored: impl Iterator<Item = Result<(Scored, Role), InputError>>,
+    scored: impl Iterator<Item = Result<(Scored, Alias), InputError>>,
 ) -> Result<Answer, ApiError> {
     let mut results = Vec::new();
     let mut errors = Vec::new();
@@ -111,10 +109,10 @@ pub(super) fn batch_answer(
         scored: results.len(),
         failed: 0,
         expected_churners: results.iter().map(|(s, _)| s.probability).sum(),
-        contact: results.iter().filter(|(s, _)| s.decision == "contact").count(),
+        contact: results.iter().filter(|(s, _)| s.decision == Verdict::Contact).count(),
     };
     let split = models.challenger.is_some();
-    let roles: Vec<Role> = results.iter().map(|(_, role)| *role).collect();
+    let roles: Vec<Alias> = results.iter().map(|(_, role)| *role).collect();
     let results: Vec<Scored> = results
         .into_iter()
         .map(|(mut s, role)| {
@@ -124,7 +122,7 @@ pub(super) fn batch_answer(
         .collect();
     let mut out = String::new();
     Object::new(&mut out)
-        .field("model", &models.reference(Role::Champion))
+        .field("model", &models.reference(Alias::Champion))
         .field("challenger", &models.challenger_reference())
         .field("results", &results)
         .field("summary", &summary)
@@ -142,8 +140,8 @@ pub(super) fn score_csv_body(models: &Models<'_>, body: &[u8]) -> Result<Answer,
     }
     let others: Vec<&Model> = models.challenger.iter().map(|c| c.model).collect();
     let route = |id: Option<&str>| match models.route(id).1 {
-        Role::Champion => 0,
-        Role::Challenger => 1,
+        Alias::Champion => 0,
+        Alias::Challenger => 1,
     };
     let mut answer =
         score_csv_routed(models.champion, &others, route, body, 0, MAX_BATCH).map_err(|e| match e {
@@ -171,14 +169,14 @@ pub(super) fn score_csv_body(models: &Models<'_>, body: &[u8]) -> Result<Answer,
             .collect();
         return Err(ApiError::records(errors));
     }
-    let role = |index: usize| if index == 0 { Role::Champion } else { Role::Challenger };
+    let role = |index: usize| if index == 0 { Alias::Champion } else { Alias::Challenger };
     let split = models.challenger.is_some();
     for r in &mut answer.rows {
         r.model_id = split.then(|| models.model(role(r.model)).id().to_string());
     }
     let mut out = String::new();
     Object::new(&mut out)
-        .field("model", &models.reference(Role::Champion))
+        .field("model", &models.reference(Alias::Champion))
         .field("challenger", &models.challenger_reference())
         .field("results", &answer.rows)
         .field("summary", &answer.summary)

@@ -16,22 +16,6 @@ pub struct Models<'m> {
     pub challenger: Option<Challenger<'m>>,
 }
 
-/// Which of the two models scored a customer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Champion,
-    Challenger,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Champion => "champion",
-            Role::Challenger => "challenger",
-        }
-    }
-}
-
 /// Buckets for the traffic split: a share is a whole number of hundredths of a percent.
 pub const BUCKETS: u64 = 10_000;
 
@@ -50,22 +34,22 @@ pub fn bucket(id: &str) -> u64 {
 impl<'m> Models<'m> {
     /// The model for a customer with this identifier; customers without one go to the
     /// champion.
-    pub fn route(&self, id: Option<&str>) -> (&'m Model, Role) {
+    pub fn route(&self, id: Option<&str>) -> (&'m Model, Alias) {
         match (&self.challenger, id) {
             (Some(c), Some(id)) if bucket(id) < (c.share * BUCKETS as f64).round() as u64 => {
-                (c.model, Role::Challenger)
+                (c.model, Alias::Challenger)
             }
-            _ => (self.champion, Role::Champion),
+            _ => (self.champion, Alias::Champion),
         }
     }
 
     /// The model for a customer given as a JSON object, by its identifier as the champion
     /// reads it (the first identifier column present and not missing).
-    pub(super) fn route_json(&self, customer: &Json) -> (&'m Model, Role) {
+    pub(super) fn route_json(&self, customer: &Json) -> (&'m Model, Alias) {
         if self.challenger.is_none() {
-            return (self.champion, Role::Champion);
+            return (self.champion, Alias::Champion);
         }
-        let Json::Object(map) = customer else { return (self.champion, Role::Champion) };
+        let Json::Object(map) = customer else { return (self.champion, Alias::Champion) };
         let id = self.champion.identifier_names().find_map(|name| match map.get(name)? {
             Json::String(s) => Value::from_cell(s).as_id(),
             Json::Number(n) => Value::Number(n.as_f64()?).as_id(),
@@ -75,21 +59,21 @@ impl<'m> Models<'m> {
         self.route(id.as_deref())
     }
 
-    pub(super) fn reference(&self, role: Role) -> ModelRef<'_> {
+    pub(super) fn reference(&self, role: Alias) -> ModelRef<'_> {
         match (role, &self.challenger) {
-            (Role::Challenger, Some(c)) => ModelRef { model: c.model, role, share: Some(c.share) },
-            _ => ModelRef { model: self.champion, role: Role::Champion, share: None },
+            (Alias::Challenger, Some(c)) => ModelRef { model: c.model, role, share: Some(c.share) },
+            _ => ModelRef { model: self.champion, role: Alias::Champion, share: None },
         }
     }
 
     pub(super) fn challenger_reference(&self) -> Option<ModelRef<'_>> {
-        self.challenger.as_ref().map(|_| self.reference(Role::Challenger))
+        self.challenger.as_ref().map(|_| self.reference(Alias::Challenger))
     }
 
     /// The model of a role.
-    pub(super) fn model(&self, role: Role) -> &'m Model {
+    pub(super) fn model(&self, role: Alias) -> &'m Model {
         match (role, &self.challenger) {
-            (Role::Challenger, Some(c)) => c.model,
+            (Alias::Challenger, Some(c)) => c.model,
             _ => self.champion,
         }
     }
