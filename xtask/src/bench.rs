@@ -35,7 +35,7 @@ use serde_json::{Value, json};
 use crate::bench_http::{self, Measured};
 use crate::reference::{BANK, Reference, TELCO};
 use crate::tools::{self, System};
-use crate::util::{cargo, churn_binary, root, run_command, target_dir};
+use crate::util::{CHURN, Profile, built_binary, cargo, root, run_command, target_dir};
 
 pub struct Options {
     /// Tiny sizes and one short repetition: proves the harness works (CI), measures nothing.
@@ -296,6 +296,9 @@ pub fn run(opts: &Options) -> Result<Vec<String>> {
             .transpose()
     };
     let train_reps = if opts.quick { 1 } else { 3 };
+    // The release build, as `cargo install --path trainer` builds it: what users run. (The smoke
+    // run takes the tests' dev build rather than spend a release build of polars on it.)
+    let churn = built_binary(CHURN, if opts.quick { Profile::Dev } else { Profile::Release })?;
     let mut trainings = Vec::new();
     if let Some(telco) = &telco {
         trainings.push(Training::new(
@@ -315,7 +318,7 @@ pub fn run(opts: &Options) -> Result<Vec<String>> {
     for _ in 0..train_reps {
         for t in &mut trainings {
             let (data, target, model, drop) = t.job;
-            t.ours.push(train(data, target, model)?);
+            t.ours.push(train(&churn, data, target, model)?);
             if let Some(p) = peer_fit(data, target, drop)? {
                 t.peers.push(p);
             }
@@ -324,6 +327,8 @@ pub fn run(opts: &Options) -> Result<Vec<String>> {
     for t in &trainings {
         let seconds: Vec<f64> = t.ours.iter().map(|o| o.0).collect();
         let auc_ours = t.ours[0].1;
+        let peaks: Vec<f64> = t.ours.iter().map(|o| o.2 / 1e6).collect();
+        rows.push(Row::new("trainer", format!("{}: peak memory", t.label), median(&peaks), "MB", false));
         for name in t.peer_names {
             let mut time = Row::new(
                 "trainer",
@@ -350,9 +355,24 @@ pub fn run(opts: &Options) -> Result<Vec<String>> {
         }
     }
 
+    // The demo of `cargo xtask up`: 10,000 synthetic customers, trained as the demo trains them.
+    let demo = demo_training(&churn, train_reps)?;
+    let mut row = Row::new(
+        "trainer",
+        "the demo's 10,000 rows, logistic: seconds (5-fold CV + fit)",
+        median(&demo.0),
+        "s",
+        false,
+    );
+    row.noise = Some(spread(&demo.0));
+    rows.extend([
+        row,
+        Row::new("trainer", "the demo's 10,000 rows: peak memory", median(&demo.1), "MB", false),
+    ]);
+
     // Scale: `churn train --stream` on synthetic tables that carry their true churn probability.
     for &n in &opts.scale_rows {
-        let run = scale(n, opts.scale_memory)?;
+        let run = scale(&churn, n, opts.scale_memory)?;
         let label = format!("synthetic {n} rows, --stream --memory {}", opts.scale_memory);
         rows.push(Row::new("scale", format!("{label}: seconds, end to end"), run.seconds, "s", false));
         rows.push(Row::new("scale", format!("{label}: peak memory"), run.peak / 1e6, "MB", false));
@@ -523,7 +543,8 @@ struct Training<'a> {
     /// Data, target, our model, the columns the peers drop.
     job: (&'a Path, &'static str, &'static str, &'static [&'static str]),
     peer_names: [&'static str; 2],
-    ours: Vec<(f64, f64)>,
+    /// Seconds, CV ROC AUC and peak memory (bytes) of each of our runs.
+    ours: Vec<(f64, f64, f64)>,
     peers: Vec<Value>,
 }
 
@@ -585,8 +606,7 @@ struct Scale {
 
 /// Streams `n` synthetic customers, written as Parquet, through `churn train --stream` with a
 /// memory budget of `memory_mb`.
-fn scale(n: u64, memory_mb: u64) -> Result<Scale> {
-    let churn = churn_binary()?;
+fn scale(churn: &Path, n: u64, memory_mb: u64) -> Result<Scale> {
     let dir = target_dir()?.join("bench-scale");
     std::fs::create_dir_all(&dir)?;
     let parquet = dir.join(format!("synth-{n}.parquet"));
@@ -596,7 +616,7 @@ fn scale(n: u64, memory_mb: u64) -> Result<Scale> {
     let summary: Value = match std::fs::read(&summary_file).ok().filter(|_| parquet.exists()) {
         Some(bytes) => serde_json::from_slice(&bytes)?,
         None => {
-            let output = Command::new(&churn)
+            let output = Command::new(churn)
                 .args(["synth", "--seed", "7", "--with-truth", "--json", "--rows", &n.to_string(), "--out"])
                 .arg(&parquet)
                 .output()?;
@@ -608,34 +628,15 @@ fn scale(n: u64, memory_mb: u64) -> Result<Scale> {
         }
     };
     let best = summary["true_probability_roc_auc"].as_f64().context("churn synth reports the truth's AUC")?;
-    let started = std::time::Instant::now();
-    let mut child = Command::new(&churn)
-        .args(["train", "--stream", "--memory", &memory_mb.to_string()])
-        .args(["--target", "churned", "--drop", "true_churn_probability", "--no-report", "--json"])
-        .arg("--data")
-        .arg(&parquet)
-        .arg("--out")
-        .arg(dir.join(format!("model-{n}")))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()?;
-    // The kernel keeps the peak resident size (VmHWM); the last reading before exit is the peak.
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0.0f64;
-    while child.try_wait()?.is_none() {
-        if let Ok(status) = std::fs::read_to_string(&status_file)
-            && let Some(kb) = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))
-        {
-            peak = peak.max(kb.trim().trim_end_matches("kB").trim().parse::<f64>().unwrap_or(0.0) * 1024.0);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let output = child.wait_with_output()?;
-    let seconds = started.elapsed().as_secs_f64();
-    if !output.status.success() {
-        bail!("churn train on {} failed:\n{}", parquet.display(), String::from_utf8_lossy(&output.stderr));
-    }
-    let card: Value = serde_json::from_slice(&output.stdout)?;
+    let (card, seconds, peak) = measured(
+        Command::new(churn)
+            .args(["train", "--stream", "--memory", &memory_mb.to_string()])
+            .args(["--target", "churned", "--drop", "true_churn_probability", "--no-report", "--json"])
+            .arg("--data")
+            .arg(&parquet)
+            .arg("--out")
+            .arg(dir.join(format!("model-{n}"))),
+    )?;
     let auc = card["cv"]["roc_auc"]["mean"].as_f64().context("the card has cv.roc_auc")?;
     let epochs = card["epochs"]
         .as_array()
@@ -646,23 +647,76 @@ fn scale(n: u64, memory_mb: u64) -> Result<Scale> {
     Ok(Scale { seconds, peak, epochs, auc, best })
 }
 
-/// `churn train` end to end: seconds, and the CV ROC AUC from its card.
-fn train(data: &Path, target: &str, model: &str) -> Result<(f64, f64)> {
-    let churn = churn_binary()?;
+/// `churn train` end to end: seconds, the CV ROC AUC from its card, and peak memory (bytes).
+fn train(churn: &Path, data: &Path, target: &str, model: &str) -> Result<(f64, f64, f64)> {
     let out = target_dir()?.join(format!("bench-train-{model}"));
+    let (card, seconds, peak) = measured(
+        Command::new(churn)
+            .args(["train", "--target", target, "--model", model, "--no-report", "--json", "--data"])
+            .arg(data)
+            .arg("--out")
+            .arg(&out),
+    )?;
+    Ok((seconds, card["cv"]["roc_auc"]["mean"].as_f64().context("the card has cv.roc_auc")?, peak))
+}
+
+/// `churn train` on the demo's data (`cargo xtask up`'s), `reps` times: seconds and peak MB.
+fn demo_training(churn: &Path, reps: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+    let dir = target_dir()?.join("bench-demo");
+    std::fs::create_dir_all(&dir)?;
+    let data = dir.join("customers.csv");
+    let (rows, seed) = crate::up::DEMO;
+    run_command(
+        Command::new(churn)
+            .args(["synth", "--rows", rows, "--seed", seed, "--with-truth", "--out"])
+            .arg(&data),
+    )?;
+    let mut seconds = Vec::new();
+    let mut peaks = Vec::new();
+    for _ in 0..reps {
+        let (_, s, peak) = measured(
+            Command::new(churn)
+                .args([
+                    "train",
+                    "--target",
+                    "churned",
+                    "--drop",
+                    "true_churn_probability",
+                    "--json",
+                    "--data",
+                ])
+                .arg(&data)
+                .arg("--out")
+                .arg(dir.join("model")),
+        )?;
+        seconds.push(s);
+        peaks.push(peak / 1e6);
+    }
+    Ok((seconds, peaks))
+}
+
+/// Runs a `churn … --json` command: its JSON answer, its wall time in seconds, and its peak
+/// resident memory in bytes (the kernel's VmHWM, read until it exits).
+fn measured(command: &mut Command) -> Result<(Value, f64, f64)> {
     let started = std::time::Instant::now();
-    let output = Command::new(&churn)
-        .args(["train", "--target", target, "--model", model, "--no-report", "--json", "--data"])
-        .arg(data)
-        .arg("--out")
-        .arg(&out)
-        .output()?;
+    let mut child =
+        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn()?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0.0f64;
+    while child.try_wait()?.is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(kb) = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))
+        {
+            peak = peak.max(kb.trim().trim_end_matches("kB").trim().parse::<f64>().unwrap_or(0.0) * 1024.0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let output = child.wait_with_output()?;
     let seconds = started.elapsed().as_secs_f64();
     if !output.status.success() {
-        bail!("churn train failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        bail!("{command:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
     }
-    let card: Value = serde_json::from_slice(&output.stdout)?;
-    Ok((seconds, card["cv"]["roc_auc"]["mean"].as_f64().context("the card has cv.roc_auc")?))
+    Ok((serde_json::from_slice(&output.stdout)?, seconds, peak))
 }
 
 /// The peers' virtual environment, created and filled from PyPI on first use.

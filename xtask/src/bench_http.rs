@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use crate::util::{Profile, built_binary, root, target_dir};
+use crate::util::{CHURN_SERVE, Profile, built_binary, root, target_dir};
 
 const LUA: &str = r#"
 local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
@@ -82,7 +82,7 @@ fn wait_healthy(addr: &str) -> Result<()> {
 /// runs, which measure nothing).
 pub fn start_ours(addr: &str, quick: bool) -> Result<Server> {
     let profile = if quick { Profile::Dev } else { Profile::Release };
-    let host = built_binary("churn-serve", profile)?;
+    let host = built_binary(CHURN_SERVE, profile)?;
     let manifest = root().join("spin.toml");
     let manifest = manifest.display().to_string();
     start_pinned(

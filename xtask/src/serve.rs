@@ -10,7 +10,7 @@ use std::process::Command;
 
 use anyhow::Result;
 
-use crate::util::{Profile, Steps, built_binary, root};
+use crate::util::{CHURN_SERVE, Profile, Steps, built_binary, root};
 
 pub fn run(
     addr: &str,
@@ -31,7 +31,7 @@ pub fn run(
 /// Builds the release in-process host, as a step of its own.
 pub fn build_host(steps: &mut Steps) -> Result<PathBuf> {
     steps.next("the local host for the components (churn-serve, release build; wasmtime takes minutes the first time)");
-    built_binary("churn-serve", Profile::Release)
+    built_binary(CHURN_SERVE, Profile::Release)
 }
 
 /// Runs the host on `addr` in place of this process, so that Ctrl-C reaches it directly.

@@ -17,8 +17,10 @@ use crate::tools::{self, System};
 use crate::util::{Steps, churn_binary, root, run_command};
 
 /// Rows of the default table, and its seed.
-const ROWS: &str = "10000";
-const SEED: &str = "42";
+/// The demo's customers: how many, and the seed of `churn synth`.
+pub const DEMO: (&str, &str) = ("10000", "42");
+const ROWS: &str = DEMO.0;
+const SEED: &str = DEMO.1;
 
 pub fn run(addr: &str, serve: bool) -> Result<()> {
     tools::require("up", &[System::Node])?;

@@ -165,7 +165,19 @@ impl Steps {
 /// `-p trainer` alone would resolve polars' dependencies with other features and rebuild polars
 /// (minutes) every time the two alternate.
 pub fn churn_binary() -> Result<PathBuf> {
-    built_binary("churn", Profile::Dev)
+    built_binary(CHURN, Profile::Dev)
+}
+
+/// The trainer's binary: what users install and run.
+pub const CHURN: Binary = Binary { name: "churn", package: "trainer" };
+/// The local server that hosts the Spin components in-process.
+pub const CHURN_SERVE: Binary = Binary { name: "churn-serve", package: "churn-host" };
+
+/// A binary of the workspace and the package that builds it.
+#[derive(Clone, Copy)]
+pub struct Binary {
+    pub name: &'static str,
+    pub package: &'static str,
 }
 
 /// The profile a binary of the workspace is built in.
@@ -177,16 +189,17 @@ pub enum Profile {
     Release,
 }
 
-/// Builds the workspace binary `name` in `profile` and returns its path. Built with the default
-/// members selected, as `cargo test` builds them (see [`churn_binary`]), so that a dev build
-/// reuses what the tests built.
-pub fn built_binary(name: &str, profile: Profile) -> Result<PathBuf> {
+/// Builds `binary` in `profile` and returns its path. A dev build selects the default members,
+/// as `cargo test` builds them (see [`churn_binary`]), so that it reuses what the tests built; a
+/// release build selects the binary's package alone, as `cargo install --path <package>` resolves
+/// it, so that what is measured is what users install.
+pub fn built_binary(binary: Binary, profile: Profile) -> Result<PathBuf> {
     let mut cmd = Command::new(cargo());
-    cmd.args(["build", "--bin", name]);
+    cmd.args(["build", "--bin", binary.name]);
     if profile == Profile::Release {
-        cmd.arg("--release");
+        cmd.args(["--release", "-p", binary.package]);
     }
     run_command(&mut cmd)?;
     let dir = if profile == Profile::Release { "release" } else { "debug" };
-    Ok(target_dir()?.join(dir).join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
+    Ok(target_dir()?.join(dir).join(format!("{}{}", binary.name, std::env::consts::EXE_SUFFIX)))
 }

@@ -262,7 +262,7 @@ impl TrainArgs {
         if max_iter == 0 {
             return Err(Error::Usage("--max-iter must be at least 1".into()));
         }
-        Ok(FitOptions { l2, max_iter })
+        Ok(FitOptions::new(l2, max_iter))
     }
 
     /// The `--stream` flags, checked.

@@ -1,4 +1,5 @@
-//! The models (candle) and their card.
+//! The models (candle), the objective full-batch fits minimise, and the model card.
 
 pub mod card;
 pub mod nn;
+pub mod objective;

@@ -13,6 +13,12 @@
 //! a few hundred thousand rows this converges in a few hundred steps, is deterministic, and needs
 //! no learning-rate schedule. The log-loss is computed from logits in the stable form
 //! `relu(z) − z·y + log(1 + e^−|z|)`, which stays finite when logits saturate.
+//!
+//! The models live in candle, whose autograd computes the gradient for streaming training's
+//! mini-batch Adam ([`objective`]), where a graph per step of a thousand rows pays. The full-batch
+//! fit evaluates the same objective hundreds of times on the whole design matrix; there
+//! [`crate::model::objective`] computes it with its gradient written out (a test holds the two to
+//! the same values), reading the matrix as the sparse matrix it mostly is.
 
 use std::cell::RefCell;
 
@@ -26,6 +32,7 @@ use rand_chacha::ChaCha8Rng;
 use scorer_wasm::{Dense, Linear, Predictor};
 
 use crate::error::{Error, Result};
+use crate::model::objective::{Design, Layers, Objective};
 
 /// A model the fitting loop can train.
 pub trait Net {
@@ -172,69 +179,69 @@ pub fn objective<N: Net + ?Sized>(
 /// A point the objective was evaluated at, with its cost and gradient.
 type Evaluation = (Vec<f64>, f64, Vec<f64>);
 
-/// The training objective of a net on a design matrix.
-struct Objective<'a, N: Net + ?Sized> {
-    net: &'a N,
-    x: &'a Tensor,
-    y: &'a Tensor,
-    /// α / (2n).
-    penalty: f64,
-    /// Sizes of the parameters, in [`Net::vars`] order.
-    sizes: Vec<usize>,
+/// The objective as argmin asks for it: cost and gradient at a point, each computed once.
+struct Lbfgs<'a> {
+    objective: RefCell<Objective<'a>>,
     /// The last point evaluated: the line search asks for cost, then gradient, at the same point.
     last: RefCell<Option<Evaluation>>,
     /// The lowest-cost point seen. Outside the objective, which the optimiser consumes, so that
     /// it survives a line search that gives up.
     best: &'a RefCell<Option<(f64, Vec<f64>)>>,
+    /// Evaluations so far.
+    evaluations: &'a std::cell::Cell<u64>,
 }
 
-impl<N: Net + ?Sized> Objective<'_, N> {
-    fn evaluate(&self, params: &[f64]) -> candle_core::Result<(f64, Vec<f64>)> {
+impl Lbfgs<'_> {
+    fn evaluate(&self, params: &[f64]) -> (f64, Vec<f64>) {
         if let Some((p, c, g)) = &*self.last.borrow()
             && p.as_slice() == params
         {
-            return Ok((*c, g.clone()));
+            return (*c, g.clone());
         }
-        let mut offset = 0;
-        for (var, &size) in self.net.vars().iter().zip(&self.sizes) {
-            let t = Tensor::from_slice(&params[offset..offset + size], var.shape(), var.device())?;
-            var.set(&t)?;
-            offset += size;
-        }
-        let loss = objective(self.net, self.x, self.y, self.penalty)?;
-        let cost = loss.to_scalar::<f64>()?;
-        let grads = loss.backward()?;
-        let mut gradient = Vec::with_capacity(params.len());
-        for (var, &size) in self.net.vars().iter().zip(&self.sizes) {
-            match grads.get(var.as_tensor()) {
-                Some(g) => gradient.extend(g.flatten_all()?.to_vec1::<f64>()?),
-                None => gradient.extend(std::iter::repeat_n(0.0, size)),
-            }
-        }
+        let mut gradient = vec![0.0; params.len()];
+        let cost = self.objective.borrow_mut().evaluate(params, &mut gradient);
+        self.evaluations.set(self.evaluations.get() + 1);
         if cost.is_finite() && self.best.borrow().as_ref().is_none_or(|(c, _)| cost < *c) {
             *self.best.borrow_mut() = Some((cost, params.to_vec()));
         }
         *self.last.borrow_mut() = Some((params.to_vec(), cost, gradient.clone()));
-        Ok((cost, gradient))
+        (cost, gradient)
     }
 }
 
-impl<N: Net + ?Sized> CostFunction for Objective<'_, N> {
+impl CostFunction for Lbfgs<'_> {
     type Param = Vec<f64>;
     type Output = f64;
 
     fn cost(&self, p: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.evaluate(p)?.0)
+        Ok(self.evaluate(p).0)
     }
 }
 
-impl<N: Net + ?Sized> Gradient for Objective<'_, N> {
+impl Gradient for Lbfgs<'_> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
 
     fn gradient(&self, p: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.evaluate(p)?.1)
+        Ok(self.evaluate(p).1)
     }
+}
+
+/// The layer shapes of a net, `(outputs, inputs)` per (weights, biases) pair of its parameters.
+fn layers_of<N: Net + ?Sized>(net: &N) -> Result<Layers> {
+    let vars = net.vars();
+    let shapes: Vec<(usize, usize)> = vars
+        .chunks_exact(2)
+        .map(|pair| {
+            let outputs = pair[1].elem_count();
+            (outputs, pair[0].elem_count() / outputs.max(1))
+        })
+        .collect();
+    let chained = shapes.windows(2).all(|w| w[1].1 == w[0].0);
+    if !vars.len().is_multiple_of(2) || shapes.is_empty() || !chained || shapes[shapes.len() - 1].0 != 1 {
+        return Err(Error::Training(format!("not a stack of layers with one output: {shapes:?}")));
+    }
+    Ok(Layers(shapes))
 }
 
 /// How hard to fit.
@@ -243,6 +250,24 @@ pub struct FitOptions {
     /// L2 penalty α.
     pub l2: f64,
     pub max_iter: u64,
+    /// L-BFGS stops when the gradient's norm falls below this...
+    pub tolerance_grad: f64,
+    /// ...or an iteration lowers the cost by less than this.
+    pub tolerance_cost: f64,
+}
+
+impl FitOptions {
+    /// L-BFGS's stopping tolerances: the gradient's norm, and the change of the cost in one
+    /// iteration. Measured on Telco (logistic, 5 folds + final fit): from (1e-7, 1e-12) to
+    /// (1e-5, 1e-9) the evaluations per fit fall from 362–474 to 165–275, and the CV ROC AUC moves
+    /// from 0.849911 to 0.849915, log loss from 0.410388 to 0.410386 (at (1e-4, 1e-9), 103–121
+    /// evaluations, the AUC moves by 3e-5, the fold AUCs by up to 8e-5).
+    pub const TOLERANCE: (f64, f64) = (1e-5, 1e-9);
+
+    pub fn new(l2: f64, max_iter: u64) -> FitOptions {
+        let (tolerance_grad, tolerance_cost) = FitOptions::TOLERANCE;
+        FitOptions { l2, max_iter, tolerance_grad, tolerance_cost }
+    }
 }
 
 /// What fitting reports.
@@ -250,6 +275,8 @@ pub struct FitOptions {
 pub struct FitReport {
     /// L-BFGS iterations; `None` when the line search stopped early at the best point found.
     pub iterations: Option<u64>,
+    /// Evaluations of the objective (cost and gradient together).
+    pub evaluations: u64,
     /// The objective at the returned parameters.
     pub loss: f64,
 }
@@ -257,30 +284,25 @@ pub struct FitReport {
 /// Fits `net` to `x` (`n × d`, row-major) and labels `y` with L-BFGS, leaving the best
 /// parameters found in the net.
 pub fn fit<N: Net + ?Sized>(net: &N, x: &[f64], y: &[f64], d: usize, opts: FitOptions) -> Result<FitReport> {
-    let n = y.len();
-    let dev = Device::Cpu;
-    let xt = Tensor::from_slice(x, (n, d), &dev)?;
-    let yt = Tensor::from_slice(y, n, &dev)?;
-    let sizes: Vec<usize> = net.vars().iter().map(|v| v.elem_count()).collect();
-    let mut init = Vec::with_capacity(sizes.iter().sum());
+    let design = Design::from_dense(x, d);
+    let layers = layers_of(net)?;
+    let mut init = Vec::with_capacity(layers.parameters());
     for v in net.vars() {
         init.extend(v.as_tensor().flatten_all()?.to_vec1::<f64>()?);
     }
     let best = RefCell::new(None);
-    let objective = Objective {
-        net,
-        x: &xt,
-        y: &yt,
-        penalty: opts.l2 / (2.0 * n as f64),
-        sizes: sizes.clone(),
+    let evaluations = std::cell::Cell::new(0);
+    let objective = Lbfgs {
+        objective: RefCell::new(Objective::new(&design, y, layers, opts.l2)),
         last: RefCell::new(None),
         best: &best,
+        evaluations: &evaluations,
     };
     let optimiser = |e: argmin::core::Error| Error::Training(format!("L-BFGS: {e}"));
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(1e-7)
+        .with_tolerance_grad(opts.tolerance_grad)
         .map_err(optimiser)?
-        .with_tolerance_cost(1e-12)
+        .with_tolerance_cost(opts.tolerance_cost)
         .map_err(optimiser)?;
     let result = Executor::new(objective, solver).configure(|s| s.param(init).max_iters(opts.max_iter)).run();
     // Whether it converged, hit the iteration limit, or the line search stopped where no further
@@ -293,11 +315,12 @@ pub fn fit<N: Net + ?Sized>(net: &N, x: &[f64], y: &[f64], d: usize, opts: FitOp
         return Err(Error::Training(failure.unwrap_or_else(|| "the optimiser found no finite loss".into())));
     };
     let mut offset = 0;
-    for (var, &size) in net.vars().iter().zip(&sizes) {
-        var.set(&Tensor::from_slice(&params[offset..offset + size], var.shape(), &dev)?)?;
+    for var in net.vars() {
+        let size = var.elem_count();
+        var.set(&Tensor::from_slice(&params[offset..offset + size], var.shape(), &Device::Cpu)?)?;
         offset += size;
     }
-    Ok(FitReport { iterations, loss })
+    Ok(FitReport { iterations, evaluations: evaluations.get(), loss })
 }
 
 /// Logits of a fitted net on `x` (`n × d`, row-major).
@@ -305,4 +328,53 @@ pub fn predict_logits<N: Net + ?Sized>(net: &N, x: &[f64], d: usize) -> Result<V
     let n = x.len() / d.max(1);
     let xt = Tensor::from_slice(x, (n, d), &Device::Cpu)?;
     Ok(net.forward(&xt)?.to_vec1()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The objective full-batch fits minimise (written out) and the one streaming training
+    /// minimises (candle's autograd) agree in value and gradient, for both families.
+    #[test]
+    fn the_written_out_objective_is_candles() {
+        let (n, d) = (30, 6);
+        let x: Vec<f64> =
+            (0..n * d).map(|k| if k % 4 == 0 { 0.0 } else { ((k * 37 % 19) as f64 - 9.0) / 7.0 }).collect();
+        let y: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i % 4 == 1))).collect();
+        let nets: [Box<dyn Net>; 2] =
+            [Box::new(Logistic::new(d).unwrap()), Box::new(Mlp::new(d, &[5, 3], 9).unwrap())];
+        let l2 = 2.5;
+        for net in nets {
+            if let [w, _] = net.vars() {
+                // Logistic regression starts at zero; move it somewhere less special.
+                let values: Vec<f64> = (0..d).map(|k| k as f64 / 10.0 - 0.2).collect();
+                w.set(&Tensor::from_slice(&values, (d, 1), &Device::Cpu).unwrap()).unwrap();
+            }
+            let xt = Tensor::from_slice(&x, (n, d), &Device::Cpu).unwrap();
+            let yt = Tensor::from_slice(&y, n, &Device::Cpu).unwrap();
+            let loss = objective(net.as_ref(), &xt, &yt, l2 / (2.0 * n as f64)).unwrap();
+            let grads = loss.backward().unwrap();
+            let mut params = Vec::new();
+            let mut autograd = Vec::new();
+            for v in net.vars() {
+                params.extend(v.as_tensor().flatten_all().unwrap().to_vec1::<f64>().unwrap());
+                autograd.extend(
+                    grads.get(v.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap(),
+                );
+            }
+            let design = Design::from_dense(&x, d);
+            let mut written = Objective::new(&design, &y, layers_of(net.as_ref()).unwrap(), l2);
+            let mut gradient = vec![0.0; params.len()];
+            let cost = written.evaluate(&params, &mut gradient);
+            assert!((cost - loss.to_scalar::<f64>().unwrap()).abs() < 1e-14, "cost {cost}");
+            for (k, (a, b)) in gradient.iter().zip(&autograd).enumerate() {
+                assert!((a - b).abs() < 1e-14, "parameter {k}: written {a}, autograd {b}");
+            }
+            let logits = predict_logits(net.as_ref(), &x, d).unwrap();
+            for (a, b) in written.logits(&params).iter().zip(&logits) {
+                assert!((a - b).abs() < 1e-14);
+            }
+        }
+    }
 }
