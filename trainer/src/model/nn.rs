@@ -32,7 +32,8 @@ use rand_chacha::ChaCha8Rng;
 use scorer_wasm::{Dense, Linear, Predictor};
 
 use crate::error::{Error, Result};
-use crate::model::objective::{Design, Layers, Objective};
+use crate::model::objective::{Layers, Objective};
+use crate::prepare::design::Design;
 
 /// A model the fitting loop can train.
 pub trait Net {
@@ -281,10 +282,9 @@ pub struct FitReport {
     pub loss: f64,
 }
 
-/// Fits `net` to `x` (`n × d`, row-major) and labels `y` with L-BFGS, leaving the best
-/// parameters found in the net.
-pub fn fit<N: Net + ?Sized>(net: &N, x: &[f64], y: &[f64], d: usize, opts: FitOptions) -> Result<FitReport> {
-    let design = Design::from_dense(x, d);
+/// Fits `net` to the rows of `design` and labels `y` with L-BFGS, leaving the best parameters
+/// found in the net.
+pub fn fit<N: Net + ?Sized>(net: &N, design: &Design, y: &[f64], opts: FitOptions) -> Result<FitReport> {
     let layers = layers_of(net)?;
     let mut init = Vec::with_capacity(layers.parameters());
     for v in net.vars() {
@@ -293,7 +293,7 @@ pub fn fit<N: Net + ?Sized>(net: &N, x: &[f64], y: &[f64], d: usize, opts: FitOp
     let best = RefCell::new(None);
     let evaluations = std::cell::Cell::new(0);
     let objective = Lbfgs {
-        objective: RefCell::new(Objective::new(&design, y, layers, opts.l2)),
+        objective: RefCell::new(Objective::new(design, y, layers, opts.l2)),
         last: RefCell::new(None),
         best: &best,
         evaluations: &evaluations,
@@ -323,7 +323,16 @@ pub fn fit<N: Net + ?Sized>(net: &N, x: &[f64], y: &[f64], d: usize, opts: FitOp
     Ok(FitReport { iterations, evaluations: evaluations.get(), loss })
 }
 
-/// Logits of a fitted net on `x` (`n × d`, row-major).
+/// Logits of a fitted net on the rows of `design`, by the forward pass fits use.
+pub fn design_logits<N: Net + ?Sized>(net: &N, design: &Design) -> Result<Vec<f64>> {
+    let mut params = Vec::new();
+    for v in net.vars() {
+        params.extend(v.as_tensor().flatten_all()?.to_vec1::<f64>()?);
+    }
+    Ok(Objective::new(design, &[], layers_of(net)?, 0.0).logits(&params).to_vec())
+}
+
+/// Logits of a fitted net on `x` (`n × d`, row-major), by candle's forward pass.
 pub fn predict_logits<N: Net + ?Sized>(net: &N, x: &[f64], d: usize) -> Result<Vec<f64>> {
     let n = x.len() / d.max(1);
     let xt = Tensor::from_slice(x, (n, d), &Device::Cpu)?;

@@ -7,66 +7,12 @@
 //! no tensors: at these sizes (thousands of rows, tens to hundreds of features) building the
 //! graph and zeroing fresh buffers cost more than the arithmetic.
 //!
-//! The design matrix is read as the sparse matrix it mostly is ([`Design`]): one-hot blocks have
-//! one non-zero per row, piecewise-linear blocks a few, so the first layer costs what the non-zero
-//! cells cost. Every sum runs in a fixed order, so a fit is deterministic.
+//! The design matrix is read as the sparse matrix it mostly is ([`Design`]), so the first layer
+//! costs what the non-zero cells cost. Every sum runs in a fixed order, so a fit is deterministic.
 
 use scorer_wasm::math::sigmoid;
 
-/// A design matrix by rows, non-zero cells only (compressed sparse rows).
-pub struct Design {
-    rows: usize,
-    width: usize,
-    /// Row `i`'s cells are `starts[i]..starts[i + 1]` of `columns` and `values`.
-    starts: Vec<usize>,
-    columns: Vec<u32>,
-    values: Vec<f64>,
-}
-
-impl Design {
-    /// From a dense row-major matrix of `width` columns.
-    pub fn from_dense(x: &[f64], width: usize) -> Design {
-        let rows = x.len().checked_div(width).unwrap_or(0);
-        let nonzero = x.iter().filter(|v| **v != 0.0).count();
-        let mut d = Design {
-            rows,
-            width,
-            starts: Vec::with_capacity(rows + 1),
-            columns: Vec::with_capacity(nonzero),
-            values: Vec::with_capacity(nonzero),
-        };
-        d.starts.push(0);
-        for row in x.chunks_exact(width.max(1)).take(rows) {
-            for (c, &v) in row.iter().enumerate() {
-                if v != 0.0 {
-                    d.columns.push(c as u32);
-                    d.values.push(v);
-                }
-            }
-            d.starts.push(d.columns.len());
-        }
-        d
-    }
-
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
-    pub fn width(&self) -> usize {
-        self.width
-    }
-
-    /// Share of cells that are not zero.
-    pub fn density(&self) -> f64 {
-        self.values.len() as f64 / (self.rows * self.width).max(1) as f64
-    }
-
-    #[inline(always)]
-    fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let cells = self.starts[i]..self.starts[i + 1];
-        self.columns[cells.clone()].iter().map(|&c| c as usize).zip(self.values[cells].iter().copied())
-    }
-}
+use crate::prepare::design::Design;
 
 /// The shapes of a stack of layers, `(outputs, inputs)` each, first to last; the last has one
 /// output. Parameters are laid out flat in this order: each layer's weights (row-major, one row

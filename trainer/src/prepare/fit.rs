@@ -18,6 +18,7 @@ use scorer_wasm::{
 
 use crate::error::{Error, Result};
 use crate::input::data::Table;
+use crate::prepare::design::Design;
 use crate::prepare::infer::{ColumnPlan, Kind, Plan};
 
 /// How numbers and categories are encoded.
@@ -99,21 +100,33 @@ pub fn row_values<'t>(table: &'t Table, plan: &Plan, row: usize, out: &mut Vec<V
     out.extend(plan.columns.iter().map(|c| table.columns[c.index][row].value()));
 }
 
-/// Encodes `rows` into a row-major matrix of `rows.len() × pipeline.width()` features.
-pub fn encode_rows(pipeline: &Pipeline, table: &Table, plan: &Plan, rows: &[usize]) -> Result<Vec<f64>> {
+/// Encodes `rows` of `table` into a sparse design matrix, a row at a time: the dense matrix is
+/// never built.
+pub fn encode_design(pipeline: &Pipeline, table: &Table, plan: &Plan, rows: &[usize]) -> Result<Design> {
     let width = pipeline.width();
-    let mut matrix = vec![0.0; rows.len() * width];
+    let mut design = Design::new(width, rows.len());
+    let mut dense = vec![0.0; width];
     let mut values = Vec::with_capacity(plan.columns.len());
     let mut warnings = Vec::new();
     for (i, &r) in rows.iter().enumerate() {
         row_values(table, plan, r, &mut values);
         warnings.clear();
         pipeline
-            .encode(&values, &mut matrix[i * width..(i + 1) * width], &mut warnings)
+            .encode(&values, &mut dense, &mut warnings)
             .map_err(|e| Error::data(&table.path, format!("{}: {e}", table.locate(r))))?;
+        design.push_row(&dense);
+        if i + 1 == SAMPLE_ROWS.min(rows.len()) {
+            // Room for the rest at the density seen so far, so the cells are not copied as they
+            // grow.
+            design.reserve_rows(rows.len() - i - 1);
+        }
     }
-    Ok(matrix)
+    design.shrink_to_fit();
+    Ok(design)
 }
+
+/// Rows encoded before [`encode_design`] reserves room for the rest.
+const SAMPLE_ROWS: usize = 1000;
 
 /// Median, mean and spread after median imputation, and the piecewise-linear knots: every
 /// distinct value when there are at most `bins + 1` of them (so `NumOfProducts` ∈ {1,2,3,4} keeps

@@ -1,6 +1,7 @@
 //! From a table to what a model learns from: column profiles, column roles, data checks, the
 //! fitted feature pipeline.
 
+pub mod design;
 pub mod distribution;
 pub mod fit;
 pub mod infer;

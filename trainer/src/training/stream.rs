@@ -39,7 +39,7 @@ use crate::error::{Error, Result};
 use crate::input::data::{Cell, ColumnData, Format, Table};
 use crate::model::card::StreamReport;
 use crate::model::nn::{self, Net};
-use crate::prepare::fit::{encode_rows, fit_pipeline};
+use crate::prepare::fit::{encode_design, fit_pipeline};
 use crate::prepare::infer::{Plan, target_key};
 use crate::stats::folds;
 use crate::training::train::{
@@ -125,8 +125,8 @@ pub fn train(
     // 5. The sample: baseline, drift reference, parity.
     progress.set_message("checking parity");
     let all: Vec<usize> = (0..sample.rows()).collect();
-    let x = encode_rows(&pipeline, sample, &plan, &all)?;
-    let logits = nn::predict_logits(net.as_ref(), &x, d)?;
+    let x = encode_design(&pipeline, sample, &plan, &all)?;
+    let logits = nn::design_logits(net.as_ref(), &x)?;
     let mut data = train::data_summary(sample, &plan, &validation);
     data.rows = rows;
     data.positives = positives;

@@ -13,7 +13,7 @@
 //!    the AUCs.
 //! 5. The final model is fitted on all rows with the same settings; the model file also keeps the
 //!    training data's distributions for drift monitoring ([`crate::monitor::drift`]).
-//! 6. Parity: every training row is scored by candle's forward pass on the encoded matrix (then
+//! 6. Parity: every training row is scored by the trainer's forward pass on the encoded matrix (then
 //!    calibrated) and by the scorer crate from the raw values; they must agree within 1e-5.
 
 use std::time::Instant;
@@ -33,7 +33,8 @@ use crate::stats::economics::{self, Economics, ThresholdRule};
 use crate::error::{Error, Result};
 use crate::input::data::Table;
 use crate::model::nn::{self, FitOptions, Logistic, Mlp, Net};
-use crate::prepare::fit::{EncodingOptions, encode_rows, fit_pipeline, row_values};
+use crate::prepare::design::Design;
+use crate::prepare::fit::{EncodingOptions, encode_design, fit_pipeline, row_values};
 use crate::prepare::infer::{InferOptions, Plan};
 use crate::prepare::validate::{self, Severity, Validation};
 use crate::stats::folds;
@@ -269,7 +270,6 @@ pub(crate) fn assemble(
 ) -> Result<Trained> {
     let FinalFit { pipeline, x, net, logits: trainer_logits } = fit;
     let Evaluation { labels: y, folds, streaming } = evaluation;
-    let d = pipeline.width();
     let oof = OutOfFold::new(y, &folds, opts.calibration);
     let cv = cv_report(y, &oof, opts);
     let threshold = economics::choose(opts.threshold, &opts.economics, y, &oof.calibrated);
@@ -307,11 +307,12 @@ pub(crate) fn assemble(
     let final_probabilities: Vec<f64> =
         trainer_logits.iter().map(|&z| sigmoid(calibration.apply(z))).collect();
     let column_indices: Vec<usize> = plan.columns.iter().map(|c| c.index).collect();
-    let spec = ModelSpec {
+    let mut spec = ModelSpec {
         meta: Meta { name: card.name.clone(), kind: card.model.clone(), trainer: card.trainer.clone() },
         card: serde_json::to_string(&card).map_err(|e| Error::Training(format!("model card: {e}")))?,
-        baseline: column_means(&x, d),
-        reference: distribution::reference(&pipeline, table, &column_indices, &final_probabilities),
+        baseline: x.column_means(),
+        // Filled in below, from the scorer's own probabilities.
+        reference: scorer_wasm::reference::DriftReference::default(),
         pipeline,
         target: Target {
             name: plan.target.name.clone(),
@@ -323,10 +324,14 @@ pub(crate) fn assemble(
         decision: Decision { threshold, rule: opts.threshold.to_string() },
         bands: RiskBands { medium: prevalence, high: (2.0 * prevalence).min(0.9).max(prevalence) },
     };
-    let model =
-        Model::new(spec).map_err(|e| Error::Training(format!("the trained model is invalid: {e}")))?;
-
-    let parity = check_parity(&model, table, plan, &final_probabilities)?;
+    let invalid =
+        |e: scorer_wasm::ArtifactError| Error::Training(format!("the trained model is invalid: {e}"));
+    let probabilities = scorer_probabilities(&Model::new(spec.clone()).map_err(invalid)?, table, plan)?;
+    let parity = check_parity(&probabilities, &final_probabilities)?;
+    // The score's reference distribution is what the scorer gives the training rows, the very
+    // numbers `churn drift` bins on new data: the training data drifts from itself by exactly 0.
+    spec.reference = distribution::reference(&spec.pipeline, table, &column_indices, &probabilities);
+    let model = Model::new(spec).map_err(invalid)?;
     Ok(Trained {
         model,
         card,
@@ -459,21 +464,20 @@ enum Job {
     Final(FinalFit),
 }
 
-/// The model fitted on every row, with its pipeline, design matrix and candle logits.
+/// The model fitted on every row, with its pipeline, design matrix and the trainer's logits.
 pub(crate) struct FinalFit {
     pub pipeline: Pipeline,
-    pub x: Vec<f64>,
+    pub x: Design,
     pub net: Box<dyn Net + Send + Sync>,
     pub logits: Vec<f64>,
 }
 
 fn fit_final(table: &Table, plan: &Plan, rows: &[usize], opts: &TrainOptions) -> Result<FinalFit> {
     let pipeline = fit_pipeline(table, plan, rows, &opts.encoding)?;
-    let x = encode_rows(&pipeline, table, plan, rows)?;
-    let d = pipeline.width();
-    let net = build_net(opts, d, opts.seed)?;
-    nn::fit(net.as_ref(), &x, &plan.target.labels, d, opts.fit)?;
-    let logits = nn::predict_logits(net.as_ref(), &x, d)?;
+    let x = encode_design(&pipeline, table, plan, rows)?;
+    let net = build_net(opts, pipeline.width(), opts.seed)?;
+    nn::fit(net.as_ref(), &x, &plan.target.labels, opts.fit)?;
+    let logits = nn::design_logits(net.as_ref(), &x)?;
     Ok(FinalFit { pipeline, x, net, logits })
 }
 
@@ -526,13 +530,14 @@ fn run_fold(
     let (train, test) = folds::split(assignment, f);
     let pipeline: Pipeline = fit_pipeline(table, plan, &train, &opts.encoding)?;
     let d = pipeline.width();
-    let x_train = encode_rows(&pipeline, table, plan, &train)?;
-    let x_test = encode_rows(&pipeline, table, plan, &test)?;
+    let x_train = encode_design(&pipeline, table, plan, &train)?;
+    let x_test = encode_design(&pipeline, table, plan, &test)?;
     let y_train: Vec<f64> = train.iter().map(|&i| plan.target.labels[i]).collect();
     // Each fold starts from its own reproducible initialisation.
     let net = build_net(opts, d, opts.seed.wrapping_add(1 + f as u64))?;
-    nn::fit(net.as_ref(), &x_train, &y_train, d, opts.fit)?;
-    let logits = nn::predict_logits(net.as_ref(), &x_test, d)?;
+    nn::fit(net.as_ref(), &x_train, &y_train, opts.fit)?;
+    drop(x_train);
+    let logits = nn::design_logits(net.as_ref(), &x_test)?;
     Ok(FoldResult { test, logits })
 }
 
@@ -584,17 +589,6 @@ fn fold_curves(y: &[f64], oof: &OutOfFold<'_>) -> FoldCurves {
     FoldCurves { step: 1.0 / CURVE_STEPS as f64, roc_tpr, pr_precision }
 }
 
-fn column_means(x: &[f64], d: usize) -> Vec<f64> {
-    let n = x.len() / d;
-    let mut mean = vec![0.0; d];
-    for row in x.chunks_exact(d) {
-        for (m, v) in mean.iter_mut().zip(row) {
-            *m += v;
-        }
-    }
-    mean.iter().map(|m| m / n as f64).collect()
-}
-
 pub(crate) fn data_summary(table: &Table, plan: &Plan, validation: &Validation) -> DataSummary {
     let positives = plan.positives() as u64;
     let rows = table.rows() as u64;
@@ -640,18 +634,26 @@ pub(crate) fn data_summary(table: &Table, plan: &Plan, validation: &Validation) 
     }
 }
 
-/// Scores every training row through the scorer crate from raw values and compares with the
-/// trainer's candle forward pass.
-fn check_parity(model: &Model, table: &Table, plan: &Plan, trainer_probabilities: &[f64]) -> Result<Parity> {
+/// Every training row's probability, through the scorer crate from raw values.
+fn scorer_probabilities(model: &Model, table: &Table, plan: &Plan) -> Result<Vec<f64>> {
     let mut scorer = model.scorer();
     let mut values = Vec::with_capacity(plan.columns.len());
+    (0..table.rows())
+        .map(|row| {
+            row_values(table, plan, row, &mut values);
+            let score = scorer
+                .score(&values)
+                .map_err(|e| Error::data(&table.path, format!("{}: {e}", table.locate(row))))?;
+            Ok(score.probability)
+        })
+        .collect()
+}
+
+/// The scorer's probabilities against the trainer's forward pass, row by row.
+fn check_parity(scorer_probabilities: &[f64], trainer_probabilities: &[f64]) -> Result<Parity> {
     let (mut worst, mut worst_row) = (0.0f64, 0);
-    for (row, &expected) in trainer_probabilities.iter().enumerate() {
-        row_values(table, plan, row, &mut values);
-        let score = scorer
-            .score(&values)
-            .map_err(|e| Error::data(&table.path, format!("{}: {e}", table.locate(row))))?;
-        let diff = (score.probability - expected).abs();
+    for (row, (&p, &expected)) in scorer_probabilities.iter().zip(trainer_probabilities).enumerate() {
+        let diff = (p - expected).abs();
         if diff.is_nan() || diff > worst {
             worst = if diff.is_nan() { f64::INFINITY } else { diff };
             worst_row = row;
