@@ -404,6 +404,9 @@ pub fn run(opts: &Options) -> Result<Vec<String>> {
         .vs("truth", run.best);
         fit.difference = true;
         rows.push(fit);
+        if n <= IN_MEMORY_ROWS {
+            rows.extend(in_memory(&churn, &run.data, n, run.best)?);
+        }
     }
 
     // Sizes.
@@ -602,6 +605,33 @@ struct Scale {
     auc: f64,
     /// ROC AUC of the true churn probability over the file: the best any model can do.
     best: f64,
+    /// The synthetic file.
+    data: PathBuf,
+}
+
+/// Tables up to this many rows are also trained in memory (5-fold CV), beside `--stream`.
+const IN_MEMORY_ROWS: u64 = 1_000_000;
+
+/// `churn train` in memory on a synthetic file of `n` rows: time, peak memory, CV ROC AUC.
+fn in_memory(churn: &Path, data: &Path, n: u64, best: f64) -> Result<Vec<Row>> {
+    let (card, seconds, peak) = measured(
+        Command::new(churn)
+            .args(["train", "--target", "churned", "--drop", "true_churn_probability", "--no-report", "--json"])
+            .arg("--data")
+            .arg(data)
+            .arg("--out")
+            .arg(target_dir()?.join(format!("bench-scale/model-{n}-in-memory"))),
+    )?;
+    let label = format!("synthetic {n} rows, in memory (5-fold CV + fit)");
+    let auc = card["cv"]["roc_auc"]["mean"].as_f64().context("the card has cv.roc_auc")?;
+    let mut fit = Row::new("scale", format!("{label}: CV ROC AUC, against the true probability's"), auc, "", true)
+        .vs("truth", best);
+    fit.difference = true;
+    Ok(vec![
+        Row::new("scale", format!("{label}: seconds, end to end"), seconds, "s", false),
+        Row::new("scale", format!("{label}: peak memory"), peak / 1e6, "MB", false),
+        fit,
+    ])
 }
 
 /// Streams `n` synthetic customers, written as Parquet, through `churn train --stream` with a
@@ -644,7 +674,7 @@ fn scale(churn: &Path, n: u64, memory_mb: u64) -> Result<Scale> {
         .iter()
         .filter_map(|e| e["rows_per_second"].as_f64())
         .collect();
-    Ok(Scale { seconds, peak, epochs, auc, best })
+    Ok(Scale { seconds, peak, epochs, auc, best, data: parquet })
 }
 
 /// `churn train` end to end: seconds, the CV ROC AUC from its card, and peak memory (bytes).
