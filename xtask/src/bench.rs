@@ -616,7 +616,15 @@ const IN_MEMORY_ROWS: u64 = 1_000_000;
 fn in_memory(churn: &Path, data: &Path, n: u64, best: f64) -> Result<Vec<Row>> {
     let (card, seconds, peak) = measured(
         Command::new(churn)
-            .args(["train", "--target", "churned", "--drop", "true_churn_probability", "--no-report", "--json"])
+            .args([
+                "train",
+                "--target",
+                "churned",
+                "--drop",
+                "true_churn_probability",
+                "--no-report",
+                "--json",
+            ])
             .arg("--data")
             .arg(data)
             .arg("--out")
@@ -624,8 +632,9 @@ fn in_memory(churn: &Path, data: &Path, n: u64, best: f64) -> Result<Vec<Row>> {
     )?;
     let label = format!("synthetic {n} rows, in memory (5-fold CV + fit)");
     let auc = card["cv"]["roc_auc"]["mean"].as_f64().context("the card has cv.roc_auc")?;
-    let mut fit = Row::new("scale", format!("{label}: CV ROC AUC, against the true probability's"), auc, "", true)
-        .vs("truth", best);
+    let mut fit =
+        Row::new("scale", format!("{label}: CV ROC AUC, against the true probability's"), auc, "", true)
+            .vs("truth", best);
     fit.difference = true;
     Ok(vec![
         Row::new("scale", format!("{label}: seconds, end to end"), seconds, "s", false),
