@@ -165,12 +165,20 @@ pub struct TrainArgs {
     pub json: bool,
     /// Train on a Parquet file too large for memory: read it in chunks, fit the encoders on a
     /// sample, train by mini-batch Adam over --epochs passes, and evaluate on held-out rows
-    /// (--holdout) dealt into --folds parts instead of cross-validating.
+    /// (--holdout) dealt into --folds parts instead of cross-validating. A Parquet file that would
+    /// not fit in memory (80 % of what is available, or CHURN_MEMORY_LIMIT_MB) is streamed
+    /// without it, with a note saying so.
     #[arg(long, help_heading = "Streaming")]
     pub stream: bool,
     /// Memory budget of --stream in MB for the data held at once (the sample, one read of whole
     /// row groups, one chunk), whatever the file's size; the program itself adds about 130 MB.
-    #[arg(long, default_value_t = 2048, value_name = "MB", requires = "stream", help_heading = "Streaming")]
+    #[arg(
+        long,
+        default_value_t = StreamOptions::DEFAULT_MEMORY_MB,
+        value_name = "MB",
+        requires = "stream",
+        help_heading = "Streaming"
+    )]
     pub memory: u64,
     /// Passes over the training rows with --stream. Default: 3, or as many as make 1,000 Adam
     /// steps on smaller files (at most 100).
@@ -179,14 +187,20 @@ pub struct TrainArgs {
     /// Share of rows held out for evaluation, calibration and the threshold with --stream.
     #[arg(
         long,
-        default_value_t = 0.1,
+        default_value_t = StreamOptions::DEFAULT_HOLDOUT,
         value_name = "SHARE",
         requires = "stream",
         help_heading = "Streaming"
     )]
     pub holdout: f64,
     /// Rows per Adam step with --stream.
-    #[arg(long, default_value_t = 1024, value_name = "N", requires = "stream", help_heading = "Streaming")]
+    #[arg(
+        long,
+        default_value_t = StreamOptions::DEFAULT_BATCH_SIZE,
+        value_name = "N",
+        requires = "stream",
+        help_heading = "Streaming"
+    )]
     pub batch_size: usize,
     /// Adam's initial step size with --stream; it decays along a cosine to a twentieth.
     /// Default: 0.03 for logistic, 0.01 for mlp.

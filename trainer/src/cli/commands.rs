@@ -12,6 +12,7 @@ use crate::input::{data, synth};
 use crate::monitor::{drift, evaluate, predict};
 use crate::ops::registry;
 use crate::report::{page as report, summary as output};
+use crate::training::train::StreamOptions;
 use crate::training::{stream, train};
 
 /// Runs a parsed command line; `Ok` carries the exit code (0, or 1 for a finding).
@@ -93,7 +94,22 @@ fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
     let json = args.json;
     let (data, format, out) = (args.data.clone(), args.format, args.out.clone());
     let (register, no_report) = (args.register.clone(), args.no_report);
-    let opts = args.into_options()?;
+    let mut opts = args.into_options()?;
+    let parquet =
+        format.map_or_else(|| data::Format::from_path(&data).ok(), Some) == Some(data::Format::Parquet);
+    if opts.stream.is_none()
+        && parquet
+        && let Some(limit) = stream::memory_limit_mb()?
+        && let Some(reason) = stream::too_big_for_memory(&data, limit)?
+    {
+        let options = StreamOptions::defaults(opts.model);
+        eprintln!(
+            "note: {reason}; training with --stream --memory {} instead (pass --stream to choose the \
+             budget and the epochs yourself)",
+            options.memory_mb
+        );
+        opts.stream = Some(options);
+    }
     let progress = progress_bar(json);
     let (trained, table) = match &opts.stream {
         Some(stream) => {

@@ -114,6 +114,21 @@ pub struct StreamOptions {
 }
 
 impl StreamOptions {
+    pub const DEFAULT_MEMORY_MB: u64 = 2048;
+    pub const DEFAULT_HOLDOUT: f64 = 0.1;
+    pub const DEFAULT_BATCH_SIZE: usize = 1024;
+
+    /// The options `--stream` gets with no other streaming flag.
+    pub fn defaults(model: ModelKind) -> StreamOptions {
+        StreamOptions {
+            memory_mb: StreamOptions::DEFAULT_MEMORY_MB,
+            epochs: None,
+            holdout: StreamOptions::DEFAULT_HOLDOUT,
+            batch_size: StreamOptions::DEFAULT_BATCH_SIZE,
+            learning_rate: StreamOptions::default_learning_rate(model),
+        }
+    }
+
     /// The step size that suits the model family when none is given.
     pub fn default_learning_rate(model: ModelKind) -> f64 {
         match model {

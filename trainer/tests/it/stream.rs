@@ -157,3 +157,44 @@ fn streaming_flags_are_checked() {
     assert_eq!(code, 2);
     assert!(stderr.contains("the following required arguments were not provided:\n  --stream"), "{stderr}");
 }
+
+/// A Parquet file larger than the memory `churn train` may use is streamed without `--stream`,
+/// with a note saying why; one that fits is trained in memory; a limit that is not a number is
+/// an error naming the variable.
+#[test]
+fn a_parquet_file_too_big_for_memory_is_streamed_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("customers.parquet");
+    write_parquet(&data, 3000, yes_every_fourth);
+    let data = data.display().to_string();
+    let train = |limit: &str, out: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_churn"))
+            .env("CHURN_MEMORY_LIMIT_MB", limit)
+            .args(["train", "--data", &data, "--target", "churned", "--json", "--no-report", "--out"])
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        (output.status.code().unwrap(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (code, stderr) = train("100", "small");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "note: {data} has 3000 rows of 3 columns: training it in memory needs about 150 MB, more than \
+             the 100 MB it may use; training with --stream --memory 2048 instead (pass --stream to choose \
+             the budget and the epochs yourself)\n"
+        )
+    );
+    assert_eq!(card(&dir.path().join("small"))["streaming"]["rows"], 3000);
+
+    let (code, stderr) = train("4096", "roomy");
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(card(&dir.path().join("roomy")).get("streaming").is_none());
+
+    let (code, stderr) = train("lots", "never");
+    assert_eq!(
+        (code, stderr.as_str()),
+        (2, "error: CHURN_MEMORY_LIMIT_MB must be a whole number of MB, got \"lots\"\n")
+    );
+}
