@@ -185,7 +185,7 @@ pub fn train(
         ..settings(stream)
     };
     let evaluation = Evaluation { labels: &holdout_y, folds: parts, streaming: Some(report) };
-    let fit = FinalFit { pipeline: pipeline.clone(), x, net, logits };
+    let fit = FinalFit { pipeline: pipeline.clone(), baseline: x.column_means(), net, logits };
     let mut trained = train::assemble(sample, &plan, data, evaluation, fit, opts, started)?;
     trained.epochs = epochs;
     Ok((trained, sampled.sample))

@@ -33,7 +33,6 @@ use crate::stats::economics::{self, Economics, ThresholdRule};
 use crate::error::{Error, Result};
 use crate::input::data::Table;
 use crate::model::nn::{self, FitOptions, Logistic, Mlp, Net};
-use crate::prepare::design::Design;
 use crate::prepare::fit::{EncodingOptions, encode_design, fit_pipeline, row_values};
 use crate::prepare::infer::{InferOptions, Plan};
 use crate::prepare::validate::{self, Severity, Validation};
@@ -283,7 +282,7 @@ pub(crate) fn assemble(
     opts: &TrainOptions,
     started: Instant,
 ) -> Result<Trained> {
-    let FinalFit { pipeline, x, net, logits: trainer_logits } = fit;
+    let FinalFit { pipeline, baseline, net, logits: trainer_logits } = fit;
     let Evaluation { labels: y, folds, streaming } = evaluation;
     let oof = OutOfFold::new(y, &folds, opts.calibration);
     let cv = cv_report(y, &oof, opts);
@@ -325,7 +324,7 @@ pub(crate) fn assemble(
     let mut spec = ModelSpec {
         meta: Meta { name: card.name.clone(), kind: card.model.clone(), trainer: card.trainer.clone() },
         card: serde_json::to_string(&card).map_err(|e| Error::Training(format!("model card: {e}")))?,
-        baseline: x.column_means(),
+        baseline,
         // Filled in below, from the scorer's own probabilities.
         reference: scorer_wasm::reference::DriftReference::default(),
         pipeline,
@@ -479,10 +478,11 @@ enum Job {
     Final(FinalFit),
 }
 
-/// The model fitted on every row, with its pipeline, design matrix and the trainer's logits.
+/// The model fitted on every row, with its pipeline, mean encoded row and the trainer's logits.
 pub(crate) struct FinalFit {
     pub pipeline: Pipeline,
-    pub x: Design,
+    /// The mean encoded row: the baseline of explanations.
+    pub baseline: Vec<f64>,
     pub net: Box<dyn Net + Send + Sync>,
     pub logits: Vec<f64>,
 }
@@ -493,7 +493,7 @@ fn fit_final(table: &Table, plan: &Plan, rows: &[usize], opts: &TrainOptions) ->
     let net = build_net(opts, pipeline.width(), opts.seed)?;
     nn::fit(net.as_ref(), &x, &plan.target.labels, opts.fit)?;
     let logits = nn::design_logits(net.as_ref(), &x)?;
-    Ok(FinalFit { pipeline, x, net, logits })
+    Ok(FinalFit { pipeline, baseline: x.column_means(), net, logits })
 }
 
 /// Runs `f` on every job, at most one job per available core at a time; results keep job order.
@@ -546,13 +546,13 @@ fn run_fold(
     let pipeline: Pipeline = fit_pipeline(table, plan, &train, &opts.encoding)?;
     let d = pipeline.width();
     let x_train = encode_design(&pipeline, table, plan, &train)?;
-    let x_test = encode_design(&pipeline, table, plan, &test)?;
     let y_train: Vec<f64> = train.iter().map(|&i| plan.target.labels[i]).collect();
     // Each fold starts from its own reproducible initialisation.
     let net = build_net(opts, d, opts.seed.wrapping_add(1 + f as u64))?;
     nn::fit(net.as_ref(), &x_train, &y_train, opts.fit)?;
+    // One matrix at a time: the held-out rows are encoded once the training rows' are gone.
     drop(x_train);
-    let logits = nn::design_logits(net.as_ref(), &x_test)?;
+    let logits = nn::design_logits(net.as_ref(), &encode_design(&pipeline, table, plan, &test)?)?;
     Ok(FoldResult { test, logits })
 }
 
