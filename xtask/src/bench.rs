@@ -614,22 +614,8 @@ const IN_MEMORY_ROWS: u64 = 1_000_000;
 
 /// `churn train` in memory on a synthetic file of `n` rows: time, peak memory, CV ROC AUC.
 fn in_memory(churn: &Path, data: &Path, n: u64, best: f64) -> Result<Vec<Row>> {
-    let (card, seconds, peak) = measured(
-        Command::new(churn)
-            .args([
-                "train",
-                "--target",
-                "churned",
-                "--drop",
-                "true_churn_probability",
-                "--no-report",
-                "--json",
-            ])
-            .arg("--data")
-            .arg(data)
-            .arg("--out")
-            .arg(target_dir()?.join(format!("bench-scale/model-{n}-in-memory"))),
-    )?;
+    let out = target_dir()?.join(format!("bench-scale/model-{n}-in-memory"));
+    let (card, seconds, peak) = measured(train_synthetic(churn, data, &out).arg("--no-report"))?;
     let label = format!("synthetic {n} rows, in memory (5-fold CV + fit)");
     let auc = card["cv"]["roc_auc"]["mean"].as_f64().context("the card has cv.roc_auc")?;
     let mut fit =
@@ -667,15 +653,13 @@ fn scale(churn: &Path, n: u64, memory_mb: u64) -> Result<Scale> {
         }
     };
     let best = summary["true_probability_roc_auc"].as_f64().context("churn synth reports the truth's AUC")?;
-    let (card, seconds, peak) = measured(
-        Command::new(churn)
-            .args(["train", "--stream", "--memory", &memory_mb.to_string()])
-            .args(["--target", "churned", "--drop", "true_churn_probability", "--no-report", "--json"])
-            .arg("--data")
-            .arg(&parquet)
-            .arg("--out")
-            .arg(dir.join(format!("model-{n}"))),
-    )?;
+    let out = dir.join(format!("model-{n}"));
+    let (card, seconds, peak) = measured(train_synthetic(churn, &parquet, &out).args([
+        "--stream",
+        "--memory",
+        &memory_mb.to_string(),
+        "--no-report",
+    ]))?;
     let auc = card["cv"]["roc_auc"]["mean"].as_f64().context("the card has cv.roc_auc")?;
     let epochs = card["epochs"]
         .as_array()
@@ -713,25 +697,20 @@ fn demo_training(churn: &Path, reps: usize) -> Result<(Vec<f64>, Vec<f64>)> {
     let mut seconds = Vec::new();
     let mut peaks = Vec::new();
     for _ in 0..reps {
-        let (_, s, peak) = measured(
-            Command::new(churn)
-                .args([
-                    "train",
-                    "--target",
-                    "churned",
-                    "--drop",
-                    "true_churn_probability",
-                    "--json",
-                    "--data",
-                ])
-                .arg(&data)
-                .arg("--out")
-                .arg(dir.join("model")),
-        )?;
+        let (_, s, peak) = measured(&mut train_synthetic(churn, &data, &dir.join("model")))?;
         seconds.push(s);
         peaks.push(peak / 1e6);
     }
     Ok((seconds, peaks))
+}
+
+/// `churn train --json` on a `churn synth` table: its `churned` target, without the true
+/// probability it carries.
+fn train_synthetic(churn: &Path, data: &Path, out: &Path) -> Command {
+    let mut command = Command::new(churn);
+    command.args(["train", "--target", "churned", "--drop", "true_churn_probability", "--json", "--data"]);
+    command.arg(data).arg("--out").arg(out);
+    command
 }
 
 /// Runs a `churn … --json` command: its JSON answer, its wall time in seconds, and its peak

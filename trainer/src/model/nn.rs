@@ -188,8 +188,6 @@ struct Lbfgs<'a> {
     /// The lowest-cost point seen. Outside the objective, which the optimiser consumes, so that
     /// it survives a line search that gives up.
     best: &'a RefCell<Option<(f64, Vec<f64>)>>,
-    /// Evaluations so far.
-    evaluations: &'a std::cell::Cell<u64>,
 }
 
 impl Lbfgs<'_> {
@@ -201,7 +199,6 @@ impl Lbfgs<'_> {
         }
         let mut gradient = vec![0.0; params.len()];
         let cost = self.objective.borrow_mut().evaluate(params, &mut gradient);
-        self.evaluations.set(self.evaluations.get() + 1);
         if cost.is_finite() && self.best.borrow().as_ref().is_none_or(|(c, _)| cost < *c) {
             *self.best.borrow_mut() = Some((cost, params.to_vec()));
         }
@@ -276,8 +273,6 @@ impl FitOptions {
 pub struct FitReport {
     /// L-BFGS iterations; `None` when the line search stopped early at the best point found.
     pub iterations: Option<u64>,
-    /// Evaluations of the objective (cost and gradient together).
-    pub evaluations: u64,
     /// The objective at the returned parameters.
     pub loss: f64,
 }
@@ -291,12 +286,10 @@ pub fn fit<N: Net + ?Sized>(net: &N, design: &Design, y: &[f64], opts: FitOption
         init.extend(v.as_tensor().flatten_all()?.to_vec1::<f64>()?);
     }
     let best = RefCell::new(None);
-    let evaluations = std::cell::Cell::new(0);
     let objective = Lbfgs {
         objective: RefCell::new(Objective::new(design, y, layers, opts.l2)),
         last: RefCell::new(None),
         best: &best,
-        evaluations: &evaluations,
     };
     let optimiser = |e: argmin::core::Error| Error::Training(format!("L-BFGS: {e}"));
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
@@ -320,7 +313,7 @@ pub fn fit<N: Net + ?Sized>(net: &N, design: &Design, y: &[f64], opts: FitOption
         var.set(&Tensor::from_slice(&params[offset..offset + size], var.shape(), &Device::Cpu)?)?;
         offset += size;
     }
-    Ok(FitReport { iterations, evaluations: evaluations.get(), loss })
+    Ok(FitReport { iterations, loss })
 }
 
 /// Logits of a fitted net on the rows of `design`, by the forward pass fits use.

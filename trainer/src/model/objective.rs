@@ -45,6 +45,8 @@ pub struct Objective<'a> {
     design: &'a Design,
     y: &'a [f64],
     layers: Layers,
+    /// Where each layer's weights and biases start in the flat parameters.
+    offsets: Vec<(usize, usize)>,
     /// α / (2n).
     penalty: f64,
     /// Each layer's outputs, `rows × outputs` (ReLU applied on hidden layers; logits last).
@@ -70,19 +72,19 @@ impl<'a> Objective<'a> {
             outputs,
             first_t: vec![0.0; o0 * i0],
             first_grad_t: vec![0.0; o0 * i0],
+            offsets: layers.offsets(),
             layers,
         }
     }
 
     /// The objective at `params`, with its gradient written to `grad`.
     pub fn evaluate(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
-        let offsets = self.layers.offsets();
-        self.forward(params, &offsets);
+        self.forward(params);
         let loss = self.loss_and_output_delta();
         grad.fill(0.0);
-        self.backward(params, &offsets, grad);
+        self.backward(params, grad);
         let mut penalty = 0.0;
-        for (&(o, i), &(w, _)) in self.layers.0.iter().zip(&offsets) {
+        for (&(o, i), &(w, _)) in self.layers.0.iter().zip(&self.offsets) {
             for k in w..w + o * i {
                 penalty += params[k] * params[k];
                 grad[k] += 2.0 * self.penalty * params[k];
@@ -93,12 +95,12 @@ impl<'a> Objective<'a> {
 
     /// The logits of the rows at `params`.
     pub fn logits(&mut self, params: &[f64]) -> &[f64] {
-        let offsets = self.layers.offsets();
-        self.forward(params, &offsets);
+        self.forward(params);
         &self.outputs[self.outputs.len() - 1]
     }
 
-    fn forward(&mut self, params: &[f64], offsets: &[(usize, usize)]) {
+    fn forward(&mut self, params: &[f64]) {
+        let offsets = &self.offsets;
         let last = self.layers.0.len() - 1;
         let (o0, i0) = self.layers.0[0];
         let (w0, b0) = offsets[0];
@@ -126,7 +128,8 @@ impl<'a> Objective<'a> {
         loss / n
     }
 
-    fn backward(&mut self, params: &[f64], offsets: &[(usize, usize)], grad: &mut [f64]) {
+    fn backward(&mut self, params: &[f64], grad: &mut [f64]) {
+        let offsets = &self.offsets;
         let last = self.layers.0.len() - 1;
         for l in (1..=last).rev() {
             let (o, i) = self.layers.0[l];

@@ -81,11 +81,6 @@ impl Design {
         self.width
     }
 
-    /// Share of cells that are not zero.
-    pub fn density(&self) -> f64 {
-        self.values.len() as f64 / (self.rows * self.width).max(1) as f64
-    }
-
     /// Row `i`'s non-zero cells: (column, value), in column order.
     #[inline(always)]
     pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
