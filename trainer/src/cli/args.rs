@@ -109,7 +109,7 @@ pub struct TrainArgs {
     /// Default: 1 for logistic, 20 for mlp.
     #[arg(long, value_name = "ALPHA")]
     pub l2: Option<f64>,
-    /// Most L-BFGS iterations per fit. Default: 1000 for logistic, 400 for mlp.
+    /// Most L-BFGS iterations per fit. Default: 1000 for logistic, 150 for mlp.
     #[arg(long, value_name = "N")]
     pub max_iter: Option<u64>,
     /// Quantile bins of the piecewise-linear encoding of numbers.
@@ -271,7 +271,10 @@ impl TrainArgs {
         }
         let max_iter = self.max_iter.unwrap_or(match self.model {
             ModelKind::Logistic => 1000,
-            ModelKind::Mlp => 400,
+            // More iterations fit the training rows closer, not the held-out ones better: from
+            // 100 to 400 the CV ROC AUC moved by less than 0.0016 on Telco, bank and the demo
+            // data, a sixth of its sd across folds, and was best at 100–150 on two of the three.
+            ModelKind::Mlp => 150,
         });
         if max_iter == 0 {
             return Err(Error::Usage("--max-iter must be at least 1".into()));

@@ -10,7 +10,7 @@
 //! The design matrix is read as the sparse matrix it mostly is ([`Design`]), so the first layer
 //! costs what the non-zero cells cost. Every sum runs in a fixed order, so a fit is deterministic.
 
-use scorer_wasm::math::sigmoid;
+use scorer_wasm::math::exp;
 
 use crate::prepare::design::Design;
 
@@ -122,8 +122,12 @@ impl<'a> Objective<'a> {
         let last = self.outputs.len() - 1;
         let mut loss = 0.0;
         for ((&z, &y), delta) in self.outputs[last].iter().zip(self.y).zip(self.deltas[last].iter_mut()) {
-            loss += z.max(0.0) - z * y + (-z.abs()).exp().ln_1p();
-            *delta = (sigmoid(z) - y) / n;
+            // One exponential serves both: e^−|z| is the loss's and the sigmoid's, so σ(z) has
+            // the scorer's bits.
+            let e = exp(-z.abs());
+            loss += z.max(0.0) - z * y + e.ln_1p();
+            let p = if z >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+            *delta = (p - y) / n;
         }
         loss / n
     }
