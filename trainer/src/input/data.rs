@@ -1,7 +1,7 @@
 //! Reading customer tables: CSV, NDJSON and Parquet into one in-memory [`Table`] of raw cells.
 //!
-//! Cells stay raw (text as written, numbers as stored) until column types are inferred, and are
-//! interpreted through the scorer's value rules, so the trainer reads a file exactly as the edge
+//! Cells stay raw (text as written, numbers as stored) until column types are inferred, stored by
+//! type in [`Column`]s, and are interpreted through the scorer's value rules, so the trainer reads a file exactly as the edge
 //! function and the page will. CSV goes through the scorer's own reader (one CSV dialect
 //! everywhere), NDJSON through `serde_json` line by line (errors name the line), Parquet through
 //! polars (typed columns from warehouses and Spark).
@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use scorer_wasm::{Csv, Value};
 
 use crate::error::{Error, Result};
+pub use crate::input::column::{Column, ColumnBuilder, ColumnFull};
 
 /// File formats the trainer reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,41 +63,20 @@ impl fmt::Display for Format {
     }
 }
 
-/// One raw cell.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    Missing,
-    Number(f64),
-    Text(Box<str>),
-    Bool(bool),
-}
-
-impl Cell {
-    /// The cell as the scorer sees it.
-    pub fn value(&self) -> Value<'_> {
-        match self {
-            Cell::Missing => Value::Missing,
-            Cell::Number(x) => Value::Number(*x),
-            Cell::Text(s) => Value::Text(s),
-            Cell::Bool(b) => Value::Bool(*b),
-        }
-    }
-}
-
 /// A table read into memory, column by column.
 #[derive(Debug)]
 pub struct Table {
     pub path: PathBuf,
     pub format: Format,
     pub names: Vec<String>,
-    pub columns: Vec<Vec<Cell>>,
+    pub columns: Vec<Column>,
     /// Line in the file where each row starts (CSV, NDJSON); empty for Parquet.
     pub lines: Vec<u64>,
 }
 
 impl Table {
     pub fn rows(&self) -> usize {
-        self.columns.first().map_or(0, Vec::len)
+        self.columns.first().map_or(0, Column::len)
     }
 
     /// "row 12 (line 13)" for text formats, "row 12" otherwise; `row` is 0-based.
@@ -144,15 +124,21 @@ fn read_csv(path: &Path) -> Result<Table> {
     let csv_error = |source| Error::Csv { path: path.display().to_string(), source };
     let mut csv = Csv::new(&bytes).map_err(csv_error)?;
     let names = csv.header().to_vec();
-    let mut columns: Vec<Vec<Cell>> = vec![Vec::new(); names.len()];
+    let mut columns: Vec<ColumnBuilder> = names.iter().map(|_| ColumnBuilder::new()).collect();
     let mut lines = Vec::new();
     while let Some(record) = csv.next_row().map_err(csv_error)? {
         lines.push(record.line);
-        for (col, field) in columns.iter_mut().zip(record.fields()) {
-            col.push(Cell::Text(field.into()));
+        for ((col, field), name) in columns.iter_mut().zip(record.fields()).zip(&names) {
+            col.push(Value::Text(field)).map_err(|e| full(path, name, e))?;
         }
     }
+    let columns = columns.into_iter().map(ColumnBuilder::finish).collect();
     Ok(Table { path: path.to_owned(), format: Format::Csv, names, columns, lines })
+}
+
+/// The error of a column too large to hold.
+fn full(path: &Path, name: &str, e: ColumnFull) -> Error {
+    Error::data(path, format!("column \"{name}\": {e}"))
 }
 
 fn read_ndjson(path: &Path) -> Result<Table> {
@@ -163,7 +149,7 @@ fn read_ndjson(path: &Path) -> Result<Table> {
         _ => Error::io(path, e),
     })?;
     let mut names: Vec<String> = Vec::new();
-    let mut columns: Vec<Vec<Cell>> = Vec::new();
+    let mut columns: Vec<ColumnBuilder> = Vec::new();
     let mut lines = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line_no = i as u64 + 1;
@@ -174,12 +160,12 @@ fn read_ndjson(path: &Path) -> Result<Table> {
             .map_err(|e| Error::data(path, format!("line {line_no}: not a JSON object ({e})")))?;
         let row = lines.len();
         lines.push(line_no);
-        for (key, value) in record {
+        for (key, value) in &record {
             let cell = match value {
-                serde_json::Value::Null => Cell::Missing,
-                serde_json::Value::Bool(b) => Cell::Bool(b),
-                serde_json::Value::Number(n) => Cell::Number(n.as_f64().unwrap_or(f64::NAN)),
-                serde_json::Value::String(s) => Cell::Text(s.into()),
+                serde_json::Value::Null => Value::Missing,
+                serde_json::Value::Bool(b) => Value::Bool(*b),
+                serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+                serde_json::Value::String(s) => Value::Text(s),
                 other => {
                     let kind = if other.is_array() { "an array" } else { "an object" };
                     return Err(Error::data(
@@ -188,26 +174,32 @@ fn read_ndjson(path: &Path) -> Result<Table> {
                     ));
                 }
             };
-            let col = match names.iter().position(|n| *n == key) {
+            let col = match names.iter().position(|n| n == key) {
                 Some(c) => c,
                 None => {
-                    names.push(key);
-                    columns.push(vec![Cell::Missing; row]);
+                    // A field first seen here is missing in the rows before.
+                    let mut column = ColumnBuilder::new();
+                    for _ in 0..row {
+                        column.push(Value::Missing).map_err(|e| full(path, key, e))?;
+                    }
+                    names.push(key.clone());
+                    columns.push(column);
                     columns.len() - 1
                 }
             };
-            columns[col].push(cell);
+            columns[col].push(cell).map_err(|e| full(path, key, e))?;
         }
         // Fields absent from this record are missing.
-        for col in &mut columns {
+        for (col, name) in columns.iter_mut().zip(&names) {
             if col.len() == row {
-                col.push(Cell::Missing);
+                col.push(Value::Missing).map_err(|e| full(path, name, e))?;
             }
         }
     }
     if lines.is_empty() {
         return Err(Error::data(path, "the file is empty: expected one JSON object per line"));
     }
+    let columns = columns.into_iter().map(ColumnBuilder::finish).collect();
     Ok(Table { path: path.to_owned(), format: Format::Ndjson, names, columns, lines })
 }
 
@@ -224,17 +216,19 @@ fn read_parquet(path: &Path) -> Result<Table> {
     for column in df.columns() {
         let name = column.name().to_string();
         let series = column.as_materialized_series();
-        let cells = series_cells(series).map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?;
+        let cells =
+            series_column(series).map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?;
         names.push(name);
         columns.push(cells);
     }
     Ok(Table { path: path.to_owned(), format: Format::Parquet, names, columns, lines: Vec::new() })
 }
 
-/// Converts a typed polars column to raw cells: numbers stay numbers, booleans booleans, dates
-/// become ISO text (the scorer's date rule), everything else its text form.
-pub fn series_cells(series: &polars::prelude::Series) -> Result<Vec<Cell>, polars::prelude::PolarsError> {
-    Ok(ColumnData::of(series)?.values().into_iter().map(Cell::from).collect())
+/// Converts a typed polars column to a [`Column`]: numbers stay numbers, booleans booleans,
+/// dates become ISO text (the scorer's date rule), everything else its text form.
+pub fn series_column(series: &polars::prelude::Series) -> Result<Column, String> {
+    let data = ColumnData::of(series).map_err(|e| e.to_string())?;
+    Column::of(data.values()).map_err(|e| e.to_string())
 }
 
 /// A typed polars column converted once, so that its rows can be read as [`Value`]s without
@@ -271,18 +265,6 @@ impl ColumnData {
             ColumnData::Dates(v) => {
                 v.iter().map(|t| t.as_deref().map_or(Value::Missing, Value::Text)).collect()
             }
-        }
-    }
-}
-
-impl From<Value<'_>> for Cell {
-    /// The value as a stored cell (the inverse of [`Cell::value`]).
-    fn from(v: Value<'_>) -> Cell {
-        match v {
-            Value::Missing => Cell::Missing,
-            Value::Number(x) => Cell::Number(x),
-            Value::Text(t) => Cell::Text(t.into()),
-            Value::Bool(b) => Cell::Bool(b),
         }
     }
 }

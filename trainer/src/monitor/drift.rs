@@ -121,7 +121,7 @@ pub fn drift(model: &Model, table: &Table) -> Result<DriftReport> {
     let mut columns = Vec::new();
     for ((i, c, enc), dist) in features.zip(&reference.columns) {
         let points: Box<dyn Iterator<Item = Point>> = match source[i] {
-            Some(t) => Box::new(table.columns[t].iter().map(|cell| point(enc, cell.value()))),
+            Some(t) => Box::new(table.columns[t].values().map(|cell| point(enc, cell))),
             None => Box::new(std::iter::repeat_with(|| Point::Missing).take(table.rows())),
         };
         let (counts, invalid) = counts(&dist.bins, points);
@@ -133,7 +133,7 @@ pub fn drift(model: &Model, table: &Table) -> Result<DriftReport> {
     let mut probabilities = Vec::with_capacity(table.rows());
     let mut row = Vec::new();
     for r in 0..table.rows() {
-        binding.fill(table.columns.iter().map(|c| c[r].value()), &mut row);
+        binding.fill(table.columns.iter().map(|c| c.value(r)), &mut row);
         if let Ok(s) = scorer.score(&row) {
             probabilities.push(s.probability);
         }

@@ -11,7 +11,7 @@ use scorer_wasm::{Model, Value};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::input::data::{Cell, Table};
+use crate::input::data::Table;
 use crate::model::card::ModelCard;
 use crate::stats::calibrate;
 use crate::stats::economics;
@@ -152,9 +152,9 @@ fn score_labelled(model: &Model, table: &Table) -> Result<Labelled> {
     };
     let mut row = Vec::new();
     for r in 0..table.rows() {
-        let label = match &table.columns[t][r] {
-            Cell::Missing => None,
-            cell => match label_text(cell.value()) {
+        let label = match table.columns[t].value(r) {
+            Value::Missing => None,
+            cell => match label_text(cell) {
                 None => None,
                 Some(l) if l == target.positive => Some(1.0),
                 Some(l) if l == target.negative => Some(0.0),
@@ -176,7 +176,7 @@ fn score_labelled(model: &Model, table: &Table) -> Result<Labelled> {
             out.unlabelled += 1;
             continue;
         };
-        binding.fill(table.columns.iter().map(|c| c[r].value()), &mut row);
+        binding.fill(table.columns.iter().map(|c| c.value(r)), &mut row);
         match scorer.score(&row) {
             Ok(s) => {
                 out.labels.push(label);

@@ -60,7 +60,7 @@ pub fn predict(model_path: &Path, data: &Path, format: Option<Format>, out: &Pat
     };
     let mut line = String::new();
     for r in 0..table.rows() {
-        binding.fill(table.columns.iter().map(|c| c[r].value()), &mut row);
+        binding.fill(table.columns.iter().map(|c| c.value(r)), &mut row);
         line.clear();
         for (i, _) in &id_columns {
             line.push_str(&csv_field(&id_text(row[*i])));

@@ -121,7 +121,7 @@ pub fn reference(
         .zip(column_indices)
         .filter_map(|(c, &t)| match &c.role {
             Role::Feature(enc) => {
-                let cells = table.columns[t].iter().map(|cell| point(enc, cell.value()));
+                let cells = table.columns[t].values().map(|cell| point(enc, cell));
                 Some(column_distribution(&c.name, enc, cells))
             }
             _ => None,

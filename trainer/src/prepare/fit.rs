@@ -84,7 +84,7 @@ fn read_rows<T>(
     let cells = &table.columns[c.index];
     rows.iter()
         .map(|&r| {
-            read(cells[r].value()).map_err(|problem| {
+            read(cells.value(r)).map_err(|problem| {
                 Error::data(
                     &table.path,
                     format!("{}: {}", table.locate(r), InputError::new(c.name.as_str(), problem)),
@@ -97,7 +97,7 @@ fn read_rows<T>(
 /// The raw values of one row, in the pipeline's column order.
 pub fn row_values<'t>(table: &'t Table, plan: &Plan, row: usize, out: &mut Vec<Value<'t>>) {
     out.clear();
-    out.extend(plan.columns.iter().map(|c| table.columns[c.index][row].value()));
+    out.extend(plan.columns.iter().map(|c| table.columns[c.index].value(row)));
 }
 
 /// Encodes `rows` of `table` into a sparse design matrix, a row at a time: the dense matrix is
@@ -200,19 +200,17 @@ fn fit_categorical(levels: Vec<Option<String>>, opts: &EncodingOptions) -> Categ
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::data::{Cell, Format};
+    use crate::input::data::{Column, Format};
     use crate::prepare::infer::TargetPlan;
 
     /// A one-column table: `ordinary` cells, then `odd`; and a plan reading it as `kind`.
-    fn one_column(kind: &Kind, ordinary: &[Cell], odd: &Cell) -> (Table, Plan) {
-        let mut cells = ordinary.to_vec();
-        cells.push(odd.clone());
-        let rows = cells.len();
+    fn one_column(kind: &Kind, ordinary: &[Value<'_>], odd: Value<'_>) -> (Table, Plan) {
+        let rows = ordinary.len() + 1;
         let table = Table {
             path: "t.csv".into(),
             format: Format::Csv,
             names: vec!["c".into()],
-            columns: vec![cells],
+            columns: vec![Column::of(ordinary.iter().copied().chain([odd])).unwrap()],
             lines: (2..2 + rows as u64).collect(),
         };
         let column = ColumnPlan {
@@ -236,7 +234,7 @@ mod tests {
 
     #[test]
     fn fitting_and_scoring_read_every_odd_cell_alike() {
-        let text = |s: &str| Cell::Text(s.into());
+        let text = Value::Text;
         let odd = [
             text(" Yes "),
             text("NA"),
@@ -251,15 +249,15 @@ mod tests {
             text("9.3448e-05"),
             text("2024-02-29"),
             text("2024-13-01"),
-            Cell::Number(2.0),
-            Cell::Number(1.0),
-            Cell::Number(f64::NAN),
-            Cell::Number(f64::INFINITY),
-            Cell::Bool(true),
-            Cell::Missing,
+            Value::Number(2.0),
+            Value::Number(1.0),
+            Value::Number(f64::NAN),
+            Value::Number(f64::INFINITY),
+            Value::Bool(true),
+            Value::Missing,
         ];
         let kinds = [
-            (Kind::Numeric, vec![Cell::Number(1.0), text("2.5")]),
+            (Kind::Numeric, vec![Value::Number(1.0), text("2.5")]),
             (Kind::Date, vec![text("2024-01-01"), text("2023-06-30")]),
             (
                 Kind::Boolean { true_label: "Yes".into(), false_label: "No".into() },
@@ -270,14 +268,14 @@ mod tests {
         let opts = EncodingOptions { bins: 4, max_levels: 8, min_level_count: 1 };
         let (mut refused, mut read) = (0, 0);
         for (kind, ordinary) in &kinds {
-            for cell in &odd {
+            for &cell in &odd {
                 let (table, plan) = one_column(kind, ordinary, cell);
                 // The trainer fitting on every row, the odd one included.
                 let fitted = fit_pipeline(&table, &plan, &[0, 1, 2], &opts);
                 // The scorer encoding the odd cell with a pipeline fitted on the others.
                 let pipeline = fit_pipeline(&table, &plan, &[0, 1], &opts).unwrap();
                 let mut out = vec![0.0; pipeline.width()];
-                let scored = pipeline.encode(&[cell.value()], &mut out, &mut Vec::new());
+                let scored = pipeline.encode(&[cell], &mut out, &mut Vec::new());
                 match (&fitted, &scored) {
                     (Ok(_), Ok(())) => read += 1,
                     (Err(f), Err(s)) => {
@@ -294,8 +292,7 @@ mod tests {
     #[test]
     fn a_two_in_a_boolean_column_is_refused_when_fitting_as_when_scoring() {
         let kind = Kind::Boolean { true_label: "Yes".into(), false_label: "No".into() };
-        let ordinary = [Cell::Text("Yes".into()), Cell::Text("No".into())];
-        let (table, plan) = one_column(&kind, &ordinary, &Cell::Text("2".into()));
+        let (table, plan) = one_column(&kind, &[Value::Text("Yes"), Value::Text("No")], Value::Text("2"));
         let opts = EncodingOptions { bins: 4, max_levels: 8, min_level_count: 1 };
         let error = fit_pipeline(&table, &plan, &[0, 1, 2], &opts).unwrap_err();
         assert_eq!(

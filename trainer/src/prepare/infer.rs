@@ -391,8 +391,8 @@ fn decide_target(table: &Table, index: usize, p: &Profile, opts: &InferOptions) 
     let (positive, reason) = positive_value(name, a, b, opts)?;
     let negative = if positive == a.0 { b.0 } else { a.0 };
     let labels = table.columns[index]
-        .iter()
-        .map(|cell| if target_key(cell.value()).as_deref() == Some(positive) { 1.0 } else { 0.0 })
+        .values()
+        .map(|cell| if target_key(cell).as_deref() == Some(positive) { 1.0 } else { 0.0 })
         .collect();
     Ok(TargetPlan {
         index,
@@ -441,10 +441,12 @@ fn positive_value<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::data::{Cell, Format};
+    use scorer_wasm::Value;
+
+    use crate::input::data::{Column, Format};
 
     fn decide_column(name: &str, values: &[&str]) -> (Kind, String) {
-        let cells: Vec<Cell> = values.iter().map(|v| Cell::Text((*v).into())).collect();
+        let cells = Column::of(values.iter().map(|v| Value::Text(v))).unwrap();
         let opts = InferOptions { max_levels: 32, min_level_count: 2, ..Default::default() };
         decide(name, &Profile::of(&cells), &opts).unwrap()
     }
@@ -505,7 +507,7 @@ mod tests {
             path: "t.csv".into(),
             format: Format::Csv,
             names: vec!["a".into(), "Churn".into()],
-            columns: vec![vec![Cell::Text("1".into())], vec![Cell::Text("Yes".into())]],
+            columns: vec![Column::of([Value::Text("1")]).unwrap(), Column::of([Value::Text("Yes")]).unwrap()],
             lines: vec![2],
         };
         let opts =

@@ -27,7 +27,9 @@ pub fn examine(table: &Table, opts: &InferOptions) -> Result<(Validation, Decisi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::data::{Cell, Format};
+    use scorer_wasm::Value;
+
+    use crate::input::data::{Column, Format};
 
     /// The roles `churn validate` reports are the roles `churn train` trains with, for a column
     /// of every kind, a user-marked one and the target.
@@ -53,7 +55,7 @@ mod tests {
             format: Format::Csv,
             names: names.iter().map(|s| s.to_string()).collect(),
             columns: (0..names.len())
-                .map(|c| rows.iter().map(|r| Cell::Text(r[c].as_str().into())).collect())
+                .map(|c| Column::of(rows.iter().map(|r| Value::Text(&r[c]))).unwrap())
                 .collect(),
             lines: (2..42).collect(),
         };

@@ -7,9 +7,10 @@
 
 use std::collections::HashMap;
 
+use scorer_wasm::Value;
 use scorer_wasm::value::{is_missing_text, number_as_level, parse_bool, parse_date, parse_number};
 
-use crate::input::data::{Cell, Table};
+use crate::input::data::{Column, Table};
 
 /// How many missing rows a profile remembers by position, for messages that point at them.
 const MISSING_ROWS_KEPT: usize = 3;
@@ -40,9 +41,9 @@ pub struct Profile {
 }
 
 impl Profile {
-    pub fn of(cells: &[Cell]) -> Profile {
+    pub fn of(column: &Column) -> Profile {
         let mut p = Profile {
-            rows: cells.len(),
+            rows: column.len(),
             missing: 0,
             first_missing: Vec::new(),
             missing_spellings: HashMap::new(),
@@ -56,17 +57,23 @@ impl Profile {
             max: f64::NEG_INFINITY,
             digits: (usize::MAX, 0),
         };
-        for (row, cell) in cells.iter().enumerate() {
+        for (row, cell) in column.values().enumerate() {
             match read(cell) {
                 Read::Missing(spelling) => p.add_missing(row, spelling),
                 Read::Present { key, number, boolean, date } => {
                     p.booleans += usize::from(boolean);
-                    p.native_bools += usize::from(matches!(cell, Cell::Bool(_)));
+                    p.native_bools += usize::from(matches!(cell, Value::Bool(_)));
                     p.dates += usize::from(date);
                     if let Some(x) = number {
                         p.add_number(x);
                     }
-                    *p.counts.entry(key).or_insert(0) += 1;
+                    // The key is copied only the first time it is seen.
+                    match p.counts.get_mut(key.as_ref()) {
+                        Some(count) => *count += 1,
+                        None => {
+                            p.counts.insert(key.into_owned(), 1);
+                        }
+                    }
                 }
             }
         }
@@ -135,39 +142,41 @@ pub fn top_values(counts: &HashMap<String, usize>, n: usize) -> Vec<(String, u64
 
 /// Every column of `table`, profiled once, in table order.
 pub fn columns(table: &Table) -> Vec<Profile> {
-    table.columns.iter().map(|cells| Profile::of(cells)).collect()
+    table.columns.iter().map(Profile::of).collect()
 }
 
 /// What one cell contributes to a profile.
-enum Read {
+enum Read<'a> {
     /// How it was written: `""` for an absent cell, else the text or number as written.
     Missing(String),
     Present {
-        key: String,
+        key: std::borrow::Cow<'a, str>,
         number: Option<f64>,
         boolean: bool,
         date: bool,
     },
 }
 
-fn read(cell: &Cell) -> Read {
+fn read(cell: Value<'_>) -> Read<'_> {
     match cell {
-        Cell::Missing => Read::Missing(String::new()),
-        Cell::Text(s) if is_missing_text(s) => Read::Missing(s.to_string()),
-        Cell::Text(s) => {
+        Value::Missing => Read::Missing(String::new()),
+        Value::Text(s) if is_missing_text(s) => Read::Missing(s.to_string()),
+        Value::Text(s) => {
             let t = s.trim();
             Read::Present {
-                key: t.to_string(),
+                key: t.into(),
                 number: parse_number(t),
                 boolean: parse_bool(t).is_some(),
                 date: parse_date(t).is_some(),
             }
         }
-        Cell::Number(x) if x.is_finite() => {
-            Read::Present { key: number_as_level(*x), number: Some(*x), boolean: false, date: false }
+        Value::Number(x) if x.is_finite() => {
+            Read::Present { key: number_as_level(x).into(), number: Some(x), boolean: false, date: false }
         }
-        Cell::Number(x) => Read::Missing(number_as_level(*x)),
-        Cell::Bool(b) => Read::Present { key: b.to_string(), number: None, boolean: true, date: false },
+        Value::Number(x) => Read::Missing(number_as_level(x)),
+        Value::Bool(b) => {
+            Read::Present { key: b.to_string().into(), number: None, boolean: true, date: false }
+        }
     }
 }
 
@@ -177,17 +186,18 @@ mod tests {
 
     #[test]
     fn one_pass_counts_every_kind_of_cell() {
-        let cells = vec![
-            Cell::Text(" 12 ".into()),
-            Cell::Text("NA".into()),
-            Cell::Number(12.0),
-            Cell::Number(f64::NAN),
-            Cell::Text("2024-03-01".into()),
-            Cell::Bool(true),
-            Cell::Missing,
-            Cell::Text("yes".into()),
-            Cell::Number(-0.5),
-        ];
+        let cells = Column::of([
+            Value::Text(" 12 "),
+            Value::Text("NA"),
+            Value::Number(12.0),
+            Value::Number(f64::NAN),
+            Value::Text("2024-03-01"),
+            Value::Bool(true),
+            Value::Missing,
+            Value::Text("yes"),
+            Value::Number(-0.5),
+        ])
+        .unwrap();
         let p = Profile::of(&cells);
         assert_eq!((p.rows, p.missing, p.present()), (9, 3, 6));
         assert_eq!(p.first_missing, vec![1, 3, 6]);
@@ -211,10 +221,10 @@ mod tests {
 
     #[test]
     fn boolean_labels_take_the_most_frequent_spelling_of_each_side() {
-        let cells: Vec<Cell> =
-            ["Yes", "No", "yes", "yes", "N", "No"].iter().map(|s| Cell::Text((*s).into())).collect();
+        let texts = |t: &[&'static str]| Column::of(t.iter().map(|s| Value::Text(s))).unwrap();
+        let cells = texts(&["Yes", "No", "yes", "yes", "N", "No"]);
         assert_eq!(Profile::of(&cells).boolean_labels(), Some(("yes".into(), "No".into())));
-        let one_sided: Vec<Cell> = ["Yes", "yes"].iter().map(|s| Cell::Text((*s).into())).collect();
+        let one_sided = texts(&["Yes", "yes"]);
         assert_eq!(Profile::of(&one_sided).boolean_labels(), None);
     }
 }

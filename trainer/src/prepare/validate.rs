@@ -12,6 +12,7 @@
 //! Findings are `blocking` (training would fail or learn from the answer), `warning` (training
 //! works around it; a person should look) or `notice` (for the record).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
@@ -19,7 +20,9 @@ use serde::Serialize;
 
 use crate::code::Code;
 use crate::error::Error;
-use crate::input::data::{Cell, Table};
+use scorer_wasm::Value;
+
+use crate::input::data::{Column, Table};
 use crate::prepare::infer::{Decision, Decisions, InferOptions, Kind, TargetPlan};
 use crate::prepare::profile::{Profile, top_values};
 use crate::stats::metrics;
@@ -560,17 +563,17 @@ fn leakage(name: &str, auc: f64, target: &Option<TargetSummary>, findings: &mut 
 /// value (missing values first or last, whichever separates better: a column filled in only for
 /// churners is a leak); categories by their in-sample churn rate, levels rarer than
 /// `min_count` pooled.
-fn auc_alone(cells: &[Cell], role: &str, y: &[f64], min_count: usize) -> f64 {
+fn auc_alone(cells: &Column, role: &str, y: &[f64], min_count: usize) -> f64 {
     let both = |scores: &[f64]| {
         let auc = metrics::roc_auc(y, scores);
         auc.max(1.0 - auc)
     };
     if role == "numeric" || role == "date" {
         let values: Vec<Option<f64>> = cells
-            .iter()
-            .map(|c| match c.value() {
-                scorer_wasm::Value::Number(x) if x.is_finite() => Some(x),
-                scorer_wasm::Value::Text(s) => scorer_wasm::value::parse_number(s)
+            .values()
+            .map(|c| match c {
+                Value::Number(x) if x.is_finite() => Some(x),
+                Value::Text(s) => scorer_wasm::value::parse_number(s)
                     .or_else(|| scorer_wasm::value::parse_date(s).map(f64::from)),
                 _ => None,
             })
@@ -580,10 +583,10 @@ fn auc_alone(cells: &[Cell], role: &str, y: &[f64], min_count: usize) -> f64 {
         return both(&low).max(both(&high));
     }
     // Categories and booleans: each level's churn rate.
-    let keys: Vec<String> = cells.iter().map(level_key).collect();
+    let keys: Vec<Cow<'_, str>> = cells.values().map(level_key).collect();
     let mut stats: HashMap<&str, (f64, f64)> = HashMap::new();
     for (k, &t) in keys.iter().zip(y) {
-        let s = stats.entry(k.as_str()).or_default();
+        let s = stats.entry(k.as_ref()).or_default();
         s.0 += t;
         s.1 += 1.0;
     }
@@ -594,7 +597,7 @@ fn auc_alone(cells: &[Cell], role: &str, y: &[f64], min_count: usize) -> f64 {
     let scores: Vec<f64> = keys
         .iter()
         .map(|k| {
-            let (pos, n) = stats[k.as_str()];
+            let (pos, n) = stats[k.as_ref()];
             if (n as usize) < min_count { pooled_pos / pooled_n } else { pos / n }
         })
         .collect();
@@ -602,12 +605,12 @@ fn auc_alone(cells: &[Cell], role: &str, y: &[f64], min_count: usize) -> f64 {
 }
 
 /// A cell as a category key: text trimmed, missing as the empty string.
-fn level_key(cell: &Cell) -> String {
+fn level_key(cell: Value<'_>) -> Cow<'_, str> {
     match cell {
-        Cell::Text(s) if !scorer_wasm::value::is_missing_text(s) => s.trim().to_string(),
-        Cell::Number(x) if x.is_finite() => scorer_wasm::value::number_as_level(*x),
-        Cell::Bool(b) => b.to_string(),
-        _ => String::new(),
+        Value::Text(s) if !scorer_wasm::value::is_missing_text(s) => s.trim().into(),
+        Value::Number(x) if x.is_finite() => scorer_wasm::value::number_as_level(x).into(),
+        Value::Bool(b) => if b { "true" } else { "false" }.into(),
+        _ => "".into(),
     }
 }
 
@@ -618,11 +621,11 @@ fn duplicate_rows(table: &Table) -> u64 {
     for r in 0..table.rows() {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         for column in &table.columns {
-            match &column[r] {
-                Cell::Missing => 0u8.hash(&mut h),
-                Cell::Number(x) => (1u8, x.to_bits()).hash(&mut h),
-                Cell::Text(s) => (2u8, &**s).hash(&mut h),
-                Cell::Bool(b) => (3u8, *b).hash(&mut h),
+            match column.value(r) {
+                Value::Missing => 0u8.hash(&mut h),
+                Value::Number(x) => (1u8, x.to_bits()).hash(&mut h),
+                Value::Text(s) => (2u8, s).hash(&mut h),
+                Value::Bool(b) => (3u8, b).hash(&mut h),
             }
         }
         if !seen.insert(h.finish()) {
@@ -658,7 +661,7 @@ mod tests {
             format: Format::Csv,
             names: names.iter().map(|s| s.to_string()).collect(),
             columns: (0..names.len())
-                .map(|c| rows.iter().map(|r| Cell::Text(r[c].into())).collect())
+                .map(|c| Column::of(rows.iter().map(|r| Value::Text(r[c]))).unwrap())
                 .collect(),
             lines: (0..rows.len() as u64).map(|i| i + 2).collect(),
         }

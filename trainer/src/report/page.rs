@@ -538,7 +538,7 @@ fn customers_to_vary<'a>(model: &'a Model, data: Option<&'a Table>) -> Result<Ve
         .take(PD_ROWS)
         .map(|r| {
             let mut row = Vec::new();
-            binding.fill(table.columns.iter().map(|c| c[r].value()), &mut row);
+            binding.fill(table.columns.iter().map(|c| c.value(r)), &mut row);
             row
         })
         .filter(|row| model.scorer().score(row).is_ok())

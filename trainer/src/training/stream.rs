@@ -36,7 +36,7 @@ use rand_chacha::ChaCha8Rng;
 use scorer_wasm::Value;
 
 use crate::error::{Error, Result};
-use crate::input::data::{Cell, ColumnData, Format, Table};
+use crate::input::data::{ColumnBuilder, ColumnData, Format, Table};
 use crate::model::card::StreamReport;
 use crate::model::nn::{self, Net};
 use crate::prepare::fit::{encode_design, fit_pipeline};
@@ -49,10 +49,10 @@ use crate::training::train::{
 /// Passes over the data by default: on millions of rows the loss settles within two.
 pub const DEFAULT_EPOCHS: usize = 3;
 
-/// What training a table in memory costs per cell (the raw cell, its share of the sparse design
-/// matrices of the two fits that run at once, the profiles), measured: 10⁶ synthetic rows of 20
-/// columns peak at 2.15 GB.
-const IN_MEMORY_BYTES_PER_CELL: u64 = 110;
+/// What training a table in memory costs per cell (the stored cell, its share of the sparse
+/// design matrices of the two fits that run at once, the profiles), measured: 10⁶ synthetic rows
+/// of 20 columns peak at 1.29 GB, 57 bytes a cell besides the program.
+const IN_MEMORY_BYTES_PER_CELL: u64 = 60;
 /// What the program needs besides the data.
 const PROGRAM_BYTES: u64 = 150 << 20;
 /// Share of the memory the kernel reports available that in-memory training may plan to use.
@@ -247,7 +247,7 @@ fn sample_pass(
     progress: &ProgressBar,
 ) -> Result<Sampled> {
     progress.set_message("sampling");
-    let mut sample: Vec<Vec<Cell>> = vec![Vec::new(); source.names.len()];
+    let mut sample: Vec<ColumnBuilder> = source.names.iter().map(|_| ColumnBuilder::new()).collect();
     let mut targets = TargetCounts::default();
     let mut training_per_chunk = Vec::new();
     let mut checked_unit_size = false;
@@ -265,8 +265,10 @@ fn sample_pass(
             if let Part::Training { sampled } = split.of(row) {
                 training += 1;
                 if sampled {
-                    for (column, v) in sample.iter_mut().zip(&values) {
-                        column.push(Cell::from(v[r]));
+                    for ((column, v), name) in sample.iter_mut().zip(&values).zip(&source.names) {
+                        column
+                            .push(v[r])
+                            .map_err(|e| Error::data(&source.path, format!("column \"{name}\": {e}")))?;
                     }
                 }
             }
@@ -279,7 +281,7 @@ fn sample_pass(
         path: source.path.clone(),
         format: Format::Parquet,
         names: source.names.clone(),
-        columns: sample,
+        columns: sample.into_iter().map(ColumnBuilder::finish).collect(),
         lines: Vec::new(),
     };
     if sample.rows() == 0 {
