@@ -4,7 +4,8 @@
 //! The modules sit in layers, each folder importing only from the folders before it in this list
 //! (`tests/it/layers.rs` checks it, and that no two modules import each other):
 //!
-//! 1. [`error`]: the one error type, and [`code`]: enums with stable text forms;
+//! 1. [`error`]: the one error type, [`code`]: enums with stable text forms, and [`parallel`]:
+//!    independent jobs on every core;
 //! 2. [`stats`]: metrics and curves, stratified folds, Platt calibration, campaign economics;
 //! 3. [`input`]: reading CSV, NDJSON and Parquet into a [`input::data::Table`] of raw cells, and
 //!    the synthetic customer generator;
@@ -26,6 +27,7 @@ pub mod input;
 pub mod model;
 pub mod monitor;
 pub mod ops;
+pub mod parallel;
 pub mod prepare;
 pub mod report;
 pub mod stats;

@@ -211,15 +211,12 @@ fn read_parquet(path: &Path) -> Result<Table> {
     if df.width() == 0 {
         return Err(Error::data(path, "the file is empty: it has no columns"));
     }
-    let mut names = Vec::with_capacity(df.width());
+    let names: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
+    // Columns convert on every core.
+    let converted = crate::parallel::map(df.columns(), |c| series_column(c.as_materialized_series()));
     let mut columns = Vec::with_capacity(df.width());
-    for column in df.columns() {
-        let name = column.name().to_string();
-        let series = column.as_materialized_series();
-        let cells =
-            series_column(series).map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?;
-        names.push(name);
-        columns.push(cells);
+    for (cells, name) in converted.into_iter().zip(&names) {
+        columns.push(cells.map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?);
     }
     Ok(Table { path: path.to_owned(), format: Format::Parquet, names, columns, lines: Vec::new() })
 }

@@ -114,6 +114,11 @@ impl Profile {
         top_values(&self.counts, n)
     }
 
+    /// [`Profile::top`] of the values `keep` takes (by value and count).
+    pub fn top_where(&self, n: usize, keep: impl Fn(&str, usize) -> bool) -> Vec<(String, u64)> {
+        top_of(self.counts.iter().filter(|(k, c)| keep(k, **c)), n)
+    }
+
     /// The most frequent spelling of true and of false, when every value spells a boolean
     /// (yes/no, true/false, y/n, t/f, 1/0 in any case) and both occur.
     pub fn boolean_labels(&self) -> Option<(String, String)> {
@@ -134,15 +139,24 @@ impl Profile {
 
 /// The `n` most frequent entries of a count map, ties by value.
 pub fn top_values(counts: &HashMap<String, usize>, n: usize) -> Vec<(String, u64)> {
-    let mut v: Vec<(String, u64)> = counts.iter().map(|(k, &c)| (k.clone(), c as u64)).collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    v.truncate(n);
-    v
+    top_of(counts.iter(), n)
 }
 
-/// Every column of `table`, profiled once, in table order.
+fn top_of<'a>(counts: impl Iterator<Item = (&'a String, &'a usize)>, n: usize) -> Vec<(String, u64)> {
+    let order = |a: &(&String, usize), b: &(&String, usize)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
+    let mut v: Vec<(&String, usize)> = counts.map(|(k, &c)| (k, c)).collect();
+    // Only the first `n` are sorted: a column of a million distinct numbers has a million entries.
+    if n < v.len() {
+        v.select_nth_unstable_by(n, order);
+        v.truncate(n);
+    }
+    v.sort_unstable_by(order);
+    v.into_iter().map(|(k, c)| (k.clone(), c as u64)).collect()
+}
+
+/// Every column of `table`, profiled once, in table order; columns on every core.
 pub fn columns(table: &Table) -> Vec<Profile> {
-    table.columns.iter().map(Profile::of).collect()
+    crate::parallel::map(&table.columns, Profile::of)
 }
 
 /// What one cell contributes to a profile.

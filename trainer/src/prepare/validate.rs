@@ -242,14 +242,19 @@ pub fn validate(
         None => (None, None),
     };
     let learned = Learned { target: &target, labels, min_level_count: opts.min_level_count };
-    let columns = decisions
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(index, decision)| {
-            column_summary(table, index, &profiles[index], decision, &learned, &mut findings)
-        })
-        .collect();
+    // Columns on every core; their findings join in column order, as if checked one by one.
+    let indexes: Vec<usize> = (0..decisions.columns.len()).collect();
+    let checked = crate::parallel::map(&indexes, |&index| {
+        let mut own = Vec::new();
+        let summary =
+            column_summary(table, index, &profiles[index], &decisions.columns[index], &learned, &mut own);
+        (summary, own)
+    });
+    let mut columns = Vec::with_capacity(checked.len());
+    for (summary, own) in checked {
+        columns.push(summary);
+        findings.extend(own);
+    }
     let duplicate_rows = table_findings(table, &mut findings);
     // Most severe first; otherwise in column order (the sort is stable).
     findings.sort_by_key(|f| f.severity);
@@ -436,11 +441,9 @@ fn column_findings(name: &str, kind: &Kind, reason: &str, p: &Profile, findings:
             ),
         ),
         Kind::Categorical => {
-            let suspicious: Vec<(String, u64)> = p
-                .top(usize::MAX)
-                .into_iter()
-                .filter(|(level, _)| MISSING_SPELLINGS.iter().any(|m| level.eq_ignore_ascii_case(m)))
-                .collect();
+            let suspicious = p.top_where(usize::MAX, |level, _| {
+                MISSING_SPELLINGS.iter().any(|m| level.eq_ignore_ascii_case(m))
+            });
             if !suspicious.is_empty() {
                 push(
                     Severity::Warning,
@@ -454,12 +457,7 @@ fn column_findings(name: &str, kind: &Kind, reason: &str, p: &Profile, findings:
                 );
             }
             if p.numbers > 0 && p.numbers as f64 >= 0.9 * p.present() as f64 {
-                let text: Vec<(String, u64)> = p
-                    .top(usize::MAX)
-                    .into_iter()
-                    .filter(|(level, _)| scorer_wasm::value::parse_number(level).is_none())
-                    .take(3)
-                    .collect();
+                let text = p.top_where(3, |level, _| scorer_wasm::value::parse_number(level).is_none());
                 push(
                     Severity::Warning,
                     FindingCode::MixedTypes,
@@ -512,7 +510,7 @@ fn missing_finding(name: &str, role: &str, p: &Profile) -> Finding {
 
 /// Repeated values in an identifier column.
 fn duplicate_ids(name: &str, p: &Profile, findings: &mut Vec<Finding>) {
-    let repeated: Vec<(String, u64)> = p.top(usize::MAX).into_iter().filter(|(_, c)| *c > 1).collect();
+    let repeated = p.top_where(usize::MAX, |_, count| count > 1);
     if repeated.is_empty() {
         return;
     }

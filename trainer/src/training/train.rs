@@ -208,7 +208,7 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
     // per core (each fit is single-threaded; see `main`).
     let all: Vec<usize> = (0..y.len()).collect();
     let jobs: Vec<Option<usize>> = (0..opts.folds).map(Some).chain([None]).collect();
-    let results = parallel_map(&jobs, |job| {
+    let results = crate::parallel::map(&jobs, |job| {
         let r = match *job {
             Some(f) => run_fold(table, &plan, &assignment, f, opts).map(Job::Fold),
             None => fit_final(table, &plan, &all, opts).map(Job::Final),
@@ -494,38 +494,6 @@ fn fit_final(table: &Table, plan: &Plan, rows: &[usize], opts: &TrainOptions) ->
     nn::fit(net.as_ref(), &x, &plan.target.labels, opts.fit)?;
     let logits = nn::design_logits(net.as_ref(), &x)?;
     Ok(FinalFit { pipeline, baseline: x.column_means(), net, logits })
-}
-
-/// Runs `f` on every job, at most one job per available core at a time; results keep job order.
-fn parallel_map<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> Result<R> + Sync) -> Vec<Result<R>> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len()).max(1);
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<R>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let r = f(job);
-                    if let Ok(mut slot) = slots[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| Err(Error::Training("a training thread stopped without a result".into())))
-        })
-        .collect()
 }
 
 pub(crate) fn build_net(opts: &TrainOptions, inputs: usize, seed: u64) -> Result<Box<dyn Net + Send + Sync>> {

@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The layers, bottom first: a module may name `crate::` paths of its own layer or those before.
-const LAYERS: [&str; 11] =
-    ["error", "code", "stats", "input", "prepare", "model", "training", "monitor", "ops", "report", "cli"];
+const LAYERS: [&str; 12] = [
+    "error", "code", "parallel", "stats", "input", "prepare", "model", "training", "monitor", "ops",
+    "report", "cli",
+];
 
 /// A source file: its path under `src/` (`stats/metrics.rs`) and its text.
 type Source = (String, String);
