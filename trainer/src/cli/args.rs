@@ -109,7 +109,8 @@ pub struct TrainArgs {
     /// Default: 1 for logistic, 20 for mlp.
     #[arg(long, value_name = "ALPHA")]
     pub l2: Option<f64>,
-    /// Most L-BFGS iterations per fit. Default: 1000 for logistic, 150 for mlp.
+    /// Most optimiser iterations per fit (L-BFGS's, or Newton's method's for a logistic regression
+    /// of up to a few hundred encoded columns). Default: 1000 for logistic, 150 for mlp.
     #[arg(long, value_name = "N")]
     pub max_iter: Option<u64>,
     /// Quantile bins of the piecewise-linear encoding of numbers.

@@ -11,7 +11,9 @@
 //! — scikit-learn's objective for both `LogisticRegression(C = 1/α)` and `MLPClassifier(alpha = α)`
 //! — with full-batch L-BFGS (argmin's, with a More–Thuente line search). On tables of thousands to
 //! a few hundred thousand rows this converges in a few hundred steps, is deterministic, and needs
-//! no learning-rate schedule. The log-loss is computed from logits in the stable form
+//! no learning-rate schedule. A logistic regression on a design of up to a few hundred columns
+//! is fitted by Newton's method instead ([`crate::model::newton`]): the same optimum in a few
+//! steps. The log-loss is computed from logits in the stable form
 //! `relu(z) − z·y + log(1 + e^−|z|)`, which stays finite when logits saturate.
 //!
 //! The models live in candle, whose autograd computes the gradient for streaming training's
@@ -22,7 +24,7 @@
 
 use std::cell::RefCell;
 
-use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::core::{CostFunction, Executor, Gradient};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use candle_core::{DType, Device, Tensor, Var};
@@ -32,6 +34,7 @@ use rand_chacha::ChaCha8Rng;
 use scorer_wasm::{Dense, Linear, Predictor};
 
 use crate::error::{Error, Result};
+use crate::model::newton;
 use crate::model::objective::{Layers, Objective};
 use crate::prepare::design::Design;
 
@@ -268,23 +271,46 @@ impl FitOptions {
     }
 }
 
+/// Which method fitted a net.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Solver {
+    /// Newton's method: logistic regression on a design narrow enough ([`newton::suits`]).
+    Newton,
+    Lbfgs,
+}
+
 /// What fitting reports.
 #[derive(Clone, Copy, Debug)]
 pub struct FitReport {
-    /// L-BFGS iterations; `None` when the line search stopped early at the best point found.
-    pub iterations: Option<u64>,
+    pub solver: Solver,
     /// The objective at the returned parameters.
     pub loss: f64,
 }
 
-/// Fits `net` to the rows of `design` and labels `y` with L-BFGS, leaving the best parameters
-/// found in the net.
+/// Fits `net` to the rows of `design` and labels `y`, leaving the best parameters found in the
+/// net: by Newton's method for a logistic regression whose Hessian is cheap (the same optimum in
+/// a few steps; see [`newton`]), else by L-BFGS.
 pub fn fit<N: Net + ?Sized>(net: &N, design: &Design, y: &[f64], opts: FitOptions) -> Result<FitReport> {
     let layers = layers_of(net)?;
-    let mut init = Vec::with_capacity(layers.parameters());
-    for v in net.vars() {
-        init.extend(v.as_tensor().flatten_all()?.to_vec1::<f64>()?);
+    if layers.0.len() == 1
+        && newton::suits(design)
+        && let Some((params, loss)) = newton::fit(design, y, opts.l2, &params_of(net)?, opts.max_iter)
+    {
+        set_params(net, &params)?;
+        return Ok(FitReport { solver: Solver::Newton, loss });
     }
+    fit_lbfgs(net, design, y, opts)
+}
+
+/// [`fit`] by L-BFGS, whatever the net.
+pub fn fit_lbfgs<N: Net + ?Sized>(
+    net: &N,
+    design: &Design,
+    y: &[f64],
+    opts: FitOptions,
+) -> Result<FitReport> {
+    let layers = layers_of(net)?;
+    let init = params_of(net)?;
     let best = RefCell::new(None);
     let objective = Lbfgs {
         objective: RefCell::new(Objective::new(design, y, layers, opts.l2)),
@@ -300,28 +326,37 @@ pub fn fit<N: Net + ?Sized>(net: &N, design: &Design, y: &[f64], opts: FitOption
     let result = Executor::new(objective, solver).configure(|s| s.param(init).max_iters(opts.max_iter)).run();
     // Whether it converged, hit the iteration limit, or the line search stopped where no further
     // decrease is representable, the lowest-cost parameters seen are the answer.
-    let (iterations, failure) = match result {
-        Ok(r) => (Some(r.state().get_iter()), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
+    let failure = result.err().map(|e| e.to_string());
     let Some((loss, params)) = best.into_inner() else {
         return Err(Error::Training(failure.unwrap_or_else(|| "the optimiser found no finite loss".into())));
     };
+    set_params(net, &params)?;
+    Ok(FitReport { solver: Solver::Lbfgs, loss })
+}
+
+/// A net's parameters, flat, in [`Net::vars`] order.
+fn params_of<N: Net + ?Sized>(net: &N) -> Result<Vec<f64>> {
+    let mut params = Vec::new();
+    for v in net.vars() {
+        params.extend(v.as_tensor().flatten_all()?.to_vec1::<f64>()?);
+    }
+    Ok(params)
+}
+
+/// Sets a net's parameters from flat ones in [`Net::vars`] order.
+fn set_params<N: Net + ?Sized>(net: &N, params: &[f64]) -> Result<()> {
     let mut offset = 0;
     for var in net.vars() {
         let size = var.elem_count();
         var.set(&Tensor::from_slice(&params[offset..offset + size], var.shape(), &Device::Cpu)?)?;
         offset += size;
     }
-    Ok(FitReport { iterations, loss })
+    Ok(())
 }
 
 /// Logits of a fitted net on the rows of `design`, by the forward pass fits use.
 pub fn design_logits<N: Net + ?Sized>(net: &N, design: &Design) -> Result<Vec<f64>> {
-    let mut params = Vec::new();
-    for v in net.vars() {
-        params.extend(v.as_tensor().flatten_all()?.to_vec1::<f64>()?);
-    }
+    let params = params_of(net)?;
     Ok(Objective::new(design, &[], layers_of(net)?, 0.0).logits(&params).to_vec())
 }
 
@@ -335,6 +370,24 @@ pub fn predict_logits<N: Net + ?Sized>(net: &N, x: &[f64], d: usize) -> Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Newton's optimum is the one L-BFGS approaches: the same objective, a smaller gradient; and
+    /// `fit` takes Newton for a narrow logistic regression.
+    #[test]
+    fn newton_reaches_the_optimum_lbfgs_approaches() {
+        let (design, y) = newton::tests::data(400, 8);
+        let net = Logistic::new(8).unwrap();
+        let report = fit(&net, &design, &y, FitOptions::new(1.0, 1000)).unwrap();
+        assert_eq!(report.solver, Solver::Newton);
+        let params = params_of(&net).unwrap();
+        let mut gradient = vec![0.0; 9];
+        let cost = Objective::new(&design, &y, Layers(vec![(1, 8)]), 1.0).evaluate(&params, &mut gradient);
+        assert_eq!(cost, report.loss);
+        assert!(newton::norm(&gradient) <= 1e-7, "gradient {gradient:?}");
+        let lbfgs = fit_lbfgs(&Logistic::new(8).unwrap(), &design, &y, FitOptions::new(1.0, 1000)).unwrap();
+        assert_eq!(lbfgs.solver, Solver::Lbfgs);
+        assert!(cost <= lbfgs.loss && lbfgs.loss - cost < 1e-9, "Newton {cost}, L-BFGS {}", lbfgs.loss);
+    }
 
     /// The objective full-batch fits minimise (written out) and the one streaming training
     /// minimises (candle's autograd) agree in value and gradient, for both families.

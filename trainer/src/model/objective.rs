@@ -1,4 +1,5 @@
-//! The full-batch training objective with its gradient written out by hand, for L-BFGS.
+//! The full-batch training objective with its gradient written out by hand, for L-BFGS and
+//! Newton's method.
 //!
 //! The objective is the one [`crate::model::nn`] defines (mean log-loss + α/(2n)·Σ‖W‖², weights
 //! only), for a stack of layers `(outputs, inputs)`: ReLU hidden layers and one linear output

@@ -81,6 +81,18 @@ impl Design {
         self.width
     }
 
+    /// Non-zero cells stored.
+    pub fn cells(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Row `i`'s non-zero cells as two slices, columns and values, in column order.
+    #[inline(always)]
+    pub fn row_slices(&self, i: usize) -> (&[u32], &[f64]) {
+        let cells = self.starts[i]..self.starts[i + 1];
+        (&self.columns[cells.clone()], &self.values[cells])
+    }
+
     /// Row `i`'s non-zero cells: (column, value), in column order.
     #[inline(always)]
     pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {

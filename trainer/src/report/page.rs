@@ -456,7 +456,7 @@ fn columns_table(h: &mut String, card: &ModelCard) {
     let _ = write!(
         h,
         "<p class=\"lead\">Hyper-parameters: {} {}L2 α = {}, {} piecewise-linear bins per number, up to {} levels per \
-         category (at least {} rows each), at most {} L-BFGS iterations.</p>",
+         category (at least {} rows each), at most {} optimiser iterations per fit.</p>",
         escape(&hp.model),
         if hp.hidden.is_empty() { String::new() } else { format!("with hidden layers {:?}, ", hp.hidden) },
         hp.l2,

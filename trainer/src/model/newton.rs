@@ -1,0 +1,229 @@
+//! Logistic regression by Newton's method, for designs narrow enough that the Hessian is cheap.
+//!
+//! The objective is [`crate::model::nn`]'s (mean log-loss + α/(2n)·‖w‖², the bias unpenalised),
+//! convex and smooth, so Newton's method with a backtracking line search reaches its optimum in a
+//! handful of steps where L-BFGS takes a few hundred evaluations. A step costs one pass that
+//! builds the Hessian `Xᵀ·diag(p(1−p))·X / n + α/n·I` from each row's non-zero cells (a row of `k`
+//! cells adds `k(k+1)/2` products) and a Cholesky factorisation of `d + 1` unknowns: cheap while
+//! the design is a few hundred columns wide, which [`suits`] decides. Every sum runs in a fixed
+//! order, so a fit is deterministic.
+
+use scorer_wasm::math::exp;
+
+use crate::model::objective::{Layers, Objective};
+use crate::prepare::design::Design;
+
+/// Newton stops when the gradient's norm falls below this, a hundredth of L-BFGS's. Near the
+/// optimum each step squares the error: on Telco the norm goes 1.6e-3, 4.6e-5, 4.1e-8, 3.3e-14,
+/// and at 4.1e-8 the cost is already the optimum's to 1e-16.
+const TOLERANCE_GRAD: f64 = 1e-7;
+/// Halvings of the step the line search tries before it gives up.
+const BACKTRACKS: usize = 40;
+
+/// Whether Newton's method costs less than L-BFGS on `design`: its steps (about ten, each a
+/// Hessian pass and a factorisation) against L-BFGS's evaluations (a few hundred sparse passes
+/// forward and back). On Telco (77 columns, 39 % of them non-zero in a row) a fit takes 6
+/// steps where L-BFGS took 165–275 evaluations.
+pub fn suits(design: &Design) -> bool {
+    let (n, d) = (design.rows() as f64, design.width() as f64 + 1.0);
+    let cells = design.cells() as f64 / n.max(1.0);
+    let newton = 10.0 * (n * cells * (cells + 1.0) / 2.0 + d * d * d / 3.0);
+    let lbfgs = 250.0 * 2.0 * n * cells;
+    newton < lbfgs
+}
+
+/// Fits the weights and bias (laid out as [`Layers`] `[(1, d)]`: `d` weights, then the bias) from
+/// `params`. `None` when the Hessian is not positive definite (no penalty, and a column that is
+/// constant or a copy of others); the caller then uses L-BFGS. Otherwise the parameters and their
+/// objective.
+pub fn fit(design: &Design, y: &[f64], l2: f64, params: &[f64], max_iter: u64) -> Option<(Vec<f64>, f64)> {
+    let d = design.width();
+    let mut objective = Objective::new(design, y, Layers(vec![(1, d)]), l2);
+    let mut theta = params.to_vec();
+    let mut gradient = vec![0.0; d + 1];
+    let mut cost = objective.evaluate(&theta, &mut gradient);
+    let mut trial_gradient = vec![0.0; d + 1];
+    let mut hessian = vec![0.0; (d + 1) * (d + 1)];
+    for _ in 0..max_iter {
+        if !cost.is_finite() || norm(&gradient) <= TOLERANCE_GRAD {
+            break;
+        }
+        build_hessian(design, &theta, l2, &mut hessian);
+        let mut step: Vec<f64> = gradient.iter().map(|g| -g).collect();
+        if !cholesky_solve(&mut hessian, d + 1, &mut step) {
+            return None;
+        }
+        let slope: f64 = step.iter().zip(&gradient).map(|(s, g)| s * g).sum();
+        let mut t = 1.0;
+        let mut accepted = false;
+        for _ in 0..BACKTRACKS {
+            let trial: Vec<f64> = theta.iter().zip(&step).map(|(p, s)| p + t * s).collect();
+            let trial_cost = objective.evaluate(&trial, &mut trial_gradient);
+            if trial_cost <= cost + 1e-4 * t * slope {
+                let decrease = cost - trial_cost;
+                theta = trial;
+                cost = trial_cost;
+                std::mem::swap(&mut gradient, &mut trial_gradient);
+                accepted = decrease > 0.0;
+                break;
+            }
+            t /= 2.0;
+        }
+        // No step lowers the cost any more: as close to the optimum as f64 gets.
+        if !accepted {
+            break;
+        }
+    }
+    cost.is_finite().then_some((theta, cost))
+}
+
+/// `Xᵀ·diag(p(1−p))·X / n` over the columns and a column of ones (the bias, last), plus α/n on
+/// the weights' diagonal; the full symmetric matrix, row-major.
+fn build_hessian(design: &Design, theta: &[f64], l2: f64, h: &mut [f64]) {
+    let d = design.width();
+    let k = d + 1;
+    let n = design.rows().max(1) as f64;
+    h.fill(0.0);
+    let (w, bias) = theta.split_at(d);
+    for r in 0..design.rows() {
+        let (columns, values) = design.row_slices(r);
+        let z = bias[0] + design.row(r).map(|(c, v)| v * w[c]).sum::<f64>();
+        let e = exp(-z.abs());
+        let p = 1.0 / (1.0 + e);
+        // p(1 − p) is the same for z and −z.
+        let s = p * (e * p) / n;
+        for (a, (&ca, &va)) in columns.iter().zip(values).enumerate() {
+            let sa = s * va;
+            let Some(h_row) = h.get_mut(ca as usize * k..(ca as usize + 1) * k) else { continue };
+            // Upper triangle: columns in order, so ca ≤ cb.
+            for (&cb, &vb) in columns[a..].iter().zip(&values[a..]) {
+                h_row[cb as usize] += sa * vb;
+            }
+            h_row[d] += sa;
+        }
+        h[d * k + d] += s;
+    }
+    let penalty = l2 / n;
+    for c in 0..d {
+        h[c * k + c] += penalty;
+    }
+    for a in 0..k {
+        for b in 0..a {
+            h[a * k + b] = h[b * k + a];
+        }
+    }
+}
+
+/// Solves `H·x = b` in place (`b` becomes `x`) by Cholesky factorisation of the symmetric `H`
+/// (`k × k`, overwritten); `false` when `H` is not positive definite.
+fn cholesky_solve(h: &mut [f64], k: usize, b: &mut [f64]) -> bool {
+    // H = L·Lᵀ, L kept in the lower triangle.
+    for j in 0..k {
+        let given = h[j * k + j];
+        let mut diagonal = given;
+        for m in 0..j {
+            diagonal -= h[j * k + m] * h[j * k + m];
+        }
+        // What is left of the diagonal once the columns before explain it: nothing but rounding
+        // when the column is a combination of them.
+        if diagonal.is_nan() || diagonal <= 1e-10 * given {
+            return false;
+        }
+        let root = diagonal.sqrt();
+        h[j * k + j] = root;
+        for i in j + 1..k {
+            let mut v = h[i * k + j];
+            for m in 0..j {
+                v -= h[i * k + m] * h[j * k + m];
+            }
+            h[i * k + j] = v / root;
+        }
+    }
+    // L·u = b, then Lᵀ·x = u.
+    for i in 0..k {
+        let mut v = b[i];
+        for m in 0..i {
+            v -= h[i * k + m] * b[m];
+        }
+        b[i] = v / h[i * k + i];
+    }
+    for i in (0..k).rev() {
+        let mut v = b[i];
+        for m in i + 1..k {
+            v -= h[m * k + i] * b[m];
+        }
+        b[i] = v / h[i * k + i];
+    }
+    true
+}
+
+pub(crate) fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Rows of zeros, ones and fractions like a design, labels that no line separates.
+    pub(crate) fn data(n: usize, d: usize) -> (Design, Vec<f64>) {
+        let mut state = 11_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 10_000) as f64 / 10_000.0
+        };
+        let x: Vec<f64> = (0..n * d)
+            .map(|k| match k % 3 {
+                0 => 0.0,
+                1 => f64::from(u8::from(next() < 0.5)),
+                _ => next() * 2.0 - 1.0,
+            })
+            .collect();
+        let y: Vec<f64> =
+            x.chunks(d).map(|row| f64::from(u8::from(row.iter().sum::<f64>() + next() > 1.2))).collect();
+        (Design::from_dense(&x, d), y)
+    }
+
+    /// The Hessian is the derivative of the written-out gradient (central differences).
+    #[test]
+    fn the_hessian_is_the_derivative_of_the_gradient() {
+        let (design, y) = data(50, 6);
+        let theta: Vec<f64> = (0..7).map(|k| k as f64 / 7.0 - 0.4).collect();
+        let mut h = vec![0.0; 49];
+        build_hessian(&design, &theta, 3.0, &mut h);
+        let mut objective = Objective::new(&design, &y, Layers(vec![(1, 6)]), 3.0);
+        let (mut up, mut down) = (vec![0.0; 7], vec![0.0; 7]);
+        for j in 0..7 {
+            let step = 1e-6;
+            let mut p = theta.clone();
+            p[j] += step;
+            objective.evaluate(&p, &mut up);
+            p[j] -= 2.0 * step;
+            objective.evaluate(&p, &mut down);
+            for i in 0..7 {
+                let numeric = (up[i] - down[i]) / (2.0 * step);
+                assert!(
+                    (numeric - h[i * 7 + j]).abs() < 1e-8,
+                    "H[{i}][{j}] {} numeric {numeric}",
+                    h[i * 7 + j]
+                );
+            }
+        }
+    }
+
+    /// Without a penalty, a column that copies another leaves the Hessian singular: no answer,
+    /// so the caller falls back to L-BFGS.
+    #[test]
+    fn a_singular_hessian_is_no_answer() {
+        let x: Vec<f64> = (0..40)
+            .flat_map(|i| {
+                let v = f64::from(i % 5) / 4.0;
+                [v, v]
+            })
+            .collect();
+        let y: Vec<f64> = (0..40).map(|i| f64::from(u8::from(i % 3 == 0))).collect();
+        assert_eq!(fit(&Design::from_dense(&x, 2), &y, 0.0, &[0.0; 3], 100), None);
+    }
+}
