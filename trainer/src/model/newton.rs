@@ -167,13 +167,7 @@ pub(crate) mod tests {
 
     /// Rows of zeros, ones and fractions like a design, labels that no line separates.
     pub(crate) fn data(n: usize, d: usize) -> (Design, Vec<f64>) {
-        let mut state = 11_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % 10_000) as f64 / 10_000.0
-        };
+        let mut next = crate::model::objective::tests::uniform(11);
         let x: Vec<f64> = (0..n * d)
             .map(|k| match k % 3 {
                 0 => 0.0,

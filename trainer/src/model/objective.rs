@@ -360,21 +360,26 @@ fn transpose(m: &[f64], rows: usize, cols: usize, out: &mut [f64]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A reproducible stream of numbers in [0, 1) (xorshift), for test rows.
+    pub(crate) fn uniform(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 10_000) as f64 / 10_000.0
+        }
+    }
 
     /// The hand-written gradient against central differences of the objective, for logistic
     /// regression and for one and two hidden layers, on rows with zeros and ones like a design.
     #[test]
     fn the_gradient_is_the_derivative_of_the_objective() {
         let (n, d) = (40, 7);
-        let mut state = 7_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % 10_000) as f64 / 10_000.0
-        };
+        let mut next = uniform(7);
         let x: Vec<f64> = (0..n * d)
             .map(|k| match k % 3 {
                 0 => 0.0,
