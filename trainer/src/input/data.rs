@@ -1,8 +1,8 @@
 //! Reading customer tables: CSV, NDJSON and Parquet into one in-memory [`Table`] of raw cells.
 //!
 //! Cells stay raw (text as written, numbers as stored) until column types are inferred, stored by
-//! type in [`Column`]s, and are interpreted through the scorer's value rules, so the trainer reads a file exactly as the edge
-//! function and the page will. CSV goes through the scorer's own reader (one CSV dialect
+//! type in [`Column`]s, and are interpreted through the scorer's value rules, so the trainer reads
+//! a file exactly as the edge function and the page will. CSV goes through the scorer's own reader (one CSV dialect
 //! everywhere), NDJSON through `serde_json` line by line (errors name the line), Parquet through
 //! polars (typed columns from warehouses and Spark).
 
