@@ -151,7 +151,7 @@ fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
     progress.finish_and_clear();
     let registered = match &register {
         Some(dir) => {
-            let added = registry::Registry::open(dir)?.add(&model_path)?;
+            let added = registry::Update::open(dir)?.add(&model_path)?;
             Some((dir.clone(), added.entry.id, added.champion))
         }
         None => None,
@@ -215,7 +215,7 @@ fn registry_command(command: cli::RegistryCommand) -> Result<ExitCode> {
             }
         }
         R::Add { dir, file } => {
-            let added = registry::Registry::open(&dir)?.add(&file)?;
+            let added = registry::Update::open(&dir)?.add(&file)?;
             let entry = &added.entry;
             println!(
                 "{} {} ({} {}) in {}{}",
@@ -228,12 +228,12 @@ fn registry_command(command: cli::RegistryCommand) -> Result<ExitCode> {
             );
         }
         R::Promote { dir, model, alias } => {
-            let mut reg = registry::Registry::open_existing(&dir)?;
+            let mut reg = registry::Update::open_existing(&dir)?;
             let event = reg.promote(&model, alias)?;
             println!("{}", output::registry_event(&event));
         }
         R::Rollback { dir } => {
-            let mut reg = registry::Registry::open_existing(&dir)?;
+            let mut reg = registry::Update::open_existing(&dir)?;
             let event = reg.rollback()?;
             println!("{}", output::registry_event(&event));
         }

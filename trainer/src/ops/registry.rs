@@ -9,10 +9,17 @@
 //!     model-card.json        when it was next to the model file that was added
 //! ```
 //!
-//! `registry.json` is the only mutable file; it is replaced atomically (written beside, then
-//! renamed), so a crash never leaves it half-written. Model directories are never modified once
-//! written: the same bytes always land in the same place.
+//! `registry.json` is the only mutable file; it is replaced atomically (written beside, flushed to
+//! disk, then renamed), so a crash never leaves it half-written. Every change is a
+//! read-modify-write under an exclusive lock on `.registry.lock` ([`Update`]), so concurrent
+//! writers (a scheduled retrain, a person promoting) queue instead of losing each other's
+//! changes; the lock is the kernel's (`flock`), released when its holder exits, even by SIGKILL.
+//! Model directories are never modified once written: the same bytes always land in the same
+//! place.
 
+use std::fs::File;
+use std::io::Write;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +29,8 @@ use crate::model::card::ModelCard;
 use crate::monitor::predict::load_model;
 
 pub const INDEX: &str = "registry.json";
+/// The file writers lock; it holds nothing.
+const LOCK: &str = ".registry.lock";
 /// Version of the `registry.json` layout.
 const LAYOUT: u32 = 1;
 
@@ -95,7 +104,7 @@ pub struct Added {
     pub champion: bool,
 }
 
-/// A registry directory.
+/// A registry directory, as read: a consistent snapshot, for reading. [`Update`] changes it.
 pub struct Registry {
     dir: PathBuf,
     pub index: Index,
@@ -144,42 +153,6 @@ impl Registry {
         Registry::open(dir)
     }
 
-    /// Stores a model file (and the `model-card.json` beside it, if any). Adding the same bytes
-    /// twice is a no-op. The first model of a registry becomes its champion, so that builds
-    /// have something to embed from the start.
-    pub fn add(&mut self, file: &Path) -> Result<Added> {
-        let model = load_model(file)?;
-        let id = model.id().to_string();
-        if let Some(e) = self.index.models.iter().find(|e| e.id == id) {
-            return Ok(Added { entry: e.clone(), new: false, champion: false });
-        }
-        let card = ModelCard::of(&model).map_err(|e| Error::data(file, e.to_string()))?;
-        let dir = self.dir.join(&id);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        copy(file, &dir.join("model.churn"))?;
-        let card_file = file.with_file_name("model-card.json");
-        if card_file.exists() {
-            copy(&card_file, &dir.join("model-card.json"))?;
-        }
-        let entry = Entry {
-            id,
-            sha256: model.checksum().to_string(),
-            name: model.meta().name.clone(),
-            kind: model.meta().kind.clone(),
-            added: now(),
-            roc_auc: card.cv.roc_auc.mean,
-            profit_per_customer: card.cv.profit_per_customer.mean,
-            source: card.data.source,
-        };
-        self.index.models.push(entry.clone());
-        self.save()?;
-        let champion = self.index.champion.is_none();
-        if champion {
-            self.promote(&entry.id, Alias::Champion)?;
-        }
-        Ok(Added { entry, new: true, champion })
-    }
-
     /// The model a reference names: an alias, an id, or a unique prefix of an id.
     pub fn resolve(&self, reference: &str) -> Result<&Entry> {
         let id = match Alias::from_text(reference) {
@@ -223,6 +196,80 @@ impl Registry {
     pub fn aliases(&self, id: &str) -> Vec<&'static str> {
         Alias::ALL.into_iter().filter(|&a| self.alias(a) == Some(id)).map(Alias::as_str).collect()
     }
+}
+
+/// A registry opened for changes: holds the exclusive lock from [`Update::open`] until dropped,
+/// and reads the index only once it holds it, so every change starts from the latest one.
+pub struct Update {
+    registry: Registry,
+    /// The locked file; dropping it unlocks.
+    _lock: File,
+}
+
+impl Deref for Update {
+    type Target = Registry;
+    fn deref(&self) -> &Registry {
+        &self.registry
+    }
+}
+
+impl Update {
+    /// Waits for the registry's lock (creating the directory and the lock file if need be), then
+    /// reads the index; a directory without `registry.json` is an empty registry.
+    pub fn open(dir: &Path) -> Result<Update> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let path = dir.join(LOCK);
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        lock.lock().map_err(|e| Error::io(&path, e))?;
+        Ok(Update { registry: Registry::open(dir)?, _lock: lock })
+    }
+
+    /// [`Update::open`] of a registry that must exist.
+    pub fn open_existing(dir: &Path) -> Result<Update> {
+        Registry::open_existing(dir)?;
+        Update::open(dir)
+    }
+
+    /// Stores a model file (and the `model-card.json` beside it, if any). Adding the same bytes
+    /// twice is a no-op. The first model of a registry becomes its champion, so that builds
+    /// have something to embed from the start.
+    pub fn add(&mut self, file: &Path) -> Result<Added> {
+        let model = load_model(file)?;
+        let id = model.id().to_string();
+        if let Some(e) = self.registry.index.models.iter().find(|e| e.id == id) {
+            return Ok(Added { entry: e.clone(), new: false, champion: false });
+        }
+        let card = ModelCard::of(&model).map_err(|e| Error::data(file, e.to_string()))?;
+        let dir = self.registry.dir.join(&id);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        copy(file, &dir.join("model.churn"))?;
+        let card_file = file.with_file_name("model-card.json");
+        if card_file.exists() {
+            copy(&card_file, &dir.join("model-card.json"))?;
+        }
+        let entry = Entry {
+            id,
+            sha256: model.checksum().to_string(),
+            name: model.meta().name.clone(),
+            kind: model.meta().kind.clone(),
+            added: now(),
+            roc_auc: card.cv.roc_auc.mean,
+            profit_per_customer: card.cv.profit_per_customer.mean,
+            source: card.data.source,
+        };
+        self.registry.index.models.push(entry.clone());
+        self.save()?;
+        let champion = self.registry.index.champion.is_none();
+        if champion {
+            self.promote(&entry.id, Alias::Champion)?;
+        }
+        Ok(Added { entry, new: true, champion })
+    }
 
     /// Points `alias` at a model. Promoting the challenger to champion clears the challenger.
     pub fn promote(&mut self, reference: &str, alias: Alias) -> Result<Event> {
@@ -230,14 +277,14 @@ impl Registry {
         // The file must still load: never point production at a broken file.
         load_model(&self.model_path(self.resolve(&id)?))?;
         let previous = match alias {
-            Alias::Champion => self.index.champion.replace(id.clone()),
-            Alias::Challenger => self.index.challenger.replace(id.clone()),
+            Alias::Champion => self.registry.index.champion.replace(id.clone()),
+            Alias::Challenger => self.registry.index.challenger.replace(id.clone()),
         };
-        if alias == Alias::Champion && self.index.challenger.as_deref() == Some(id.as_str()) {
-            self.index.challenger = None;
+        if alias == Alias::Champion && self.registry.index.challenger.as_deref() == Some(id.as_str()) {
+            self.registry.index.challenger = None;
         }
         let event = Event { at: now(), action: Action::Promote, alias, model: id, previous };
-        self.index.history.push(event.clone());
+        self.registry.index.history.push(event.clone());
         self.save()?;
         Ok(event)
     }
@@ -245,6 +292,7 @@ impl Registry {
     /// Makes the champion before the current one champion again.
     pub fn rollback(&mut self) -> Result<Event> {
         let current = self
+            .registry
             .index
             .champion
             .clone()
@@ -252,6 +300,7 @@ impl Registry {
         // The champion the current one replaced when it was promoted; rolling back again goes
         // further back, since a rollback is not a promotion.
         let previous = self
+            .registry
             .index
             .history
             .iter()
@@ -263,7 +312,7 @@ impl Registry {
                 Error::Usage(format!("{current} is the first champion; there is nothing to roll back to"))
             })?;
         load_model(&self.model_path(self.resolve(&previous)?))?;
-        self.index.champion = Some(previous.clone());
+        self.registry.index.champion = Some(previous.clone());
         let event = Event {
             at: now(),
             action: Action::Rollback,
@@ -271,23 +320,30 @@ impl Registry {
             model: previous,
             previous: Some(current),
         };
-        self.index.history.push(event.clone());
+        self.registry.index.history.push(event.clone());
         self.save()?;
         Ok(event)
     }
 
+    /// Replaces `registry.json`: written beside, flushed to disk, renamed over. The temporary
+    /// name is the lock holder's alone.
     fn save(&self) -> Result<()> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        let path = self.dir.join(INDEX);
-        let tmp = self.dir.join(format!(".{INDEX}.tmp"));
+        let dir = &self.registry.dir;
+        let path = dir.join(INDEX);
+        let tmp = dir.join(format!(".{INDEX}.tmp"));
         let text = serde_json::to_string_pretty(&self.index).map_err(|e| Error::Training(e.to_string()))?;
-        std::fs::write(&tmp, format!("{text}\n")).map_err(|e| Error::io(&tmp, e))?;
+        let mut file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        file.write_all(format!("{text}\n").as_bytes()).map_err(|e| Error::io(&tmp, e))?;
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
     }
 }
 
+/// Copies a file whole or not at all: into a temporary name beside, then renamed.
 fn copy(from: &Path, to: &Path) -> Result<()> {
-    std::fs::copy(from, to).map(|_| ()).map_err(|e| Error::io(from, e))
+    let tmp = to.with_extension("tmp");
+    std::fs::copy(from, &tmp).map_err(|e| Error::io(from, e))?;
+    std::fs::rename(&tmp, to).map_err(|e| Error::io(to, e))
 }
 
 /// The current time, RFC 3339 in UTC to the second.
