@@ -126,18 +126,6 @@ impl Column {
     pub fn values(&self) -> impl ExactSizeIterator<Item = Value<'_>> + Clone + '_ {
         (0..self.len).map(|r| self.value(r))
     }
-
-    /// Heap bytes the column holds.
-    pub fn heap_bytes(&self) -> usize {
-        let cells = match &self.cells {
-            Cells::Missing => 0,
-            Cells::Text(codes) => codes.capacity() * 4,
-            Cells::Number { values, missing } => values.capacity() * 8 + missing.capacity(),
-            Cells::Bool(values) => values.capacity(),
-            Cells::Mixed(cells) => cells.capacity() * std::mem::size_of::<Mixed>(),
-        };
-        cells + self.texts.buffer.capacity() + self.texts.ends.capacity() * 4
-    }
 }
 
 /// A column too large for its 32-bit codes.
