@@ -87,7 +87,7 @@ fn build_hessian(design: &Design, theta: &[f64], l2: f64, h: &mut [f64]) {
     let (w, bias) = theta.split_at(d);
     for r in 0..design.rows() {
         let (columns, values) = design.row_slices(r);
-        let z = bias[0] + design.row(r).map(|(c, v)| v * w[c]).sum::<f64>();
+        let z = bias[0] + columns.iter().zip(values).map(|(&c, v)| v * w[c as usize]).sum::<f64>();
         let e = exp(-z.abs());
         let p = 1.0 / (1.0 + e);
         // p(1 − p) is the same for z and −z.

@@ -143,13 +143,7 @@ impl Registry {
 
     /// Opens a registry that must exist.
     pub fn open_existing(dir: &Path) -> Result<Registry> {
-        if !dir.join(INDEX).exists() {
-            return Err(Error::Usage(format!(
-                "{} is not a model registry (no {INDEX}); add a model with churn registry add --dir {} FILE",
-                dir.display(),
-                dir.display()
-            )));
-        }
+        must_exist(dir)?;
         Registry::open(dir)
     }
 
@@ -231,7 +225,7 @@ impl Update {
 
     /// [`Update::open`] of a registry that must exist.
     pub fn open_existing(dir: &Path) -> Result<Update> {
-        Registry::open_existing(dir)?;
+        must_exist(dir)?;
         Update::open(dir)
     }
 
@@ -337,6 +331,18 @@ impl Update {
         file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
     }
+}
+
+/// The error for a folder without `registry.json`.
+fn must_exist(dir: &Path) -> Result<()> {
+    if dir.join(INDEX).exists() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{} is not a model registry (no {INDEX}); add a model with churn registry add --dir {} FILE",
+        dir.display(),
+        dir.display()
+    )))
 }
 
 /// Copies a file whole or not at all: into a temporary name beside, then renamed.

@@ -96,7 +96,7 @@ impl Design {
     /// Row `i`'s non-zero cells: (column, value), in column order.
     #[inline(always)]
     pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let cells = self.starts[i]..self.starts[i + 1];
-        self.columns[cells.clone()].iter().map(|&c| c as usize).zip(self.values[cells].iter().copied())
+        let (columns, values) = self.row_slices(i);
+        columns.iter().map(|&c| c as usize).zip(values.iter().copied())
     }
 }
