@@ -15,6 +15,8 @@ use crate::prepare::validate::FindingCode;
 use crate::error::{Error, Result};
 use crate::input::data::Format;
 use crate::model::nn::FitOptions;
+use crate::monitor::compare::{CompareOptions, Metric};
+use crate::ops::retrain::{Policy, RetrainOptions};
 use crate::prepare::fit::EncodingOptions;
 use crate::prepare::infer::InferOptions;
 use crate::stats::economics::{Economics, ThresholdRule};
@@ -62,9 +64,26 @@ pub enum Command {
     /// Exits 1 when ROC AUC fell by more than the cross-validation spread and the sample's own
     /// error explain, or when the probabilities no longer match the churn rate.
     Evaluate(EvaluateArgs),
+    /// Compare two models on the same labelled customers: which is better, and how sure.
+    ///
+    /// Both score every labelled row. ROC AUC is compared by DeLong's test for correlated ROC
+    /// curves; log loss and the expected campaign profit (each model at its own threshold) by a
+    /// paired bootstrap. The verdict (A better, B better, or no significant difference) is read
+    /// from --metric at --alpha. Exits 1 when the two differ significantly.
+    Compare(CompareArgs),
     /// Write a self-contained HTML report of a model: ROC and PR curves with the CV spread,
     /// calibration, lift and gains, profit against threshold, score distributions, feature effects.
     Report(ReportArgs),
+    /// One unattended cycle of the production loop, for a scheduler: check, retrain, compare,
+    /// promote.
+    ///
+    /// Checks the new data and its drift from the registry's champion, holds out a stratified
+    /// share of it, trains a challenger on the rest with the champion's recorded settings and
+    /// seed, compares the two on the holdout (as churn compare), registers the challenger and,
+    /// by --policy, promotes it when it is significantly better. Writes decision.json and
+    /// decision.html. Exits 1 when the cycle refuses (a blocking data finding, too few labelled
+    /// rows to decide), with the reason.
+    Retrain(RetrainArgs),
     /// Keep models by content hash, with champion and challenger aliases.
     #[command(subcommand)]
     Registry(RegistryCommand),
@@ -403,6 +422,131 @@ pub struct EvaluateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The two models, A then B: model files, or with --registry ids, unique prefixes,
+    /// `champion` or `challenger`.
+    #[arg(long = "model", value_name = "MODEL", required = true, num_args = 1)]
+    pub models: Vec<String>,
+    /// Customers with known outcomes, in the models' target column.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    #[arg(long, value_parser = choice::<Format>())]
+    pub format: Option<Format>,
+    /// Look the models up in this registry instead of reading them as files.
+    #[arg(long, value_name = "DIR")]
+    pub registry: Option<PathBuf>,
+    #[command(flatten)]
+    pub test: TestArgs,
+    /// Seed of the bootstrap: the same seed gives the same figures.
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    pub seed: u64,
+    /// The campaign profit is counted for (as for train). Default: model A's.
+    #[arg(long, value_name = "K=V,...")]
+    pub economics: Option<Economics>,
+    /// Print the comparison as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl CompareArgs {
+    pub fn options(&self) -> Result<CompareOptions> {
+        if self.models.len() != 2 {
+            return Err(Error::Usage(format!(
+                "compare takes exactly two models (--model A --model B), got {}",
+                self.models.len()
+            )));
+        }
+        self.test.options(self.seed, self.economics)
+    }
+}
+
+/// How two models are tested against each other, in compare and retrain.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The metric the verdict is read from.
+    #[arg(long, value_parser = choice::<Metric>(), default_value = "roc-auc")]
+    pub metric: Metric,
+    /// Significance level of the verdict and of the confidence intervals (two-sided).
+    #[arg(long, default_value_t = CompareOptions::DEFAULT_ALPHA, value_name = "A")]
+    pub alpha: f64,
+    /// Bootstrap resamples for log loss and profit.
+    #[arg(long, default_value_t = CompareOptions::DEFAULT_RESAMPLES, value_name = "N")]
+    pub resamples: usize,
+}
+
+impl TestArgs {
+    fn options(&self, seed: u64, economics: Option<Economics>) -> Result<CompareOptions> {
+        if !(self.alpha > 0.0 && self.alpha < 0.5) {
+            return Err(Error::Usage(format!(
+                "--alpha must be between 0 and 0.5 (e.g. 0.05), got {}",
+                self.alpha
+            )));
+        }
+        if !(100..=100_000).contains(&self.resamples) {
+            return Err(Error::Usage(format!(
+                "--resamples must be between 100 and 100000, got {}",
+                self.resamples
+            )));
+        }
+        Ok(CompareOptions {
+            alpha: self.alpha,
+            metric: self.metric,
+            resamples: self.resamples,
+            seed,
+            economics,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RetrainArgs {
+    /// The registry folder; its champion is what the retrained model must beat.
+    #[arg(long, value_name = "DIR")]
+    pub registry: PathBuf,
+    /// New labelled customers: CSV, Parquet or NDJSON.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    #[arg(long, value_parser = choice::<Format>())]
+    pub format: Option<Format>,
+    /// What a significantly better retrained model becomes.
+    #[arg(long, value_parser = choice::<Policy>(), default_value = "champion")]
+    pub policy: Policy,
+    /// Share of the labelled rows held out (stratified) for the comparison.
+    #[arg(long, default_value_t = RetrainOptions::DEFAULT_HOLDOUT, value_name = "SHARE")]
+    pub holdout: f64,
+    #[command(flatten)]
+    pub test: TestArgs,
+    /// Seed of the holdout and the bootstrap (training uses the champion's seed).
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    pub seed: u64,
+    /// Folder for decision.json, decision.html and the challenger's files. Default:
+    /// DIR/retrain/RUN, RUN a hash of the data, the champion and these options.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the decision record as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl RetrainArgs {
+    pub fn options(&self) -> Result<RetrainOptions> {
+        if !(self.holdout > 0.0 && self.holdout < 1.0) {
+            return Err(Error::Usage(format!(
+                "--holdout must be a share between 0 and 1, got {}",
+                self.holdout
+            )));
+        }
+        Ok(RetrainOptions {
+            policy: self.policy,
+            holdout: self.holdout,
+            seed: self.seed,
+            compare: self.test.options(self.seed, None)?,
+            out: self.out.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A model file written by `churn train`.
     #[arg(long, value_name = "FILE")]
@@ -489,6 +633,15 @@ pub struct SynthArgs {
     /// Write as this format whatever the extension.
     #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
+    /// Change the churn mechanism, from 0 (the documented one) to 1 (a competitor's fibre
+    /// offer and a price war: contracts hold less, price matters on every contract, tech support
+    /// stops helping, disengagement shows sooner). The same seed draws the same customers.
+    #[arg(long, default_value_t = 0.0, value_name = "AMOUNT")]
+    pub concept_drift: f64,
+    /// Shift the inputs, keeping the mechanism, from 0 to 1: more first-year customers, more
+    /// fibre, prices up to 15% higher, more disengaged customers.
+    #[arg(long, default_value_t = 0.0, value_name = "AMOUNT")]
+    pub covariate_shift: f64,
     /// Add the true churn probability as a column (true_churn_probability). Drop it when
     /// training: it is the answer.
     #[arg(long)]

@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::args::{self as cli, Cli, Command};
 use crate::error::{Error, Result};
 use crate::input::{data, synth};
-use crate::monitor::{drift, evaluate, predict};
-use crate::ops::registry;
+use crate::monitor::{compare, drift, evaluate, predict};
+use crate::ops::{registry, retrain};
 use crate::report::{page as report, summary as output};
 use crate::training::train::StreamOptions;
 use crate::training::{stream, train};
@@ -44,6 +44,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             show(args.json, &report, |r| output::evaluate_summary(r, &table.file_name()))?;
             Ok(exit(report.verdict != "ok"))
         }
+        Command::Compare(args) => {
+            let options = args.options()?;
+            let registry = args.registry.as_deref().map(registry::Registry::open_existing).transpose()?;
+            let load = |reference: &str| match &registry {
+                Some(reg) => predict::load_model(&reg.model_path(reg.resolve(reference)?)),
+                None => predict::load_model(Path::new(reference)),
+            };
+            let (a, b) = (load(&args.models[0])?, load(&args.models[1])?);
+            let table = data::read_table(&args.data, args.format)?;
+            let comparison = compare::compare(&a, &b, &table, &options)?;
+            show(args.json, &comparison, |c| output::compare_summary(c, &table.file_name()))?;
+            Ok(exit(comparison.verdict != compare::Preference::NoSignificantDifference))
+        }
         Command::Report(args) => {
             let model = predict::load_model(&args.model)?;
             let table = args.data.as_ref().map(|d| data::read_table(d, args.format)).transpose()?;
@@ -52,9 +65,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("Wrote {}", args.out.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Retrain(args) => {
+            let options = args.options()?;
+            let progress = progress_bar(args.json);
+            let decision = retrain::retrain(&args.registry, &args.data, args.format, &options, &progress)?;
+            progress.finish_and_clear();
+            let folder = Path::new(&decision.folder);
+            let text = serde_json::to_string_pretty(&decision).map_err(|e| Error::Training(e.to_string()))?;
+            write_file(&folder.join("decision.json"), format!("{text}\n").as_bytes())?;
+            write_file(&folder.join("decision.html"), crate::report::decision::render(&decision).as_bytes())?;
+            if args.json {
+                println!("{text}");
+            } else {
+                print!("{}", output::retrain_summary(&decision));
+            }
+            Ok(exit(decision.outcome == retrain::Outcome::Refused))
+        }
         Command::Registry(command) => registry_command(command),
         Command::Synth(args) => {
-            let summary = synth::write(&args.out, args.format, args.rows, args.seed, args.with_truth)?;
+            let drift = synth::Drift::new(args.concept_drift, args.covariate_shift)?;
+            let summary = synth::write(&args.out, args.format, args.rows, args.seed, drift, args.with_truth)?;
             show(args.json, &summary, |s| {
                 format!(
                     "Wrote {} synthetic customers to {}: {:.1}% churned; the true churn probability \
@@ -136,14 +166,8 @@ fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
         }
     };
     progress.set_message("writing the report");
-    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
-    let model_path = out.join("model.churn");
-    let card_path = out.join("model-card.json");
-    let bytes = trained.model.to_bytes();
-    write_file(&model_path, &bytes)?;
-    let card = output::card_json(&trained, "model.churn", bytes.len());
-    let card_text = serde_json::to_string_pretty(&card).map_err(|e| Error::Training(e.to_string()))?;
-    write_file(&card_path, format!("{card_text}\n").as_bytes())?;
+    let written = trained.write(&out)?;
+    let (model_path, card_path, card_text) = (written.model, written.card, written.card_text);
     let report_path = out.join("report.html");
     if !no_report {
         write_file(&report_path, report::render(&trained.model, Some(&table))?.as_bytes())?;
@@ -166,7 +190,7 @@ fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
                 &trained,
                 &model_path.display().to_string(),
                 &card_path.display().to_string(),
-                bytes.len()
+                written.bytes
             )
         );
         if !no_report {

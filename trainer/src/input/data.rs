@@ -97,6 +97,27 @@ impl Table {
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)
     }
+
+    /// The table of these rows, in this order; messages still give each row's line in the file.
+    pub fn take(&self, rows: &[usize]) -> Result<Table> {
+        let columns = crate::parallel::map(&self.columns, |c| Column::of(rows.iter().map(|&r| c.value(r))));
+        let columns = columns
+            .into_iter()
+            .zip(&self.names)
+            .map(|(c, name)| c.map_err(|e| Error::data(&self.path, format!("column \"{name}\": {e}"))))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Table {
+            path: self.path.clone(),
+            format: self.format,
+            names: self.names.clone(),
+            columns,
+            lines: if self.lines.is_empty() {
+                Vec::new()
+            } else {
+                rows.iter().map(|&r| self.lines[r]).collect()
+            },
+        })
+    }
 }
 
 /// Reads a table, in the given format or the one its extension implies.

@@ -21,6 +21,30 @@
 //! Age is missing for 2% of customers (the effect uses the population median, 45), satisfaction
 //! for 35% (not surveyed; no effect), and total charges are blank for customers in their first
 //! month, as in the Telco export.
+//!
+//! Two kinds of drift can be asked for ([`Drift`]), to show what monitoring and retraining do
+//! with each. Neither changes the random draws, so a seed gives the same customers with any
+//! amount of either, only changed where the drift changes them.
+//!
+//! - `concept` (0 to 1) blends `z` with a changed mechanism `z′`, `(1 − c)·z + c·z′`: a
+//!   competitor's fibre offer and a price war, where contracts hold customers less, price drives
+//!   churn on every contract, tech support no longer helps, and disengagement shows sooner:
+//!
+//!   ```text
+//!   z′ = −3.0
+//!      + contract          Month-to-month +0.3, One year −0.2, Two year −0.6
+//!      + tenure            1.3 − 0.75·ln(1 + months/3)
+//!      + fiber optic       +1.3
+//!      + price             0.035·(monthly − 65) on every contract
+//!      + electronic check  +0.35
+//!      + support calls     +0.7·max(0, calls − 1)
+//!      + satisfaction      −0.35·(score − 3) when answered
+//!      + last login        +1.4·sigmoid((days − 10) / 3)
+//!      + partner −0.15, dependents −0.2
+//!   ```
+//! - `shift` (0 to 1) moves the inputs and keeps the mechanism: the share of customers in their
+//!   first year goes from 30% to 30 + 30·s %, fibre from 44% to 44 + 20·s % (out of DSL), every
+//!   price rises by 15·s %, and the disengaged from 15% to 15 + 15·s %.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -82,8 +106,30 @@ enum Field {
     Missing,
 }
 
+/// How far the customers drift from the documented mechanism (see the module's text).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Drift {
+    /// 0: the documented churn mechanism; 1: the changed one.
+    pub concept: f64,
+    /// 0: the documented inputs; 1: the shifted ones.
+    pub shift: f64,
+}
+
+impl Drift {
+    /// Both amounts between 0 and 1.
+    pub fn new(concept: f64, shift: f64) -> Result<Drift> {
+        for (name, x) in [("--concept-drift", concept), ("--covariate-shift", shift)] {
+            if !(0.0..=1.0).contains(&x) {
+                return Err(Error::Usage(format!("{name} must be between 0 and 1, got {x}")));
+            }
+        }
+        Ok(Drift { concept, shift })
+    }
+}
+
 /// Draws customers one at a time.
 pub struct Generator {
+    drift: Drift,
     rng: ChaCha8Rng,
     next_id: u64,
     snapshot: i32,
@@ -113,7 +159,13 @@ fn yes_no(b: bool) -> &'static str {
 
 impl Generator {
     pub fn new(seed: u64) -> Self {
+        Generator::drifted(seed, Drift::default())
+    }
+
+    /// Customers drawn with the same random numbers as [`Generator::new`], drifted by `drift`.
+    pub fn drifted(seed: u64, drift: Drift) -> Self {
         Generator {
+            drift,
             rng: ChaCha8Rng::seed_from_u64(seed),
             next_id: 1,
             snapshot: parse_date(SNAPSHOT).unwrap_or(20_454),
@@ -127,7 +179,13 @@ impl Generator {
     /// One customer: the fields in [`COLUMNS`] order and the true churn probability.
     fn customer(&mut self) -> (Vec<Field>, f64) {
         let customer = self.draw();
-        let p = sigmoid(customer.churn_logit());
+        let c = self.drift.concept;
+        let z = if c == 0.0 {
+            customer.churn_logit()
+        } else {
+            (1.0 - c) * customer.churn_logit() + c * customer.changed_churn_logit()
+        };
+        let p = sigmoid(z);
         let churned = yes(&mut self.rng, p);
         (customer.fields(churned), p)
     }
@@ -136,8 +194,9 @@ impl Generator {
     fn draw(&mut self) -> Customer {
         let id = self.next_id;
         self.next_id += 1;
+        let shift = self.drift.shift;
         let r = &mut self.rng;
-        let new_customer = yes(r, 0.3);
+        let new_customer = yes(r, 0.3 + 0.3 * shift);
         let tenure_days = if new_customer { r.random_range(0.0..365.0) } else { r.random_range(0.0..2557.0) };
         let months: f64 = tenure_days / 30.44;
         let age = self.age.sample(r).clamp(18.0, 90.0).round();
@@ -175,8 +234,12 @@ impl Generator {
 
     /// What a customer subscribes to and pays, `months` into the subscription.
     fn services(&mut self, months: f64) -> Services {
+        let shift = self.drift.shift;
         let r = &mut self.rng;
-        let internet = pick(r, &[("Fiber optic", 0.44), ("DSL", 0.34), ("No internet", 1.0)]);
+        let internet = pick(
+            r,
+            &[("Fiber optic", 0.44 + 0.2 * shift), ("DSL", 0.34 - 0.2 * shift), ("No internet", 1.0)],
+        );
         let online = internet != "No internet";
         let tech_support = online && yes(r, 0.35);
         let streaming = online && yes(r, 0.45);
@@ -199,7 +262,8 @@ impl Generator {
             + 12.0 * f64::from(u8::from(streaming))
             + 8.0 * f64::from(u8::from(tech_support))
             + 5.0 * self.noise.sample(r))
-        .max(18.0);
+        .max(18.0)
+            * (1.0 + 0.15 * shift);
         let monthly = (monthly * 100.0).round() / 100.0;
         let total = (months >= 1.0)
             .then(|| (monthly * months * (1.0 + 0.03 * self.noise.sample(r)) * 100.0).round() / 100.0);
@@ -215,7 +279,7 @@ impl Generator {
         let calls = Poisson::new(call_rate).map_or(0.0, |p| p.sample(r)).min(15.0);
         let satisfaction = (3.6 - 0.35 * calls + 0.9 * self.noise.sample(r)).round().clamp(1.0, 5.0);
         let surveyed = !yes(r, 0.35);
-        let disengaged = yes(r, 0.15);
+        let disengaged = yes(r, 0.15 + 0.15 * self.drift.shift);
         let login = (self.login.sample(r) * if disengaged { 4.0 } else { 1.0 }).round().min(365.0);
         Usage { calls, satisfaction: surveyed.then_some(satisfaction), login }
     }
@@ -283,6 +347,27 @@ impl Customer {
             + if self.dependents { -0.2 } else { 0.0 }
     }
 
+    /// The changed mechanism's churn score `z′` (see the module's text).
+    fn changed_churn_logit(&self) -> f64 {
+        let Services { internet, payment, monthly, .. } = self.services;
+        let Usage { calls, satisfaction, login } = self.usage;
+        let contract = match self.contract {
+            "Month-to-month" => 0.3,
+            "One year" => -0.2,
+            _ => -0.6,
+        };
+        -3.0 + contract
+            + (1.3 - 0.75 * (1.0 + self.months / 3.0).ln())
+            + if internet == "Fiber optic" { 1.3 } else { 0.0 }
+            + 0.035 * (monthly - 65.0)
+            + if payment == "Electronic check" { 0.35 } else { 0.0 }
+            + 0.7 * (calls - 1.0).max(0.0)
+            + satisfaction.map_or(0.0, |s| -0.35 * (s - 3.0))
+            + 1.4 * sigmoid((login - 10.0) / 3.0)
+            + if self.partner { -0.15 } else { 0.0 }
+            + if self.dependents { -0.2 } else { 0.0 }
+    }
+
     /// The customer's cells, in [`COLUMNS`] order.
     fn fields(&self, churned: bool) -> Vec<Field> {
         let s = &self.services;
@@ -326,6 +411,7 @@ pub fn write(
     format: Option<Format>,
     rows: u64,
     seed: u64,
+    drift: Drift,
     with_truth: bool,
 ) -> Result<SynthSummary> {
     if rows == 0 {
@@ -339,7 +425,7 @@ pub fn write(
     if with_truth {
         columns.push(TRUTH);
     }
-    let mut generator = Generator::new(seed);
+    let mut generator = Generator::drifted(seed, drift);
     // The truth, kept compactly (16 bytes a row) for the AUC at the end.
     let mut truth: Vec<f64> = Vec::with_capacity(rows.min(1 << 28) as usize);
     let mut outcome: Vec<f64> = Vec::with_capacity(rows.min(1 << 28) as usize);
@@ -526,5 +612,37 @@ mod tests {
         let mut g = Generator::new(1);
         let churned = (0..20_000).filter(|_| g.customer().0[CHURNED] == Field::Text("Yes")).count();
         assert_eq!(churned, 3709); // 18.4%: telcos report 15–30% a year
+    }
+
+    #[test]
+    fn drift_keeps_the_draws_and_changes_what_it_says() {
+        let draw = |drift: Drift| {
+            let mut g = Generator::drifted(3, drift);
+            (0..2000).map(|_| g.customer()).collect::<Vec<_>>()
+        };
+        let base = draw(Drift::default());
+        assert_eq!(base, {
+            let mut g = Generator::new(3);
+            (0..2000).map(|_| g.customer()).collect::<Vec<_>>()
+        });
+        // A changed mechanism: the same customers (every input cell), other probabilities.
+        let concept = draw(Drift::new(1.0, 0.0).unwrap());
+        let inputs = |rows: &[(Vec<Field>, f64)]| -> Vec<Vec<Field>> {
+            rows.iter().map(|(f, _)| f[..CHURNED].to_vec()).collect()
+        };
+        assert_eq!(inputs(&concept), inputs(&base));
+        let moved = concept.iter().zip(&base).filter(|(a, b)| (a.1 - b.1).abs() > 0.05).count();
+        assert!(moved > 1000, "{moved} of 2000 probabilities moved by more than 0.05");
+        // Shifted inputs: prices 15% up on the same draws.
+        let shifted = draw(Drift::new(0.0, 1.0).unwrap());
+        let price = |rows: &[(Vec<Field>, f64)]| -> f64 {
+            rows.iter().map(|(f, _)| if let Field::Float(x) = f[13] { x } else { 0.0 }).sum::<f64>()
+        };
+        let ratio = price(&shifted) / price(&base);
+        assert!(ratio > 1.2 && ratio < 1.35, "prices rose {ratio}× (15% and more fibre)");
+        assert_eq!(
+            Drift::new(1.5, 0.0).unwrap_err().to_string(),
+            "--concept-drift must be between 0 and 1, got 1.5"
+        );
     }
 }

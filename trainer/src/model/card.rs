@@ -56,6 +56,10 @@ pub struct ModelCard {
     /// Per-fold ROC and precision–recall curves on a fixed grid, for plots with the CV spread.
     pub curves: FoldCurves,
     pub hyperparameters: Hyperparameters,
+    /// The remaining choices it was trained with, so `churn retrain` can train its successor the
+    /// same way. Absent from cards written before churn recorded them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Settings>,
     /// Out-of-fold probabilities by class, for threshold and profit exploration.
     pub oof_histogram: ScoreHistogram,
     /// Present when the model was trained by streaming (`churn train --stream`): then `cv`,
@@ -288,6 +292,19 @@ pub struct Hyperparameters {
     /// A level needs at least this many training rows to get its own slot.
     pub min_level_count: u32,
     pub max_iter: u32,
+}
+
+/// What the user chose beyond the hyper-parameters, each as its flag takes it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Columns marked with `--id`.
+    pub ids: Vec<String>,
+    /// Columns left out with `--drop`.
+    pub drops: Vec<String>,
+    /// Blocking finding codes trained despite, with `--allow`.
+    pub allow: Vec<String>,
+    /// The `--threshold` rule: `max-profit`, `max-f1` or `recall=R`.
+    pub threshold: String,
 }
 
 /// Counts of probabilities in `bins` equal-width bins over [0, 1], split by true class.

@@ -63,8 +63,8 @@ pub struct Evaluation {
 /// Scores the labelled rows of `table` and compares with the model's card.
 pub fn evaluate(model: &Model, table: &Table) -> Result<Evaluation> {
     let card = ModelCard::of(model)?;
-    let scored = score_labelled(model, table)?;
-    let (y, p) = (&scored.labels, &scored.probabilities);
+    let scored = score_labelled(&[model], table)?;
+    let (y, p) = (&scored.labels, &scored.probabilities[0]);
     let positives = y.iter().filter(|&&v| v == 1.0).count();
     if positives == 0 || positives == y.len() {
         return Err(Error::data(
@@ -117,19 +117,35 @@ pub fn evaluate(model: &Model, table: &Table) -> Result<Evaluation> {
     })
 }
 
-/// The labelled rows of a table, scored.
-struct Labelled {
-    labels: Vec<f64>,
-    probabilities: Vec<f64>,
-    unlabelled: u64,
-    failed: u64,
+/// The labelled rows of a table, scored by one or more models: a row counts only when every
+/// model scores it, so the models are compared on the same rows.
+pub(crate) struct Labelled {
+    pub labels: Vec<f64>,
+    /// One series per model, in the order given.
+    pub probabilities: Vec<Vec<f64>>,
+    pub unlabelled: u64,
+    pub failed: u64,
     /// The first few rows that could not be scored, and why.
-    first_errors: Vec<String>,
+    pub first_errors: Vec<String>,
 }
 
-/// Scores every row with an outcome; a label the model does not know is an error naming the row.
-fn score_labelled(model: &Model, table: &Table) -> Result<Labelled> {
-    let target = model.target();
+/// Scores every row with an outcome by each of `models`, which must predict the same target; a
+/// label the models do not know is an error naming the row.
+pub(crate) fn score_labelled(models: &[&Model], table: &Table) -> Result<Labelled> {
+    let target = models[0].target();
+    if let Some(other) = models.iter().find(|m| m.target() != target) {
+        let t = other.target();
+        return Err(Error::Usage(format!(
+            "model {} predicts \"{}\" = \"{}\" and model {} predicts \"{}\" = \"{}\": models compared on \
+             the same rows must predict the same outcome",
+            models[0].id(),
+            target.name,
+            target.positive,
+            other.id(),
+            t.name,
+            t.positive
+        )));
+    }
     let Some(t) = table.column_index(&target.name) else {
         return Err(Error::data(
             &table.path,
@@ -140,17 +156,20 @@ fn score_labelled(model: &Model, table: &Table) -> Result<Labelled> {
             ),
         ));
     };
-    let binding =
-        model.bind_header(&table.names).map_err(|e| Error::data(&table.path, format!("header: {e}")))?;
-    let mut scorer = model.scorer();
+    let bindings = models
+        .iter()
+        .map(|m| m.bind_header(&table.names).map_err(|e| Error::data(&table.path, format!("header: {e}"))))
+        .collect::<Result<Vec<_>>>()?;
+    let mut scorers: Vec<_> = models.iter().map(|m| m.scorer()).collect();
     let mut out = Labelled {
         labels: Vec::new(),
-        probabilities: Vec::new(),
+        probabilities: vec![Vec::new(); models.len()],
         unlabelled: 0,
         failed: 0,
         first_errors: Vec::new(),
     };
     let mut row = Vec::new();
+    let mut scores = Vec::with_capacity(models.len());
     for r in 0..table.rows() {
         let label = match table.columns[t].value(r) {
             Value::Missing => None,
@@ -176,16 +195,31 @@ fn score_labelled(model: &Model, table: &Table) -> Result<Labelled> {
             out.unlabelled += 1;
             continue;
         };
-        binding.fill(table.columns.iter().map(|c| c.value(r)), &mut row);
-        match scorer.score(&row) {
-            Ok(s) => {
-                out.labels.push(label);
-                out.probabilities.push(s.probability);
+        scores.clear();
+        let mut failure = None;
+        for (k, (binding, scorer)) in bindings.iter().zip(&mut scorers).enumerate() {
+            binding.fill(table.columns.iter().map(|c| c.value(r)), &mut row);
+            match scorer.score(&row) {
+                Ok(s) => scores.push(s.probability),
+                Err(e) => {
+                    let by =
+                        if models.len() > 1 { format!("model {}: ", models[k].id()) } else { String::new() };
+                    failure = Some(format!("{}: {by}{e}", table.locate(r)));
+                    break;
+                }
             }
-            Err(e) => {
+        }
+        match failure {
+            None => {
+                out.labels.push(label);
+                for (series, &p) in out.probabilities.iter_mut().zip(&scores) {
+                    series.push(p);
+                }
+            }
+            Some(message) => {
                 out.failed += 1;
                 if out.first_errors.len() < 5 {
-                    out.first_errors.push(format!("{}: {e}", table.locate(r)));
+                    out.first_errors.push(message);
                 }
             }
         }

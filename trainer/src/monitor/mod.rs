@@ -1,5 +1,7 @@
-//! A deployed model watched: drift of its inputs, its performance on new outcomes, batch scoring.
+//! A deployed model watched: drift of its inputs, its performance on new outcomes, two models
+//! compared on the same outcomes, batch scoring.
 
+pub mod compare;
 pub mod drift;
 pub mod evaluate;
 pub mod predict;

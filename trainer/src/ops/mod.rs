@@ -1,3 +1,4 @@
-//! Models kept and promoted.
+//! Models kept, promoted, and retrained unattended.
 
 pub mod registry;
+pub mod retrain;

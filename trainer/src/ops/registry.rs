@@ -353,7 +353,7 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// The current time, RFC 3339 in UTC to the second.
-fn now() -> String {
+pub fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 

@@ -666,7 +666,7 @@ fn effect_html(e: &Effect, threshold: f64, top: f64) -> String {
     }
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root{color-scheme:light dark;--fg:#0f172a;--muted:#475569;--bg:#fff;--panel:#f8fafc;--line:#e2e8f0;--accent:#2563eb}
 @media (prefers-color-scheme:dark){:root{--fg:#e2e8f0;--muted:#94a3b8;--bg:#0b1120;--panel:#111827;--line:#1f2937}}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}

@@ -5,44 +5,17 @@ use std::fmt::Write as _;
 use scorer_wasm::Model;
 
 use crate::model::card::{ModelCard, Stat};
-use serde_json::json;
 
 use crate::code::Code;
 use crate::input::data::Table;
+use crate::monitor::compare::Comparison;
 use crate::monitor::drift::DriftReport;
 use crate::monitor::evaluate::Evaluation;
 use crate::monitor::predict::PredictSummary;
 use crate::ops::registry::{Action, Entry, Event, Registry};
+use crate::ops::retrain::{Decision, Outcome};
 use crate::prepare::validate::{Severity, Validation};
-use crate::training::train::{PARITY_LIMIT, Trained};
-
-/// `model-card.json`: the card stored in the model file, plus facts about this run.
-pub fn card_json(trained: &Trained, file_name: &str, bytes: usize) -> serde_json::Value {
-    let model = &trained.model;
-    let mut card = serde_json::to_value(&trained.card).unwrap_or_else(|_| json!({}));
-    if let Some(obj) = card.as_object_mut() {
-        obj.insert("model_id".into(), json!(model.id()));
-        // Derivable from the pipeline, so kept out of the card inside the model file.
-        obj.insert("features".into(), json!(model.pipeline().feature_names()));
-        obj.insert(
-            "artifact".into(),
-            json!({ "file": file_name, "bytes": bytes, "sha256": model.checksum() }),
-        );
-        obj.insert(
-            "parity".into(),
-            json!({
-                "max_abs_diff": trained.parity.max_abs_diff,
-                "rows": trained.parity.rows,
-                "limit": PARITY_LIMIT,
-            }),
-        );
-        obj.insert("training_seconds".into(), json!(trained.seconds));
-        if !trained.epochs.is_empty() {
-            obj.insert("epochs".into(), json!(trained.epochs));
-        }
-    }
-    card
-}
+use crate::training::train::Trained;
 
 fn stat(s: &Stat) -> String {
     format!("{:.4} ± {:.4}", s.mean, s.sd)
@@ -356,6 +329,140 @@ pub fn evaluate_summary(e: &Evaluation, file: &str) -> String {
             format!("Performance dropped: {}.", e.reasons.join("; "))
         }
     );
+    out
+}
+
+/// `churn compare`.
+pub fn compare_summary(c: &Comparison, file: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Compared on {file}: {} labelled rows scored by both models ({} churned){}{}\n",
+        c.compared,
+        c.positives,
+        if c.unlabelled > 0 { format!("; {} rows have no outcome", c.unlabelled) } else { String::new() },
+        if c.failed > 0 { format!("; {} rows could not be scored by both", c.failed) } else { String::new() },
+    );
+    for (label, side) in [("A", &c.a), ("B", &c.b)] {
+        let _ = writeln!(
+            out,
+            "  {label}  {}  {} {}, threshold {:.4}",
+            side.model_id, side.model, side.name, side.threshold
+        );
+    }
+    let level = format!("{:.0}% CI", 100.0 * (1.0 - c.alpha));
+    let _ = writeln!(
+        out,
+        "\n  {:<20} {:>9} {:>9} {:>9}  {:>21}  {:>8}  test",
+        "metric", "A", "B", "B − A", level, "p"
+    );
+    for (name, d, test) in [
+        ("ROC AUC", &c.roc_auc, "DeLong"),
+        ("log loss", &c.log_loss, "paired bootstrap"),
+        ("profit / customer", &c.profit_per_customer, "paired bootstrap"),
+    ] {
+        let _ = writeln!(
+            out,
+            "  {name:<20} {:>9.4} {:>9.4} {:>+9.4}  {:>+9.4} to {:<+9.4}  {:>8}  {test}",
+            d.a,
+            d.b,
+            d.difference,
+            d.ci_low,
+            d.ci_high,
+            crate::monitor::compare::p_text(d.p_value)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  (bootstrap: {} stratified resamples, seed {}; lower log loss is better)",
+        c.resamples, c.seed
+    );
+    for err in &c.first_errors {
+        let _ = writeln!(out, "  could not score {err}");
+    }
+    let _ = writeln!(out, "\nVerdict ({}): {}.", c.metric.as_str(), c.summary);
+    out
+}
+
+/// `churn retrain`.
+pub fn retrain_summary(d: &Decision) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Retraining cycle {} on {} (registry {})", d.run, d.data, d.registry);
+    let _ = writeln!(
+        out,
+        "  champion   {} ({} {}, CV ROC AUC {:.4})",
+        d.champion.id, d.champion.model, d.champion.name, d.champion.cv_roc_auc
+    );
+    if let Some(c) = &d.checks {
+        let count = |s: Severity| c.findings.iter().filter(|f| f.severity == s).count();
+        let _ = writeln!(
+            out,
+            "  checks     {} rows: {} blocking findings, {} warnings",
+            c.rows,
+            count(Severity::Blocking),
+            count(Severity::Warning)
+        );
+    }
+    if let Some(r) = &d.drift {
+        let drifted: Vec<&str> =
+            r.columns.iter().filter(|c| c.verdict == "significant").map(|c| c.name.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "  drift      score PSI {:.4} ({}){}",
+            r.score.psi,
+            r.score.verdict,
+            if drifted.is_empty() {
+                String::new()
+            } else {
+                format!("; significant in {}", drifted.join(", "))
+            }
+        );
+    }
+    if let Some(h) = &d.holdout {
+        let _ = writeln!(out, "  holdout    {} rows ({} churners), seed {}", h.rows, h.positives, h.seed);
+    }
+    if let Some(c) = &d.challenger {
+        let _ = writeln!(
+            out,
+            "  retrained  {} ({} {}, {} rows, CV ROC AUC {:.4}){}",
+            c.id,
+            c.model,
+            c.name,
+            c.training_rows,
+            c.cv_roc_auc,
+            if d.registered_new { ", registered" } else { ", in the registry already" }
+        );
+    }
+    if let Some(c) = &d.comparison {
+        let _ = writeln!(
+            out,
+            "\n  on the holdout        champion  retrained     B − A                CI         p"
+        );
+        for (name, x) in [
+            ("ROC AUC", &c.roc_auc),
+            ("log loss", &c.log_loss),
+            ("profit / customer", &c.profit_per_customer),
+        ] {
+            let _ = writeln!(
+                out,
+                "  {name:<20} {:>9.4} {:>10.4} {:>+9.4}  {:>+8.4} to {:<+8.4} {:>9}",
+                x.a,
+                x.b,
+                x.difference,
+                x.ci_low,
+                x.ci_high,
+                crate::monitor::compare::p_text(x.p_value)
+            );
+        }
+    }
+    let verb = match d.outcome {
+        Outcome::PromoteChampion => "Promoted the retrained model to champion",
+        Outcome::PromoteChallenger => "Made the retrained model the challenger",
+        Outcome::KeepChampion => "Kept the champion",
+        Outcome::Refused => "Refused",
+    };
+    let _ = writeln!(out, "\n{verb}: {}.", d.reasons.join("; "));
+    let _ = writeln!(out, "Decision: {}/decision.json and decision.html", d.folder);
     out
 }
 

@@ -115,6 +115,17 @@ impl FromStr for ThresholdRule {
     }
 }
 
+impl ThresholdRule {
+    /// The rule as `--threshold` takes it (and `FromStr` reads it back).
+    pub fn flag(self) -> String {
+        match self {
+            ThresholdRule::MaxProfit => "max-profit".into(),
+            ThresholdRule::MaxF1 => "max-f1".into(),
+            ThresholdRule::Recall(r) => format!("recall={r}"),
+        }
+    }
+}
+
 impl fmt::Display for ThresholdRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -33,6 +33,22 @@ pub fn stratified(labels: &[f64], k: usize, seed: u64) -> Result<Vec<usize>> {
     Ok(fold)
 }
 
+/// Splits rows into (kept, held out), each ascending: `share` of each class of `labels`, rounded,
+/// is held out, chosen by shuffling the class with `seed`.
+pub fn holdout(labels: &[f64], share: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = vec![false; labels.len()];
+    for positive in [true, false] {
+        let mut class: Vec<usize> = (0..labels.len()).filter(|&i| (labels[i] == 1.0) == positive).collect();
+        class.shuffle(&mut rng);
+        let take = (share * class.len() as f64).round() as usize;
+        for &i in &class[..take.min(class.len())] {
+            out[i] = true;
+        }
+    }
+    (0..labels.len()).partition(|&i| !out[i])
+}
+
 /// Rows in fold `f` (test) and the others (train), each ascending.
 pub fn split(folds: &[usize], f: usize) -> (Vec<usize>, Vec<usize>) {
     (0..folds.len()).partition(|&i| folds[i] != f)
@@ -54,6 +70,16 @@ mod tests {
             assert_eq!(train.len(), 80);
             assert_eq!(test.iter().filter(|&&i| labels[i] == 1.0).count(), 5);
         }
+    }
+
+    #[test]
+    fn a_holdout_takes_its_share_of_each_class() {
+        let labels: Vec<f64> = (0..103).map(|i| if i % 4 == 0 { 1.0 } else { 0.0 }).collect();
+        let (kept, held) = holdout(&labels, 0.2, 9);
+        assert_eq!((kept.len(), held.len()), (83, 20)); // 5 of 26 churners, 15 of 77 others
+        assert_eq!(held.iter().filter(|&&i| labels[i] == 1.0).count(), 5); // 20% of 26, rounded
+        assert!(held.windows(2).all(|w| w[0] < w[1]) && kept.iter().all(|i| !held.contains(i)));
+        assert_eq!(holdout(&labels, 0.2, 9), (kept, held));
     }
 
     #[test]

@@ -3,26 +3,36 @@
 /// Area under the ROC curve: the probability that a random positive scores above a random
 /// negative, ties counting one half (Mann–Whitney U with average ranks).
 pub fn roc_auc(y: &[f64], p: &[f64]) -> f64 {
-    let mut idx: Vec<usize> = (0..p.len()).collect();
-    idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let ranks = midranks(p);
     let (mut rank_sum, mut positives) = (0.0, 0.0);
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && p[idx[j + 1]] == p[idx[i]] {
-            j += 1;
+    for (&t, &r) in y.iter().zip(&ranks) {
+        if t == 1.0 {
+            rank_sum += r;
+            positives += 1.0;
         }
-        let avg_rank = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            if y[k] == 1.0 {
-                rank_sum += avg_rank;
-                positives += 1.0;
-            }
-        }
-        i = j + 1;
     }
     let negatives = p.len() as f64 - positives;
     (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)
+}
+
+/// Mid-ranks of `x`: 1-based ranks, tied values sharing the mean of their ranks.
+pub fn midranks(x: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|&i, &j| x[i].total_cmp(&x[j]));
+    let mut ranks = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && x[order[j + 1]] == x[order[i]] {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            ranks[k] = rank;
+        }
+        i = j + 1;
+    }
+    ranks
 }
 
 /// Average precision (area under the precision–recall curve as a step function), as

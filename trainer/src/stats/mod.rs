@@ -1,9 +1,11 @@
-//! Numbers the layers above compute with: ranking metrics and threshold sweeps, stratified folds, Platt calibration, and the economics of a retention campaign.
+//! Numbers the layers above compute with: ranking metrics and threshold sweeps, stratified folds,
+//! Platt calibration, the economics of a retention campaign, and paired tests of two models.
 
 pub mod calibrate;
 pub mod economics;
 pub mod folds;
 pub mod metrics;
+pub mod paired;
 
 /// `x` rounded to `digits` significant digits.
 pub fn round_to(x: f64, digits: i32) -> f64 {

@@ -16,15 +16,17 @@
 //! 6. Parity: every training row is scored by the trainer's forward pass on the encoded matrix (then
 //!    calibrated) and by the scorer crate from the raw values; they must agree within 1e-5.
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::ProgressBar;
 use scorer_wasm::math::sigmoid;
 use scorer_wasm::{Calibration, Decision, Meta, Model, ModelSpec, Pipeline, RiskBands, Target};
+use serde_json::json;
 
 use crate::model::card::{
     CalibrationReport, ColumnReport, CvReport, DataFinding, DataSummary, FoldCurves, Hyperparameters,
-    ModelCard, ProfitCurve, ReliabilityPoint, ScoreHistogram, Stat, StreamReport, ThresholdReport,
+    ModelCard, ProfitCurve, ReliabilityPoint, ScoreHistogram, Settings, Stat, StreamReport, ThresholdReport,
 };
 use crate::prepare::distribution;
 use crate::stats::calibrate;
@@ -157,6 +159,58 @@ pub struct TrainOptions {
     pub stream: Option<StreamOptions>,
 }
 
+impl TrainOptions {
+    /// The options a model's card says it was trained with (in memory: a streamed model's
+    /// streaming flags are not replayed), to train its successor the same way.
+    pub fn recorded(card: &ModelCard) -> Result<TrainOptions> {
+        use crate::code::Code;
+        let Some(settings) = &card.settings else {
+            return Err(Error::Usage(format!(
+                "the card of model \"{}\" does not record all the settings it was trained with (it was \
+                 trained by {}); train its successor once with churn train --register",
+                card.name, card.trainer
+            )));
+        };
+        let h = &card.hyperparameters;
+        let unreadable = |what: &str, e: String| {
+            Error::Usage(format!("the card of model \"{}\" has an unreadable {what}: {e}", card.name))
+        };
+        let encoding = EncodingOptions {
+            bins: h.bins as usize,
+            max_levels: h.max_levels as usize,
+            min_level_count: h.min_level_count as usize,
+        };
+        Ok(TrainOptions {
+            columns: InferOptions {
+                target: card.target.clone(),
+                positive: Some(card.positive_label.clone()),
+                ids: settings.ids.clone(),
+                drops: settings.drops.clone(),
+                max_levels: encoding.max_levels,
+                min_level_count: encoding.min_level_count,
+            },
+            model: ModelKind::parse(&h.model).map_err(|e| unreadable("model", e))?,
+            hidden: h.hidden.iter().map(|&n| n as usize).collect(),
+            fit: FitOptions::new(h.l2, u64::from(h.max_iter)),
+            encoding,
+            folds: card.cv.folds as usize,
+            seed: card.seed,
+            name: card.name.clone(),
+            calibration: CalibrationMethod::parse(&card.calibration.method)
+                .map_err(|e| unreadable("calibration", e))?,
+            threshold: settings.threshold.parse().map_err(|e| unreadable("threshold rule", e))?,
+            economics: card.economics,
+            allow: settings
+                .allow
+                .iter()
+                .map(|c| validate::FindingCode::parse(c))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| unreadable("--allow code", e))?,
+            stream: None,
+        })
+    }
+}
+
 /// A trained model with what was learned about it along the way.
 pub struct Trained {
     pub model: Model,
@@ -166,6 +220,59 @@ pub struct Trained {
     pub seconds: f64,
     /// Streaming training's passes over the data, with their speed (empty otherwise).
     pub epochs: Vec<EpochTiming>,
+}
+
+/// The files [`Trained::write`] wrote.
+pub struct Written {
+    pub model: PathBuf,
+    pub card: PathBuf,
+    /// The model file's size.
+    pub bytes: usize,
+    /// `model-card.json`'s text.
+    pub card_text: String,
+}
+
+impl Trained {
+    /// `model-card.json`: the card stored in the model file, plus facts about this run.
+    pub fn card_json(&self, file_name: &str, bytes: usize) -> serde_json::Value {
+        let model = &self.model;
+        let mut card = serde_json::to_value(&self.card).unwrap_or_else(|_| json!({}));
+        if let Some(obj) = card.as_object_mut() {
+            obj.insert("model_id".into(), json!(model.id()));
+            // Derivable from the pipeline, so kept out of the card inside the model file.
+            obj.insert("features".into(), json!(model.pipeline().feature_names()));
+            obj.insert(
+                "artifact".into(),
+                json!({ "file": file_name, "bytes": bytes, "sha256": model.checksum() }),
+            );
+            obj.insert(
+                "parity".into(),
+                json!({
+                    "max_abs_diff": self.parity.max_abs_diff,
+                    "rows": self.parity.rows,
+                    "limit": PARITY_LIMIT,
+                }),
+            );
+            obj.insert("training_seconds".into(), json!(self.seconds));
+            if !self.epochs.is_empty() {
+                obj.insert("epochs".into(), json!(self.epochs));
+            }
+        }
+        card
+    }
+
+    /// Writes `model.churn` and `model-card.json` into `dir`, creating it if needed.
+    pub fn write(&self, dir: &Path) -> Result<Written> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let model = dir.join("model.churn");
+        let bytes = self.model.to_bytes();
+        std::fs::write(&model, &bytes).map_err(|e| Error::io(&model, e))?;
+        let text = serde_json::to_string_pretty(&self.card_json("model.churn", bytes.len()))
+            .map_err(|e| Error::Training(e.to_string()))?;
+        let card = dir.join("model-card.json");
+        std::fs::write(&card, format!("{text}\n")).map_err(|e| Error::io(&card, e))?;
+        Ok(Written { model, card, bytes: bytes.len(), card_text: text })
+    }
 }
 
 /// One epoch of streaming training, as it ran.
@@ -314,6 +421,12 @@ pub(crate) fn assemble(
         },
         curves: fold_curves(y, &oof),
         hyperparameters: hyperparameters(opts),
+        settings: Some(Settings {
+            ids: opts.columns.ids.clone(),
+            drops: opts.columns.drops.clone(),
+            allow: opts.allow.iter().map(|c| crate::code::Code::as_str(*c).to_string()).collect(),
+            threshold: opts.threshold.flag(),
+        }),
         oof_histogram: histogram,
         streaming,
     };

@@ -8,6 +8,7 @@ mod layers; // trainer/src in layers: no import runs up a layer, no modules impo
 mod pipeline; // validate, calibration and profit threshold, drift, evaluate, registry, report
 mod predict; // batch scoring, including rows that cannot be scored
 mod reference_data; // needs ../shared/data: accuracy, and validate, drift, evaluate, report on real exports
+mod retrain; // retrain and compare on synthetic drift: keep, promote, repeat, refuse
 mod stream; // --stream: Parquet read in chunks, holdout evaluation, parity, determinism, errors
 mod support; // running `churn`, temporary files, the reference data
 

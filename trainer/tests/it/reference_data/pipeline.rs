@@ -265,6 +265,78 @@ mod evaluate {
     }
 }
 
+mod compare {
+    use super::*;
+
+    fn golden(name: &str) -> String {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden").join(name).display().to_string()
+    }
+
+    fn compare(args: &[&str]) -> (i32, Json, String) {
+        let data = reference(TELCO).display().to_string();
+        let mut all = vec!["compare", "--data", &data, "--json"];
+        all.extend_from_slice(args);
+        let (code, stdout, stderr) = churn(&all);
+        (code, if code < 2 { json(&stdout) } else { Json::Null }, stderr)
+    }
+
+    #[test]
+    fn the_telco_mlp_ranks_better_than_the_logistic_by_delong() {
+        let (a, b) = (golden("telco-logistic.churn"), golden("telco-mlp.churn"));
+        let (code, c, stderr) = compare(&["--model", &a, "--model", &b]);
+        assert_eq!(code, 1, "a significant difference exits 1: {stderr}");
+        assert_eq!((c["verdict"].as_str(), c["metric"].as_str()), (Some("b_better"), Some("roc-auc")));
+        assert_eq!((c["compared"].as_u64(), c["positives"].as_u64()), (Some(7043), Some(1869)));
+        // The same figures from bench/peers/delong.py, DeLong's test written from the paper in
+        // NumPy over all 9.7 million pairs (`churn predict` outputs of both models):
+        //   AUC A 0.8556925261  AUC B 0.8640781799  B - A +0.0083856538
+        //   se 0.0008030683  z 10.442018  p 1.593853e-25
+        //   95% CI +0.0068116689 to +0.0099596388
+        let d = &c["roc_auc"];
+        let close = |key: &str, want: f64, tol: f64| {
+            let got = d[key].as_f64().unwrap();
+            assert!((got - want).abs() <= tol, "{key}: {got} against NumPy's {want}");
+        };
+        close("a", 0.855_692_526_1, 1e-10);
+        close("b", 0.864_078_179_9, 1e-10);
+        close("difference", 0.008_385_653_8, 1e-10);
+        close("ci_low", 0.006_811_668_9, 1e-10);
+        close("ci_high", 0.009_959_638_8, 1e-10);
+        close("p_value", 1.593_853e-25, 1e-31);
+        // Both bootstraps favour the MLP too, and are reproducible.
+        assert!(c["log_loss"]["difference"].as_f64().unwrap() < 0.0);
+        assert!(c["log_loss"]["ci_high"].as_f64().unwrap() < 0.0);
+        assert_eq!(compare(&["--model", &a, "--model", &b]).1, c);
+    }
+
+    #[test]
+    fn a_model_against_itself_is_no_difference_and_exits_0() {
+        let a = golden("telco-logistic.churn");
+        let (code, c, stderr) = compare(&["--model", &a, "--model", &a, "--metric", "profit"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(c["verdict"], "no_significant_difference");
+        assert_eq!(c["profit_per_customer"]["p_value"], 1.0);
+        assert_eq!(c["roc_auc"]["difference"], 0.0);
+    }
+
+    #[test]
+    fn models_of_different_outcomes_are_refused() {
+        let (a, bank) = (golden("telco-logistic.churn"), golden("bank-mlp.churn"));
+        let (code, _, stderr) = compare(&["--model", &a, "--model", &bank]);
+        assert_eq!(code, 2);
+        assert!(
+            stderr.contains("predicts \"Churn\" = \"Yes\" and model")
+                && stderr.ends_with("models compared on the same rows must predict the same outcome\n"),
+            "{stderr}"
+        );
+        let (code, _, stderr) = compare(&["--model", &a]);
+        assert_eq!(
+            (code, stderr.as_str()),
+            (2, "error: compare takes exactly two models (--model A --model B), got 1\n")
+        );
+    }
+}
+
 mod report {
     use super::*;
 
