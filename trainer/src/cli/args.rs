@@ -13,7 +13,7 @@ use crate::ops::registry::Alias;
 use crate::prepare::validate::FindingCode;
 
 use crate::error::{Error, Result};
-use crate::input::data::Format;
+use crate::input::data::{Format, Shard};
 use crate::model::nn::FitOptions;
 use crate::monitor::compare::{CompareOptions, Metric};
 use crate::ops::retrain::{Policy, RetrainOptions};
@@ -349,6 +349,11 @@ pub struct PredictArgs {
     /// and error for rows that could not be scored.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Score only shard I of N (I from 0): the rows from I·R/N up to (I+1)·R/N of a file of R
+    /// rows, so N workers (a Kubernetes Indexed Job) cover the file, each row once, in order. A
+    /// Parquet shard reads only its row groups.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
     /// Print a JSON summary on stdout instead of the human one.
     #[arg(long)]
     pub json: bool,

@@ -20,7 +20,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Train(args) => train_command(*args),
         Command::Predict(args) => {
-            let summary = predict::predict(&args.model, &args.data, args.format, &args.out)?;
+            let summary = predict::predict(&args.model, &args.data, args.format, args.shard, &args.out)?;
             show(args.json, &summary, |r| output::predict_summary(r, &args.out.display().to_string()))?;
             Ok(exit(summary.failed > 0))
         }

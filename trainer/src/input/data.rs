@@ -72,6 +72,8 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Line in the file where each row starts (CSV, NDJSON); empty for Parquet.
     pub lines: Vec<u64>,
+    /// The file's row number (0-based) of the table's first row: not 0 for a shard.
+    pub first_row: usize,
 }
 
 impl Table {
@@ -79,11 +81,13 @@ impl Table {
         self.columns.first().map_or(0, Column::len)
     }
 
-    /// "row 12 (line 13)" for text formats, "row 12" otherwise; `row` is 0-based.
+    /// "row 12 (line 13)" for text formats, "row 12" otherwise, counted in the file; `row` is
+    /// the table's, 0-based.
     pub fn locate(&self, row: usize) -> String {
+        let number = self.first_row + row + 1;
         match self.lines.get(row) {
-            Some(line) => format!("row {} (line {line})", row + 1),
-            None => format!("row {}", row + 1),
+            Some(line) => format!("row {number} (line {line})"),
+            None => format!("row {number}"),
         }
     }
 
@@ -98,7 +102,8 @@ impl Table {
         self.names.iter().position(|n| n == name)
     }
 
-    /// The table of these rows, in this order; messages still give each row's line in the file.
+    /// The table of these rows, in this order. Messages give each row's line in the file (text
+    /// formats) and its row number in the new table.
     pub fn take(&self, rows: &[usize]) -> Result<Table> {
         let columns = crate::parallel::map(&self.columns, |c| Column::of(rows.iter().map(|&r| c.value(r))));
         let columns = columns
@@ -116,6 +121,7 @@ impl Table {
             } else {
                 rows.iter().map(|&r| self.lines[r]).collect()
             },
+            first_row: 0,
         })
     }
 }
@@ -154,7 +160,7 @@ fn read_csv(path: &Path) -> Result<Table> {
         }
     }
     let columns = columns.into_iter().map(ColumnBuilder::finish).collect();
-    Ok(Table { path: path.to_owned(), format: Format::Csv, names, columns, lines })
+    Ok(Table { path: path.to_owned(), format: Format::Csv, names, columns, lines, first_row: 0 })
 }
 
 /// The error of a column too large to hold.
@@ -221,25 +227,103 @@ fn read_ndjson(path: &Path) -> Result<Table> {
         return Err(Error::data(path, "the file is empty: expected one JSON object per line"));
     }
     let columns = columns.into_iter().map(ColumnBuilder::finish).collect();
-    Ok(Table { path: path.to_owned(), format: Format::Ndjson, names, columns, lines })
+    Ok(Table { path: path.to_owned(), format: Format::Ndjson, names, columns, lines, first_row: 0 })
 }
 
 fn read_parquet(path: &Path) -> Result<Table> {
     use polars::prelude::*;
     let fail = |e: PolarsError| Error::data(path, format!("cannot read Parquet: {e}"));
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(file).finish().map_err(fail)?;
-    if df.width() == 0 {
+    let frame = ParquetReader::new(file).finish().map_err(fail)?;
+    if frame.width() == 0 {
         return Err(Error::data(path, "the file is empty: it has no columns"));
     }
-    let names: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
+    frame_table(path, &frame, 0)
+}
+
+/// A polars frame as a table, its first row being row `first_row` of the file.
+fn frame_table(path: &Path, frame: &polars::prelude::DataFrame, first_row: usize) -> Result<Table> {
+    let names: Vec<String> = frame.columns().iter().map(|c| c.name().to_string()).collect();
     // Columns convert on every core.
-    let converted = crate::parallel::map(df.columns(), |c| series_column(c.as_materialized_series()));
-    let mut columns = Vec::with_capacity(df.width());
+    let converted = crate::parallel::map(frame.columns(), |c| series_column(c.as_materialized_series()));
+    let mut columns = Vec::with_capacity(frame.width());
     for (cells, name) in converted.into_iter().zip(&names) {
         columns.push(cells.map_err(|e| Error::data(path, format!("column \"{name}\": {e}")))?);
     }
-    Ok(Table { path: path.to_owned(), format: Format::Parquet, names, columns, lines: Vec::new() })
+    Ok(Table { path: path.to_owned(), format: Format::Parquet, names, columns, lines: Vec::new(), first_row })
+}
+
+/// Shard `index` of `count`: the rows from `index·R/count` up to `(index + 1)·R/count` of a
+/// file of `R` rows, so the shards of a file cover it in order, each row once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Its rows in a file of `rows` rows, as (first, end).
+    pub fn rows(self, rows: u64) -> (u64, u64) {
+        let at = |i: u64| (u128::from(i) * u128::from(rows) / u128::from(self.count)) as u64;
+        (at(self.index), at(self.index + 1))
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// `I/N`, `I` counted from 0: `0/4` … `3/4`.
+    fn from_str(s: &str) -> std::result::Result<Shard, String> {
+        let bad = || format!("\"{s}\" is not a shard; write I/N with 0 ≤ I < N, e.g. 0/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u64, u64) =
+            (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The rows of one shard of a table. A Parquet file is read through a lazy scan of the shard's
+/// rows, which decodes only the row groups they are in; a text file is read whole, then cut.
+/// A shard may be empty (a file of fewer rows than shards).
+pub fn read_shard(path: &Path, format: Option<Format>, shard: Shard) -> Result<Table> {
+    let format = match format {
+        Some(f) => f,
+        None => Format::from_path(path)?,
+    };
+    if format != Format::Parquet {
+        let table = read_table(path, Some(format))?;
+        let (first, end) = shard.rows(table.rows() as u64);
+        let mut part = table.take(&(first as usize..end as usize).collect::<Vec<_>>())?;
+        part.first_row = first as usize;
+        return Ok(part);
+    }
+    use polars::prelude::*;
+    let fail = |e: PolarsError| Error::data(path, format!("cannot read Parquet: {e}"));
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = ParquetReader::new(file);
+    let rows = reader.num_rows().map_err(fail)? as u64;
+    let (first, end) = shard.rows(rows);
+    let scan_path = path
+        .to_str()
+        .ok_or_else(|| Error::data(path, "the path is not valid UTF-8, which polars' scan needs"))?;
+    let frame = LazyFrame::scan_parquet(PlRefPath::from(scan_path), ScanArgsParquet::default())
+        .map_err(fail)?
+        .slice(first as i64, (end - first) as IdxSize)
+        .collect()
+        .map_err(fail)?;
+    if frame.width() == 0 {
+        return Err(Error::data(path, "the file is empty: it has no columns"));
+    }
+    frame_table(path, &frame, first as usize)
 }
 
 /// Converts a typed polars column to a [`Column`]: numbers stay numbers, booleans booleans,

@@ -6,12 +6,18 @@ use std::path::Path;
 use scorer_wasm::{Model, Value};
 
 use crate::error::{Error, Result};
-use crate::input::data::{Format, read_table};
+use crate::input::data::{Format, Shard, read_shard, read_table};
 
 /// What a batch run did.
 #[derive(Debug, serde::Serialize)]
 pub struct PredictSummary {
     pub model_id: String,
+    /// `I/N` when one shard of the file was scored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// The file's rows this run scored, 1-based and inclusive (a shard's range, or all).
+    pub first_row: usize,
+    pub last_row: usize,
     pub rows: usize,
     pub scored: usize,
     pub failed: usize,
@@ -27,11 +33,22 @@ pub fn load_model(path: &Path) -> Result<Model> {
     Model::from_bytes(&bytes).map_err(|source| Error::Model { path: path.display().to_string(), source })
 }
 
-/// Scores every row of `data`; writes one output row per input row, with an error message in
-/// place of a probability for rows that do not fit the model.
-pub fn predict(model_path: &Path, data: &Path, format: Option<Format>, out: &Path) -> Result<PredictSummary> {
+/// Scores every row of `data` (or of one shard of it); writes one output row per input row, with
+/// an error message in place of a probability for rows that do not fit the model. The outputs of
+/// shards `0/N` … `N−1/N`, each with its header, are the unsharded output when put end to end
+/// with the first header only.
+pub fn predict(
+    model_path: &Path,
+    data: &Path,
+    format: Option<Format>,
+    shard: Option<Shard>,
+    out: &Path,
+) -> Result<PredictSummary> {
     let model = load_model(model_path)?;
-    let table = read_table(data, format)?;
+    let table = match shard {
+        Some(s) => read_shard(data, format, s)?,
+        None => read_table(data, format)?,
+    };
     let binding = model.bind_header(&table.names).map_err(|e| Error::data(data, format!("header: {e}")))?;
     let id_columns: Vec<(usize, &str)> = model
         .columns()
@@ -51,6 +68,9 @@ pub fn predict(model_path: &Path, data: &Path, format: Option<Format>, out: &Pat
     let mut row: Vec<Value<'_>> = Vec::with_capacity(model.columns().len());
     let mut summary = PredictSummary {
         model_id: model.id().to_string(),
+        shard: shard.map(|s| s.to_string()),
+        first_row: table.first_row + 1,
+        last_row: table.first_row + table.rows(),
         rows: table.rows(),
         scored: 0,
         failed: 0,

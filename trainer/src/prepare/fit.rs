@@ -212,6 +212,7 @@ mod tests {
             names: vec!["c".into()],
             columns: vec![Column::of(ordinary.iter().copied().chain([odd])).unwrap()],
             lines: (2..2 + rows as u64).collect(),
+            first_row: 0,
         };
         let column = ColumnPlan {
             index: 0,

@@ -509,6 +509,7 @@ mod tests {
             names: vec!["a".into(), "Churn".into()],
             columns: vec![Column::of([Value::Text("1")]).unwrap(), Column::of([Value::Text("Yes")]).unwrap()],
             lines: vec![2],
+            first_row: 0,
         };
         let opts =
             InferOptions { target: "churn".into(), max_levels: 32, min_level_count: 1, ..Default::default() };

@@ -58,6 +58,7 @@ mod tests {
                 .map(|c| Column::of(rows.iter().map(|r| Value::Text(&r[c]))).unwrap())
                 .collect(),
             lines: (2..42).collect(),
+            first_row: 0,
         };
         let opts = InferOptions {
             target: "Churn".into(),

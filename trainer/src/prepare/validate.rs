@@ -662,6 +662,7 @@ mod tests {
                 .map(|c| Column::of(rows.iter().map(|r| Value::Text(r[c]))).unwrap())
                 .collect(),
             lines: (0..rows.len() as u64).map(|i| i + 2).collect(),
+            first_row: 0,
         }
     }
 

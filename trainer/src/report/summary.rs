@@ -156,8 +156,16 @@ fn threshold_section(out: &mut String, card: &ModelCard) {
 
 /// The human summary of `churn predict`.
 pub fn predict_summary(s: &PredictSummary, out_path: &str) -> String {
+    let part = match &s.shard {
+        Some(shard) if s.rows == 0 => {
+            format!(" (shard {shard}: no rows, the file has fewer rows than shards)")
+        }
+        Some(shard) => format!(" (shard {shard}: rows {}–{} of the file)", s.first_row, s.last_row),
+        None => String::new(),
+    };
     let mut out = format!(
-        "Scored {} of {} rows with model {} → {out_path}\nExpected churners: {:.1}; to contact at the model's threshold: {}\n",
+        "Scored {} of {} rows{part} with model {} → {out_path}\nExpected churners: {:.1}; to contact at the \
+         model's threshold: {}\n",
         s.scored, s.rows, s.model_id, s.expected_churners, s.contact
     );
     if s.failed > 0 {

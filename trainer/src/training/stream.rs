@@ -283,6 +283,7 @@ fn sample_pass(
         names: source.names.clone(),
         columns: sample.into_iter().map(ColumnBuilder::finish).collect(),
         lines: Vec::new(),
+        first_row: 0,
     };
     if sample.rows() == 0 {
         return Err(Error::data(
