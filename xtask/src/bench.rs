@@ -737,21 +737,9 @@ fn measured(command: &mut Command) -> Result<(Value, f64, f64)> {
     Ok((serde_json::from_slice(&output.stdout)?, seconds, peak))
 }
 
-/// The peers' virtual environment, created and filled from PyPI on first use.
+/// The peers' virtual environment (bench/peers/requirements.txt).
 fn venv() -> Result<PathBuf> {
-    let dir = target_dir()?.join("bench-venv");
-    let python = dir.join("bin/python");
-    let requirements = root().join("bench/peers/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements)?;
-    let stamp = dir.join("requirements.installed");
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) && python.exists() {
-        return Ok(python);
-    }
-    eprintln!("installing the peers (bench/peers/requirements.txt) into {}", dir.display());
-    run_command(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
-    run_command(Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r"]).arg(&requirements))?;
-    std::fs::write(&stamp, wanted)?;
-    Ok(python)
+    crate::tools::venv("bench-venv", &root().join("bench/peers/requirements.txt"))
 }
 
 /// Runs `peers.py` and parses its JSON answer.

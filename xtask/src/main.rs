@@ -8,6 +8,7 @@ mod bench_http;
 mod build_edge;
 mod build_wasm;
 mod golden;
+mod image;
 mod reference;
 mod serve;
 mod test;
@@ -44,6 +45,9 @@ enum Task {
     Test,
     /// Retrain the committed test models and rewrite tests/golden/golden.json.
     Golden,
+    /// Build the trainer's container image (deploy/Containerfile: a static churn, FROM scratch)
+    /// with podman, and check it: unpack its layers and run the churn inside on a small table.
+    Image,
     /// Build the browser module (dashboard/pkg) with a model embedded.
     BuildWasm {
         /// Model file to embed. Default: the champion of the registry in models/, else
@@ -126,6 +130,7 @@ fn main() -> ExitCode {
         Task::Up { addr, no_serve } => up::run(&addr, !no_serve),
         Task::Test => test::run(),
         Task::Golden => golden::run(),
+        Task::Image => image::run().map(|_| ()),
         Task::BuildWasm { model } => build_wasm::run(model).map(|_| ()),
         Task::BuildEdge { model, challenger } => build_edge::run(model, challenger).map(|_| ()),
         Task::Serve { addr, model, challenger, env, no_build } => {

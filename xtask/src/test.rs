@@ -13,7 +13,10 @@
 //! 5. the test suites of every crate, including the end-to-end tests that run that module under
 //!    wasmtime, its JavaScript API in Node, and the components over HTTP in-process;
 //! 6. a smoke run of `cargo xtask bench` (tiny sizes, no peers), so that the harness cannot rot;
-//! 7. the steps with their times, and what did not run for want of reference data.
+//! 7. `deploy/`: the Kubernetes manifests validated offline (`deploy/check.py`, with
+//!    kubernetes-validate from PyPI in a virtual environment), and the trainer's container image
+//!    built with podman and checked from its unpacked layers (`cargo xtask image`);
+//! 8. the steps with their times, and what did not run for want of reference data.
 
 use std::process::Command;
 
@@ -31,7 +34,7 @@ const FORBIDDEN_IN_SCORER: [&str; 8] =
     ["candle-core", "polars", "wasmtime", "tokio", "hyper", "spin-sdk", "clap", "argmin"];
 
 pub fn run() -> Result<()> {
-    tools::require("test", &[System::Node, System::Chromium, System::Wrk])?;
+    tools::require("test", &[System::Node, System::Chromium, System::Wrk, System::Python, System::Podman])?;
     let refs = Reference::locate();
     refs.required_in_ci()?;
     if !refs.complete() {
@@ -97,6 +100,14 @@ pub fn run() -> Result<()> {
         connections: 4,
     })?;
     not_run.extend(skipped.into_iter().map(|s| format!("bench smoke run: {s}")));
+
+    steps.next("the Kubernetes manifests of deploy/, validated offline (deploy/check.py)");
+    let python = tools::venv("deploy-venv", &root().join("deploy/requirements.txt"))?;
+    run_command(Command::new(python).arg(root().join("deploy/check.py")))?;
+    steps.next(
+        "the trainer's container image (cargo xtask image: static churn, podman build, checked unpacked)",
+    );
+    crate::image::run()?;
 
     steps.summary("cargo xtask test, its steps:");
     if not_run.is_empty() {

@@ -1,7 +1,8 @@
 //! The tools the tasks need. What can be installed per project is installed on first use, at
 //! the versions the project pins: the rustup targets of `rust-toolchain.toml`, wasm-bindgen-cli
-//! and the npm packages. What needs the system's package manager (Node.js, Chromium, wrk) is
-//! only detected, before any long build, and named with the command that installs it.
+//! the npm packages, and Python packages into virtual environments. What needs the system's
+//! package manager (Node.js, Chromium, wrk, Python, podman) is only detected, before any long
+//! build, and named with the command that installs it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,8 +24,11 @@ pub enum System {
     Chromium,
     /// The load generator of the benchmark and its smoke run.
     Wrk,
-    /// Python 3 with venv, for the benchmark's peers (scikit-learn, LightGBM, FastAPI).
+    /// Python 3 with venv: the benchmark's peers (scikit-learn, LightGBM, FastAPI) and the
+    /// offline checks of `deploy/` (kubernetes-validate).
     Python,
+    /// podman, which builds the trainer's container image without a daemon.
+    Podman,
 }
 
 impl System {
@@ -46,7 +50,13 @@ impl System {
                     .output()
                     .is_ok_and(|o| o.status.success()) =>
             {
-                Some(("Python 3 with venv (the benchmark's Python peers)", &["python3", "python3-venv"]))
+                Some((
+                    "Python 3 with venv (the benchmark's Python peers, the checks of deploy/)",
+                    &["python3", "python3-venv"],
+                ))
+            }
+            System::Podman if !on_path("podman") => {
+                Some(("podman (builds the trainer's container image)", &["podman"]))
             }
             _ => None,
         }
@@ -190,4 +200,22 @@ pub fn ensure_npm() -> Result<()> {
         run_command(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
     }
     Ok(())
+}
+
+/// A virtual environment in the target directory named `name`, created and filled from PyPI
+/// with `requirements` on first use, and again when they change; returns its Python.
+pub fn venv(name: &str, requirements: &Path) -> Result<PathBuf> {
+    let dir = crate::util::target_dir()?.join(name);
+    let python = dir.join("bin/python");
+    let wanted = std::fs::read_to_string(requirements)
+        .with_context(|| format!("reading {}", requirements.display()))?;
+    let stamp = dir.join("requirements.installed");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) && python.exists() {
+        return Ok(python);
+    }
+    eprintln!("installing {} into {}", requirements.display(), dir.display());
+    run_command(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
+    run_command(Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r"]).arg(requirements))?;
+    std::fs::write(&stamp, wanted)?;
+    Ok(python)
 }

@@ -336,9 +336,13 @@ impl TrainArgs {
 
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// A model file written by `churn train`.
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    /// A model file written by `churn train`; with --registry, an id, a unique prefix,
+    /// `champion` or `challenger`.
+    #[arg(long, value_name = "MODEL")]
+    pub model: String,
+    /// Look the model up in this registry instead of reading it as a file.
+    #[arg(long, value_name = "DIR")]
+    pub registry: Option<PathBuf>,
     /// Customer table to score: CSV, Parquet or NDJSON, with the columns the model was trained on.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,

@@ -1,7 +1,7 @@
 //! The commands: each parsed command line turned into calls of the layers below, and its
 //! answer printed (JSON with `--json`, else the human summary) with its exit code.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,7 +20,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Train(args) => train_command(*args),
         Command::Predict(args) => {
-            let summary = predict::predict(&args.model, &args.data, args.format, args.shard, &args.out)?;
+            let model = model_file(args.registry.as_deref(), &args.model)?;
+            let summary = predict::predict(&model, &args.data, args.format, args.shard, &args.out)?;
             show(args.json, &summary, |r| output::predict_summary(r, &args.out.display().to_string()))?;
             Ok(exit(summary.failed > 0))
         }
@@ -46,11 +47,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Compare(args) => {
             let options = args.options()?;
-            let registry = args.registry.as_deref().map(registry::Registry::open_existing).transpose()?;
-            let load = |reference: &str| match &registry {
-                Some(reg) => predict::load_model(&reg.model_path(reg.resolve(reference)?)),
-                None => predict::load_model(Path::new(reference)),
-            };
+            let load =
+                |reference: &str| predict::load_model(&model_file(args.registry.as_deref(), reference)?);
             let (a, b) = (load(&args.models[0])?, load(&args.models[1])?);
             let table = data::read_table(&args.data, args.format)?;
             let comparison = compare::compare(&a, &b, &table, &options)?;
@@ -267,6 +265,18 @@ fn registry_command(command: cli::RegistryCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file of a model named on the command line: the path itself, or with a registry, the
+/// file of the model it resolves (an id, a unique prefix, `champion` or `challenger`).
+fn model_file(registry: Option<&Path>, reference: &str) -> Result<PathBuf> {
+    match registry {
+        Some(dir) => {
+            let reg = registry::Registry::open_existing(dir)?;
+            Ok(reg.model_path(reg.resolve(reference)?))
+        }
+        None => Ok(PathBuf::from(reference)),
+    }
 }
 
 /// Writes a file, creating its folder if needed.

@@ -202,9 +202,7 @@ pub fn retrain(
     let champion = load_model(&champion_path)?;
     let champion_card = ModelCard::of(&champion)?;
     let settings = TrainOptions::recorded(&champion_card)?;
-    let bytes = std::fs::read(data).map_err(|e| Error::io(data, e))?;
-    let data_sha256 = hex(&Sha256::digest(&bytes));
-    drop(bytes);
+    let data_sha256 = file_sha256(data)?;
     let run = run_key(&data_sha256, &champion_id, opts);
     let folder = opts.out.clone().unwrap_or_else(|| dir.join("retrain").join(&run));
     let mut decision = Decision {
@@ -236,8 +234,10 @@ pub fn retrain(
         .map(|f| format!("[{}] {}", f.code.as_str(), f.message))
         .collect();
     if !blockers.is_empty() {
-        decision.reasons = blockers.into_iter().map(|b| format!("blocking data finding: {b}")).collect();
-        return Ok(decision);
+        return Ok(refuse(
+            decision,
+            blockers.into_iter().map(|b| format!("blocking data finding: {b}")).collect(),
+        ));
     }
     // The champion reads the new rows for drift, as it will for the comparison: columns it does
     // not know are a change of schema, which a person should look at.
@@ -248,12 +248,12 @@ pub fn retrain(
                 "the new data does not fit the champion's columns ({e}); train a model for the new columns with \
                  churn train and register it"
             );
-            return Ok(refuse(decision, reason));
+            return Ok(refuse(decision, vec![reason]));
         }
     }
     let plan = match decisions.into_plan(&table) {
         Ok(plan) => plan,
-        Err(e) => return Ok(refuse(decision, format!("the data cannot be trained on: {e}"))),
+        Err(e) => return Ok(refuse(decision, vec![format!("the data cannot be trained on: {e}")])),
     };
 
     let labels = &plan.target.labels;
@@ -275,7 +275,7 @@ pub fn retrain(
             labels.len(),
             held.len() - positives
         );
-        return Ok(refuse(decision, message));
+        return Ok(refuse(decision, vec![message]));
     }
     let (training, holdout) = (table.take(&kept)?, table.take(&held)?);
     drop(table);
@@ -349,9 +349,9 @@ pub fn retrain(
     Ok(decision)
 }
 
-fn refuse(mut decision: Decision, reason: String) -> Decision {
+fn refuse(mut decision: Decision, reasons: Vec<String>) -> Decision {
     decision.outcome = Outcome::Refused;
-    decision.reasons = vec![reason];
+    decision.reasons = reasons;
     decision
 }
 
@@ -383,6 +383,22 @@ fn run_key(data_sha256: &str, champion: &str, opts: &RetrainOptions) -> String {
         c.economics
     );
     hex(&Sha256::digest(key.as_bytes()))[..12].to_string()
+}
+
+/// The SHA-256 of a file, read a mebibyte at a time.
+fn file_sha256(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let io = |e| Error::io(path, e);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer).map_err(io)?;
+        if n == 0 {
+            return Ok(hex(&hasher.finalize()));
+        }
+        hasher.update(&buffer[..n]);
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

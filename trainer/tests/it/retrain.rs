@@ -228,3 +228,31 @@ fn compare_refuses_too_few_rows_and_bad_flags() {
     let (code, _, stderr) = compare_champion_with_itself(&reg, &fresh, &["--resamples", "5"]);
     assert_eq!((code, stderr.as_str()), (2, "error: --resamples must be between 100 and 100000, got 5\n"));
 }
+
+#[test]
+fn predict_scores_with_a_registry_model_named_by_its_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reg, champion) = registry_with_champion(dir.path());
+    let data = synth(dir.path(), "batch.csv", 500, 11, &[]);
+    let out = dir.path().join("scores.csv").display().to_string();
+    let (code, stdout, stderr) = churn(&[
+        "predict",
+        "--registry",
+        &reg,
+        "--model",
+        "champion",
+        "--data",
+        &data,
+        "--out",
+        &out,
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        (json(&stdout)["model_id"].as_str(), json(&stdout)["scored"].as_u64()),
+        (Some(champion.as_str()), Some(500))
+    );
+    let (code, _, stderr) =
+        churn(&["predict", "--registry", &reg, "--model", "challenger", "--data", &data, "--out", &out]);
+    assert_eq!((code, stderr.as_str()), (2, "error: the registry has no challenger\n"));
+}
