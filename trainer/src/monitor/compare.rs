@@ -15,6 +15,7 @@ use crate::input::data::Table;
 use crate::model::card::ModelCard;
 use crate::monitor::evaluate::score_labelled;
 use crate::stats::economics::Economics;
+use crate::stats::metrics;
 use crate::stats::paired::{self, Difference};
 
 /// Churners and non-churners the compared rows need at least, each: below that a test's normal
@@ -181,15 +182,8 @@ pub fn compare(a: &Model, b: &Model, table: &Table, opts: &CompareOptions) -> Re
         threshold: m.spec().decision.threshold,
     };
     let (side_a, side_b) = (side(a), side(b));
-    let log_loss = |p: &[f64]| -> Vec<f64> {
-        y.iter()
-            .zip(p)
-            .map(|(&t, &q)| {
-                let q = q.clamp(1e-15, 1.0 - 1e-15);
-                -(t * q.ln() + (1.0 - t) * (1.0 - q).ln())
-            })
-            .collect()
-    };
+    let log_loss =
+        |p: &[f64]| -> Vec<f64> { y.iter().zip(p).map(|(&t, &q)| metrics::row_log_loss(t, q)).collect() };
     let (churner, other) = (economics.profit(1.0, 0.0), economics.profit(0.0, 1.0));
     let profit = |p: &[f64], threshold: f64| -> Vec<f64> {
         y.iter()

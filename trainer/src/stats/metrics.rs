@@ -65,16 +65,13 @@ pub fn average_precision(y: &[f64], p: &[f64]) -> f64 {
 
 /// Mean negative log-likelihood, probabilities clipped to `[1e-15, 1 − 1e-15]`.
 pub fn log_loss(y: &[f64], p: &[f64]) -> f64 {
-    let eps = 1e-15;
-    let sum: f64 = y
-        .iter()
-        .zip(p)
-        .map(|(&t, &q)| {
-            let q = q.clamp(eps, 1.0 - eps);
-            -(t * q.ln() + (1.0 - t) * (1.0 - q).ln())
-        })
-        .sum();
-    sum / y.len() as f64
+    y.iter().zip(p).map(|(&t, &q)| row_log_loss(t, q)).sum::<f64>() / y.len() as f64
+}
+
+/// One row's negative log-likelihood, the probability clipped to `[1e-15, 1 − 1e-15]`.
+pub fn row_log_loss(t: f64, q: f64) -> f64 {
+    let q = q.clamp(1e-15, 1.0 - 1e-15);
+    -(t * q.ln() + (1.0 - t) * (1.0 - q).ln())
 }
 
 /// Mean squared difference between probability and outcome.
