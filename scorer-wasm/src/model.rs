@@ -149,7 +149,14 @@ pub struct Score {
     pub probability: f64,
 }
 
-/// A model that has passed validation: every shape agrees, every number is finite.
+/// The largest magnitude a weight, bias, baseline value or calibration parameter may have.
+/// Encoded features are standardised or lie in [0, 1] and weights are penalised, so fitted
+/// models stay orders of magnitude below it (the golden models: under 1.4); a larger value comes
+/// from a damaged file, and would make explanations meaningless, contributions of ±1e232
+/// cancelling to nothing in floating point.
+pub const MAX_PARAMETER: f64 = 1e6;
+
+/// A model that has passed validation: every shape agrees, every number is finite and bounded.
 #[derive(Clone, Debug)]
 pub struct Model {
     spec: ModelSpec,
@@ -177,12 +184,16 @@ impl Model {
                 spec.baseline.len()
             )));
         }
-        let finite = spec.predictor.is_finite()
-            && spec.baseline.iter().all(|x| x.is_finite())
-            && spec.calibration.slope.is_finite()
-            && spec.calibration.intercept.is_finite();
-        if !finite {
-            return Err(invalid("a weight, bias or calibration value is not finite".into()));
+        let within = |x: f64| x.abs() <= MAX_PARAMETER;
+        let bounded = spec.predictor.is_within(MAX_PARAMETER)
+            && spec.baseline.iter().all(|&x| within(x))
+            && within(spec.calibration.slope)
+            && within(spec.calibration.intercept);
+        if !bounded {
+            return Err(invalid(format!(
+                "a weight, bias, baseline or calibration value is not a number within ±{}: the file is damaged, or the fit diverged",
+                format_number(MAX_PARAMETER)
+            )));
         }
         let probability = |p: f64| (0.0..=1.0).contains(&p);
         if !probability(spec.decision.threshold) {

@@ -163,10 +163,17 @@ pub enum Encoder {
     Date(DateEncoder),
 }
 
+/// The most standard deviations a standardised feature may reach. Any finite number is a valid
+/// input (beyond the training range it is scored with a warning), but `1e308` divided by a
+/// standard deviation below 1 is infinite, and an infinite feature makes an infinite logit and
+/// contributions that add up to NaN. A million standard deviations is beyond any real value and
+/// keeps every logit, contribution and what-if delta finite (found by Schemathesis).
+pub const MAX_STANDARDISED: f64 = 1e6;
+
 /// A number: median imputation with a missing indicator, standardisation, and a piecewise-linear
 /// encoding over quantile knots so that a compact model can bend where churn bends.
 ///
-/// Features, in order: `(x − mean) / sd`; `1` if the value was missing (only when training data
+/// Features, in order: `(x − mean) / sd` (within ±[`MAX_STANDARDISED`]); `1` if the value was missing (only when training data
 /// had missing values); then for each pair of consecutive knots `kₜ₋₁ < kₜ` the fraction of that
 /// segment below `x`, `clamp((x − kₜ₋₁) / (kₜ − kₜ₋₁), 0, 1)`.
 #[derive(Clone, Debug, PartialEq, Encode, Decode)]
@@ -345,7 +352,7 @@ impl NumericEncoder {
     /// Writes the features of `x` (`None` = missing) into `out[..self.width()]`.
     fn write(&self, x: Option<f64>, out: &mut [f64]) {
         let v = x.unwrap_or(self.median);
-        out[0] = (v - self.mean) / self.sd;
+        out[0] = ((v - self.mean) / self.sd).clamp(-MAX_STANDARDISED, MAX_STANDARDISED);
         let mut i = 1;
         if self.missing_indicator {
             out[1] = if x.is_none() { 1.0 } else { 0.0 };

@@ -90,14 +90,15 @@ impl Predictor {
     }
 
     /// Whether every weight and bias is finite.
-    pub(crate) fn is_finite(&self) -> bool {
-        let all = |v: &[f64]| v.iter().all(|x| x.is_finite());
+    /// Whether every weight and bias is a number within `±limit` (NaN and infinities are not).
+    pub(crate) fn is_within(&self, limit: f64) -> bool {
+        let all = |v: &[f64]| v.iter().all(|x| x.abs() <= limit);
         match self {
-            Predictor::Logistic(l) => all(&l.weights) && l.bias.is_finite(),
+            Predictor::Logistic(l) => all(&l.weights) && l.bias.abs() <= limit,
             Predictor::Mlp(m) => {
                 m.hidden.iter().all(|d| all(&d.weights) && all(&d.bias))
                     && all(&m.output.weights)
-                    && m.output.bias.is_finite()
+                    && m.output.bias.abs() <= limit
             }
         }
     }

@@ -44,6 +44,13 @@ pub struct Measured {
 /// Kills the server when the run ends, however it ends.
 pub struct Server(Child);
 
+impl Server {
+    /// The server's process id (taskset execs it, so the pinned program keeps the id).
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -51,7 +58,7 @@ impl Drop for Server {
     }
 }
 
-fn pinned(cpu: &str, program: &Path) -> Command {
+pub fn pinned(cpu: &str, program: &Path) -> Command {
     if Command::new("taskset").arg("--version").output().is_ok_and(|o| o.status.success()) {
         let mut c = Command::new("taskset");
         c.args(["-c", cpu]).arg(program);

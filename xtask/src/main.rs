@@ -7,10 +7,14 @@ mod bench;
 mod bench_http;
 mod build_edge;
 mod build_wasm;
+mod fuzz;
 mod golden;
 mod image;
+mod openapi;
 mod reference;
+mod schemathesis;
 mod serve;
+mod soak;
 mod test;
 mod tools;
 mod up;
@@ -48,6 +52,44 @@ enum Task {
     /// Build the trainer's container image (deploy/Containerfile: a static churn, FROM scratch)
     /// with podman, and check it: unpack its layers and run the churn inside on a small table.
     Image,
+    /// Write the OpenAPI document GET /v1/openapi.json serves for a model (default: the Telco
+    /// logistic golden model, into edge-functions/openapi.telco.json).
+    Openapi {
+        /// Model file to describe (its document goes to standard output unless --out is given).
+        #[arg(long, value_name = "FILE")]
+        model: Option<std::path::PathBuf>,
+        /// Where to write the document.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+        /// Fail if the written document differs from what would be generated now.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Coverage-guided fuzzing (cargo-fuzz, libFuzzer) of every decoder of untrusted bytes:
+    /// model files, CSV batches, the route handlers, what-if changes. Seeds come from
+    /// tests/golden; a crash fails and names the saved input.
+    Fuzz {
+        /// Seconds per target (targets run side by side, one per core).
+        #[arg(long, default_value_t = 60)]
+        seconds: u32,
+        /// Only this target (model_file, csv_batch, routes, what_if).
+        #[arg(long)]
+        target: Option<String>,
+    },
+    /// Run Schemathesis against the served app with the OpenAPI document it generates for its
+    /// model: every check, every phase; any failure, error or 5xx fails.
+    Schemathesis {
+        /// Model file to serve. Default: the champion of the registry in models/, else
+        /// demo/model/model.churn (trained by `cargo xtask up`).
+        #[arg(long, value_name = "FILE")]
+        model: Option<std::path::PathBuf>,
+        /// Test cases per operation (Schemathesis's --max-examples).
+        #[arg(long, default_value_t = schemathesis::EXAMPLES)]
+        examples: u32,
+        /// Seed of the generated cases.
+        #[arg(long, default_value_t = schemathesis::SEED)]
+        seed: u64,
+    },
     /// Build the browser module (dashboard/pkg) with a model embedded.
     BuildWasm {
         /// Model file to embed. Default: the champion of the registry in models/, else
@@ -88,6 +130,11 @@ enum Task {
         /// Memory budget of the scale runs (churn train --stream --memory), in MB.
         #[arg(long, default_value_t = 2048)]
         scale_memory: u64,
+        /// Instead of the table: a soak of this many minutes, a mixed load (valid, malformed,
+        /// wrong types, deeply nested and oversized bodies) on the release server, counting
+        /// answers by status and sampling its resident memory. Writes target/soak.json.
+        #[arg(long, value_name = "MINUTES")]
+        soak: Option<u32>,
     },
     /// Load-test POST /v1/score with wrk (server and wrk pinned to separate cores).
     BenchHttp {
@@ -131,12 +178,21 @@ fn main() -> ExitCode {
         Task::Test => test::run(),
         Task::Golden => golden::run(),
         Task::Image => image::run().map(|_| ()),
+        Task::Openapi { model, out, check } => openapi::run(model, out, check),
+        Task::Fuzz { seconds, target } => fuzz::run(seconds, target.as_deref()).map(|_| ()),
+        Task::Schemathesis { model, examples, seed } => schemathesis::run(&schemathesis::Options {
+            model,
+            examples,
+            seed,
+            profile: util::Profile::Release,
+        }),
         Task::BuildWasm { model } => build_wasm::run(model).map(|_| ()),
         Task::BuildEdge { model, challenger } => build_edge::run(model, challenger).map(|_| ()),
         Task::Serve { addr, model, challenger, env, no_build } => {
             serve::run(&addr, model, challenger, &env, !no_build)
         }
-        Task::Bench { quick, no_peers, seconds, connections, scale_rows, scale_memory } => {
+        Task::Bench { soak: Some(minutes), .. } => soak::run(minutes).map(|_| ()),
+        Task::Bench { quick, no_peers, seconds, connections, scale_rows, scale_memory, soak: None } => {
             let scale_rows = if quick { vec![5_000] } else { scale_rows };
             bench::run(&bench::Options {
                 quick,

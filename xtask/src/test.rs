@@ -3,7 +3,8 @@
 //! 0. the system programs it cannot install (Node.js, Chromium, wrk), checked before any build,
 //!    and the reference datasets located (missing: their tests are left out and counted; under
 //!    `CI=true`, an error);
-//! 1. formatting;
+//! 1. formatting, and the committed OpenAPI document of the Telco golden model
+//!    (`edge-functions/openapi.telco.json`) against what the routes generate now;
 //! 2. architecture guards: the scorer crate builds for `wasm32-unknown-unknown` and none of the
 //!    heavy crates appears among its dependencies;
 //! 3. clippy, warnings denied, on the native crates and on the Spin components;
@@ -13,10 +14,14 @@
 //! 5. the test suites of every crate, including the end-to-end tests that run that module under
 //!    wasmtime, its JavaScript API in Node, and the components over HTTP in-process;
 //! 6. a smoke run of `cargo xtask bench` (tiny sizes, no peers), so that the harness cannot rot;
-//! 7. `deploy/`: the Kubernetes manifests validated offline (`deploy/check.py`, with
+//! 7. Schemathesis against the served app with the document it generates, for the demo model
+//!    and for the Telco golden model (`cargo xtask schemathesis`);
+//! 8. a smoke run of `cargo xtask fuzz` (20 s per target), so that the targets keep building
+//!    and their seeds keep passing;
+//! 9. `deploy/`: the Kubernetes manifests validated offline (`deploy/check.py`, with
 //!    kubernetes-validate from PyPI in a virtual environment), and the trainer's container image
 //!    built with podman and checked from its unpacked layers (`cargo xtask image`);
-//! 8. the steps with their times, and what did not run for want of reference data.
+//! 10. the steps with their times, and what did not run for want of reference data.
 
 use std::process::Command;
 
@@ -45,6 +50,8 @@ pub fn run() -> Result<()> {
     steps.next("formatting (cargo fmt --check)");
     tools::ensure_components()?;
     run_command(Command::new(cargo()).args(["fmt", "--all", "--", "--check"]))?;
+    steps.next("the generated OpenAPI document of the Telco golden model is up to date");
+    crate::openapi::run(None, None, true)?;
 
     steps.next("the scorer builds for wasm32-unknown-unknown and depends on nothing heavy");
     tools::ensure_targets()?;
@@ -100,6 +107,24 @@ pub fn run() -> Result<()> {
         connections: 4,
     })?;
     not_run.extend(skipped.into_iter().map(|s| format!("bench smoke run: {s}")));
+
+    // The demo model first, so the components are left built with the Telco golden model as the
+    // tests built them.
+    let demo = crate::schemathesis::demo_model(&mut steps)?;
+    for model in [demo, golden.join("telco-logistic.churn")] {
+        crate::schemathesis::run_steps(
+            &mut steps,
+            &crate::schemathesis::Options {
+                model: Some(model),
+                examples: crate::schemathesis::EXAMPLES,
+                seed: crate::schemathesis::SEED,
+                profile: crate::util::Profile::Dev,
+            },
+        )?;
+    }
+
+    steps.next("the fuzz targets, smoke run (cargo xtask fuzz --seconds 20)");
+    crate::fuzz::run(20, None)?;
 
     steps.next("the Kubernetes manifests of deploy/, validated offline (deploy/check.py)");
     let python = tools::venv("deploy-venv", &root().join("deploy/requirements.txt"))?;

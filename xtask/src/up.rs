@@ -19,6 +19,9 @@ use crate::util::{Steps, churn_binary, root, run_command};
 /// Rows of the default table, and its seed.
 /// The demo's customers: how many, and the seed of `churn synth`.
 pub const DEMO: (&str, &str) = ("10000", "42");
+/// How the demo model is trained, after `--data` and `--out`.
+pub const DEMO_TRAIN: [&str; 7] =
+    ["train", "--target", "churned", "--drop", "true_churn_probability", "--name", "demo"];
 const ROWS: &str = DEMO.0;
 const SEED: &str = DEMO.1;
 
@@ -41,7 +44,7 @@ pub fn run(addr: &str, serve: bool) -> Result<()> {
         .next("the demo model: churn train, 5-fold cross-validation, into demo/model, registered in models/");
     run_command(
         Command::new(&churn)
-            .args(["train", "--target", "churned", "--drop", "true_churn_probability", "--name", "demo"])
+            .args(DEMO_TRAIN)
             .arg("--data")
             .arg(&data)
             .arg("--out")

@@ -54,11 +54,23 @@ fn every_route_answers_with_its_status_and_code() {
     let typical = cases("telco-logistic")[0]["customer"].clone();
     let one = json!({ "customer": typical }).to_string();
     let many = format!("{{\"customers\": [{}]}}", vec!["{}"; routes::MAX_BATCH + 1].join(","));
+    let scenarios =
+        format!("{{\"customer\": {{}}, \"changes\": [{}]}}", vec!["{}"; routes::MAX_SCENARIOS + 1].join(","));
     let deep = format!("{{\"customer\": {}1{}}}", "[".repeat(300), "]".repeat(300));
     let table: Vec<Case<'_>> = vec![
         ("health", "GET", "/healthz", None, vec![], 200, ""),
         ("health, HEAD", "HEAD", "/healthz", None, vec![], 200, ""),
         ("the model", "GET", "/v1/model", None, vec![], 200, ""),
+        ("the OpenAPI document", "GET", "/v1/openapi.json", None, vec![], 200, ""),
+        (
+            "the OpenAPI document by POST",
+            "POST",
+            "/v1/openapi.json",
+            JSON,
+            b"{}".to_vec(),
+            405,
+            "method_not_allowed",
+        ),
         ("one customer", "POST", "/v1/score", JSON, one.clone().into_bytes(), 200, ""),
         (
             "json with a charset",
@@ -170,7 +182,16 @@ fn every_route_answers_with_its_status_and_code() {
             "expected_boolean",
         ),
         ("empty batch", "POST", "/v1/score", JSON, br#"{"customers": []}"#.to_vec(), 400, "empty_batch"),
-        ("batch over the limit", "POST", "/v1/score", JSON, many.into_bytes(), 413, "batch_too_large"),
+        ("batch over the limit", "POST", "/v1/score", JSON, many.into_bytes(), 400, "batch_too_large"),
+        (
+            "what-if over the limit",
+            "POST",
+            "/v1/what-if",
+            JSON,
+            scenarios.into_bytes(),
+            400,
+            "batch_too_large",
+        ),
         (
             "CSV without the columns",
             "POST",
@@ -208,7 +229,7 @@ fn every_route_answers_with_its_status_and_code() {
             "empty_batch",
         ),
     ];
-    assert_eq!(table.len(), 31);
+    assert_eq!(table.len(), 34);
     for (what, method, path, content_type, body, status, code) in table {
         let reply = call(&models, method, path, content_type, &body);
         let answer = json_of(&reply);

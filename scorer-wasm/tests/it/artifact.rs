@@ -86,3 +86,32 @@ fn well_checksummed_garbage_is_rejected() {
         assert!(matches!(err, ArtifactError::Decode(_) | ArtifactError::Invalid(_)), "case {i}: {err}");
     }
 }
+
+/// Found by `cargo xtask fuzz` (target model_file): a payload whose baseline held 3.2e232 loaded,
+/// and its explanations were meaningless, a contribution of −3.2e232 cancelling the base value
+/// to 0 in floating point. Parameters beyond ±1e6 are now refused at load, whether the file was
+/// damaged or the fit diverged.
+#[test]
+fn parameters_beyond_any_fit_are_refused() {
+    let (model, _) = golden_model("telco-mlp.churn");
+    let message = "a weight, bias, baseline or calibration value is not a number within ±1000000: the file is damaged, or the fit diverged";
+    let damaged: [fn(&mut scorer_wasm::ModelSpec); 4] = [
+        |s| s.baseline[24] = 3.218665899732147e232,
+        |s| s.calibration.slope = -2e6,
+        |s| {
+            if let scorer_wasm::Predictor::Mlp(m) = &mut s.predictor {
+                m.output.bias = 1e7;
+            }
+        },
+        |s| s.baseline[0] = f64::NAN,
+    ];
+    for (i, damage) in damaged.iter().enumerate() {
+        let mut spec = model.spec().clone();
+        damage(&mut spec);
+        let err = Model::new(spec).expect_err("an out-of-range parameter must not load");
+        assert_eq!(err, ArtifactError::Invalid(message.into()), "case {i}");
+    }
+    let mut spec = model.spec().clone();
+    spec.baseline[24] = scorer_wasm::model::MAX_PARAMETER;
+    assert!(Model::new(spec).is_ok(), "the limit itself is allowed");
+}

@@ -44,8 +44,12 @@ pub(super) fn what_if(models: &Models<'_>, req: &Request<'_>) -> Result<Answer, 
             ));
         }
     };
-    if changes.len() > MAX_BATCH {
-        return Err(too_many(changes.len()));
+    if changes.len() > MAX_SCENARIOS {
+        return Err(ApiError::new(
+            400,
+            "batch_too_large",
+            format!("{} change sets in one request; the limit is {MAX_SCENARIOS}, split them", changes.len()),
+        ));
     }
     let (model, role) = models.route_json(customer);
     let before = customer_row(model, customer, "customer")?;

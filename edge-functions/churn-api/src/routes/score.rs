@@ -82,7 +82,7 @@ pub(super) fn score_json(models: &Models<'_>, body: Map<String, Json>) -> Result
 
 pub(super) fn too_many(n: usize) -> ApiError {
     ApiError::new(
-        413,
+        400,
         "batch_too_large",
         format!("{n} customers in one request; the limit is {MAX_BATCH}, split the batch"),
     )
@@ -146,7 +146,7 @@ pub(super) fn score_csv_body(models: &Models<'_>, body: &[u8]) -> Result<Answer,
     let mut answer =
         score_csv_routed(models.champion, &others, route, body, 0, MAX_BATCH).map_err(|e| match e {
             CsvBatchError::TooManyRows { .. } => {
-                ApiError::new(413, "batch_too_large", format!("{e}; the limit is {MAX_BATCH}"))
+                ApiError::new(400, "batch_too_large", format!("{e}; the limit is {MAX_BATCH}"))
             }
             CsvBatchError::Header(h) => ApiError {
                 status: 400,
