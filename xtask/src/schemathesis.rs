@@ -68,7 +68,9 @@ pub fn run_steps(steps: &mut Steps, options: &Options) -> Result<()> {
     let document_file = dir.join(format!("openapi-{}.json", built.model_id));
     std::fs::write(&document_file, &document)?;
     let report = dir.join(format!("schemathesis-{}.json", built.model_id));
+    let events = dir.join(format!("schemathesis-{}.ndjson", built.model_id));
     let _ = std::fs::remove_file(&report);
+    let _ = std::fs::remove_file(&events);
     let examples = options.examples.to_string();
     let seed = options.seed.to_string();
     let mut command = Command::new(&schemathesis);
@@ -78,13 +80,15 @@ pub fn run_steps(steps: &mut Steps, options: &Options) -> Result<()> {
         .args(["--url", &format!("http://{ADDR}")])
         .args(["--checks", "all", "--phases", "examples,coverage,fuzzing,stateful"])
         .args(["--max-examples", &examples, "--seed", &seed, "--no-color"])
-        .args(["--generation-database", "none", "--report", "json", "--report-json-path"])
+        .args(["--generation-database", "none", "--report", "json,ndjson", "--report-json-path"])
         .arg(&report)
+        .arg("--report-ndjson-path")
+        .arg(&events)
         .env("SCHEMATHESIS_HOOKS", "hooks")
         .env("PYTHONPATH", root().join("tests/schemathesis"))
         .current_dir(&dir);
     let outcome = run_command(&mut command);
-    let summary = summarise(&report, options.examples);
+    let summary = summarise(&report, &events, options.examples);
     match (outcome, summary) {
         (Ok(()), Ok(lines)) => {
             for line in lines {
@@ -101,8 +105,9 @@ pub fn run_steps(steps: &mut Steps, options: &Options) -> Result<()> {
     }
 }
 
-/// Cases per operation from the report, checked against the number asked for.
-fn summarise(report: &Path, examples: u32) -> Result<Vec<String>> {
+/// Totals from the report, and cases per operation from its events (every scenario records the
+/// cases it sent, positive and negative), checked against the number asked for.
+fn summarise(report: &Path, events: &Path, examples: u32) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(report).with_context(|| format!("reading {}", report.display()))?;
     let report: Value = serde_json::from_str(&text)?;
     let cases = &report["test_cases"];
@@ -119,18 +124,22 @@ fn summarise(report: &Path, examples: u32) -> Result<Vec<String>> {
     {
         bail!("{}: failures or errors although Schemathesis exited 0", lines[0]);
     }
-    let Some(rates) = report["valid_rates"].as_object() else { bail!("the report has no valid_rates") };
+    let mut per_operation: std::collections::BTreeMap<String, usize> = Default::default();
+    let text = std::fs::read_to_string(events).with_context(|| format!("reading {}", events.display()))?;
+    for line in text.lines() {
+        let event: Value = serde_json::from_str(line)?;
+        let recorder = &event["ScenarioFinished"]["recorder"];
+        if let (Some(label), Some(cases)) = (recorder["label"].as_str(), recorder["cases"].as_object()) {
+            *per_operation.entry(label.to_string()).or_default() += cases.len();
+        }
+    }
+    if per_operation.is_empty() {
+        bail!("{} records no test cases", events.display());
+    }
     let mut short = Vec::new();
-    for (operation, phases) in rates {
-        let count: u64 = phases
-            .as_object()
-            .into_iter()
-            .flat_map(|p| p.values())
-            .flat_map(|v| v.as_object().into_iter().flat_map(|o| o.values()))
-            .filter_map(Value::as_u64)
-            .sum();
+    for (operation, count) in &per_operation {
         lines.push(format!("  {operation}: {count} cases"));
-        if operation.starts_with("POST") && count < u64::from(examples) {
+        if operation.starts_with("POST") && *count < examples as usize {
             short.push(format!("{operation} ({count})"));
         }
     }

@@ -281,7 +281,10 @@ fn customer(model: &Model, with_target: bool) -> Json {
 
 /// One CSV cell that a column accepts, as a regular expression.
 fn csv_cell(column: &scorer_wasm::api::ColumnOut) -> String {
-    let free = r#"(?:[^",\r\n]*|"(?:[^"]|"")*")"#.to_string();
+    // As the CSV reader (csv-core) takes a cell: unquoted, where a quote after the first
+    // character is literal; or quoted, with `""` for a quote, and anything after the closing
+    // quote up to the comma read on as text.
+    let free = r#"(?:[^",\r\n][^,\r\n]*|"(?:[^"]|"")*"[^,\r\n]*)?"#.to_string();
     let typed = |inner: String| format!("{CELL_SPACE}*{inner}?{CELL_SPACE}*");
     match column.role {
         "numeric" => typed(format!("(?:{NUMBER}|{})", missing())),
