@@ -165,10 +165,21 @@ fn column_schema(column: &scorer_wasm::api::ColumnOut) -> Json {
         (Some(min), Some(max)) => format!(" In training: {} to {}.", show(min), show(max)),
         _ => String::new(),
     };
-    let missing = if column.missing_in_training {
-        " Missing (null, absent or a missing spelling) is imputed with the slot the model learned for it."
-    } else {
-        " Missing (null, absent or a missing spelling) is imputed as the typical value, with a warning."
+    // What the encoders do with a missing value (`scorer_wasm::Encoder::encode`); every one
+    // comes back as an `imputed` warning.
+    let missing = match (column.role, column.missing_in_training) {
+        ("categorical", true) => {
+            " Missing (null, absent or a missing spelling) has a level of its own, learned in training; it comes back as an imputed warning."
+        }
+        ("categorical", false) => {
+            " Missing (null, absent or a missing spelling) is scored as \"other\", with an imputed warning."
+        }
+        (_, true) => {
+            " Missing (null, absent or a missing spelling) is imputed as the typical value, with the missing-value indicator the model learned, and an imputed warning."
+        }
+        (_, false) => {
+            " Missing (null, absent or a missing spelling) is imputed as the typical value, with an imputed warning."
+        }
     };
     let mut schema = match column.role {
         "numeric" => {
