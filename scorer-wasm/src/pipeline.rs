@@ -163,6 +163,10 @@ pub enum Encoder {
     Date(DateEncoder),
 }
 
+/// 0000-01-01 and 9999-12-31 in days since 1970-01-01: the dates `parse_date` reads.
+pub const FIRST_DAY: i32 = -719_528;
+pub const LAST_DAY: i32 = 2_932_896;
+
 /// The most standard deviations a standardised feature may reach. Any finite number is a valid
 /// input (beyond the training range it is scored with a warning), but `1e308` divided by a
 /// standard deviation below 1 is infinite, and an infinite feature makes an infinite logit and
@@ -320,7 +324,20 @@ impl Encoder {
         };
         match self {
             Encoder::Numeric(n) => numeric(n),
-            Encoder::Date(d) => numeric(&d.age),
+            Encoder::Date(d) => {
+                numeric(&d.age)?;
+                // The reference day and the typical, oldest and newest dates must be days a date
+                // column can hold (years 0000 to 9999), so that turning ages back into dates
+                // cannot overflow (found by fuzzing).
+                let day = |x: f64| (f64::from(FIRST_DAY)..=f64::from(LAST_DAY)).contains(&x);
+                let reference = f64::from(d.reference_day);
+                if !day(reference)
+                    || ![d.age.median, d.age.min, d.age.max].iter().all(|a| day(reference - a.round()))
+                {
+                    return Err(format!("column \"{name}\": its dates fall outside the years 0000 to 9999"));
+                }
+                Ok(())
+            }
             Encoder::Boolean(b) if b.true_label == b.false_label => {
                 Err(format!("column \"{name}\": both boolean labels are \"{}\"", b.true_label))
             }

@@ -117,20 +117,33 @@ fn the_model_route_describes_the_model() {
 }
 
 #[test]
-fn a_csv_upload_of_7043_telco_shaped_rows_scores_as_natively() {
+fn a_csv_upload_of_7043_telco_shaped_rows_in_requests_of_2000_scores_as_natively() {
     let csv = tests::telco_shaped_csv(tests::TELCO_SHAPED_ROWS);
     let model = scorer_wasm::Model::from_bytes(&tests::golden_model("telco-logistic.churn")).unwrap();
     let native = scorer_wasm::api::score_csv(&model, &csv, 0, usize::MAX).unwrap();
-    let reply = send("POST", "/v1/score", &[("content-type", "text/csv; charset=utf-8")], csv);
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
-    let body = reply.json();
-    let results = body["results"].as_array().unwrap();
+    // In requests of at most 2,000 rows (the API's limit, `churn_api::routes::MAX_BATCH`), as a
+    // client splits the file; the one over the limit is refused whole.
+    let text = String::from_utf8(csv.clone()).unwrap();
+    let mut lines = text.split_inclusive('\n');
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.iter().all(|r| r.ends_with("\r\n") && r.matches('"').count() % 2 == 0), "one row a line");
+    let mut results = Vec::new();
+    for chunk in rows.chunks(2_000) {
+        let body = format!("{header}{}", chunk.concat());
+        let reply = send("POST", "/v1/score", &[("content-type", "text/csv; charset=utf-8")], body);
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+        results.extend(reply.json()["results"].as_array().unwrap().clone());
+    }
     assert_eq!((results.len(), native.rows.len()), (7043, 7043));
     for (r, n) in results.iter().zip(&native.rows) {
         assert_eq!(r["probability"].as_f64(), Some(n.probability), "row {}", n.row);
     }
     assert_eq!(results[0]["id"], "TS-00000");
     assert_eq!(results[7042]["id"], "TS-07042");
+    let reply = send("POST", "/v1/score", &[("content-type", "text/csv")], csv);
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["error"]["code"], "batch_too_large");
 }
 
 #[test]

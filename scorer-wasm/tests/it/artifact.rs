@@ -115,3 +115,29 @@ fn parameters_beyond_any_fit_are_refused() {
     spec.baseline[24] = scorer_wasm::model::MAX_PARAMETER;
     assert!(Model::new(spec).is_ok(), "the limit itself is allowed");
 }
+
+/// Found by `cargo xtask fuzz` (target model_file): a date column whose reference day and ages
+/// put its dates beyond what an `i32` of days holds overflowed when the schema turned ages back
+/// into dates. A date column's dates must now lie in the years 0000 to 9999, the dates
+/// `parse_date` reads.
+#[test]
+fn dates_beyond_the_calendar_are_refused() {
+    use scorer_wasm::pipeline::{FIRST_DAY, LAST_DAY, Pipeline};
+    use scorer_wasm::value::parse_date;
+    use scorer_wasm::{Encoder, Role};
+    assert_eq!(parse_date("0000-01-01"), Some(FIRST_DAY));
+    assert_eq!(parse_date("9999-12-31"), Some(LAST_DAY));
+    let (model, _) = golden_model("synth-logistic.churn");
+    let date =
+        model.columns().iter().position(|c| matches!(c.role, Role::Feature(Encoder::Date(_)))).unwrap();
+    let damaged: [fn(&mut scorer_wasm::DateEncoder); 3] =
+        [|d| d.reference_day = i32::MIN, |d| d.age.max = 3e9, |d| d.age.min = -(f64::from(LAST_DAY))];
+    for (i, damage) in damaged.iter().enumerate() {
+        let mut columns = model.columns().to_vec();
+        let Role::Feature(Encoder::Date(d)) = &mut columns[date].role else { unreachable!() };
+        damage(d);
+        let err = Pipeline::new(columns).expect_err("dates beyond the calendar must not load");
+        assert_eq!(err, "column \"signup_date\": its dates fall outside the years 0000 to 9999", "case {i}");
+    }
+    assert!(Pipeline::new(model.columns().to_vec()).is_ok());
+}

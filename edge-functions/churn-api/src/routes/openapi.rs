@@ -517,6 +517,12 @@ fn examples(doc: &mut Json, models: &Models<'_>) {
         doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["examples"] =
             serde_json::json!({ name: { "value": value } });
     }
+    let beginning = serde_json::json!({
+        "openapi": doc["openapi"].clone(),
+        "info": { "title": doc["info"]["title"].clone(), "version": doc["info"]["version"].clone(),
+                  "x-churn-models": doc["info"]["x-churn-models"].clone() },
+    });
+    doc["paths"]["/v1/openapi.json"]["get"]["responses"]["200"]["content"]["application/json"]["examples"] = serde_json::json!({ "document": { "summary": "The beginning of this document", "value": beginning } });
     bad_request_examples(doc, models, &one);
 }
 
