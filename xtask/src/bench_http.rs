@@ -115,8 +115,8 @@ pub fn start_pinned(program: &Path, args: &[&str], addr: &str, log: &Path) -> Re
     Ok(server)
 }
 
-/// The golden Telco customers, and request bodies of 1, 100 and 1000 of them.
-pub fn bodies() -> Result<Vec<(String, usize, Value)>> {
+/// The Telco logistic model's golden customers (`tests/golden/golden.json`).
+pub fn golden_customers() -> Result<Vec<Value>> {
     let golden: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join("tests/golden/golden.json"))?)?;
     let cases = golden["models"]
@@ -125,6 +125,41 @@ pub fn bodies() -> Result<Vec<(String, usize, Value)>> {
         .and_then(|m| m["cases"].as_array())
         .context("golden.json has the telco-logistic cases")?;
     let customers: Vec<Value> = cases.iter().map(|c| c["customer"].clone()).collect();
+    if customers.is_empty() {
+        bail!("golden.json: telco-logistic has no customers");
+    }
+    Ok(customers)
+}
+
+/// Customers as a CSV document, with the first one's keys as the header.
+pub fn csv(customers: &[Value]) -> String {
+    let header: Vec<&String> =
+        customers.first().and_then(Value::as_object).map(|o| o.keys().collect()).unwrap_or_default();
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = header.iter().map(|h| quote(h)).collect::<Vec<_>>().join(",") + "\n";
+    for c in customers {
+        let cells: Vec<String> = header
+            .iter()
+            .map(|h| match &c[h.as_str()] {
+                Value::Null => String::new(),
+                Value::String(s) => quote(s),
+                other => other.to_string(),
+            })
+            .collect();
+        out += &(cells.join(",") + "\n");
+    }
+    out
+}
+
+/// The golden Telco customers, and request bodies of 1, 100 and 1000 of them.
+pub fn bodies() -> Result<Vec<(String, usize, Value)>> {
+    let customers = golden_customers()?;
     let batch = |n: usize| -> Vec<Value> { customers.iter().cycle().take(n).cloned().collect() };
     Ok(vec![
         ("1 customer".to_string(), 1, json!({ "customer": customers[0] })),

@@ -214,18 +214,21 @@ fn seed(target: &str, dir: &Path) -> Result<()> {
             seeds
         }
         "csv_batch" => {
-            let customers = golden_customers(&golden)?;
-            [1, 3, 20].iter().map(|&n| csv(&customers[..n.min(customers.len())]).into_bytes()).collect()
+            let customers = crate::bench_http::golden_customers()?;
+            [1, 3, 20]
+                .iter()
+                .map(|&n| crate::bench_http::csv(&customers[..n.min(customers.len())]).into_bytes())
+                .collect()
         }
         "routes" => {
-            let customers = golden_customers(&golden)?;
+            let customers = crate::bench_http::golden_customers()?;
             let c = &customers[0];
             let lines: String = customers.iter().take(3).map(|c| c.to_string() + "\n").collect();
             let with = |pick: u8, body: String| [vec![pick], body.into_bytes()].concat();
             vec![
                 with(0, json!({ "customer": c }).to_string()),
                 with(0, json!({ "customers": customers.iter().take(3).collect::<Vec<_>>() }).to_string()),
-                with(1, csv(&customers[..3])),
+                with(1, crate::bench_http::csv(&customers[..3])),
                 with(2, lines),
                 with(3, json!({ "customer": c }).to_string()),
                 with(
@@ -262,49 +265,4 @@ fn golden_models(golden: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     models.sort();
     Ok(models)
-}
-
-/// The Telco logistic model's golden customers.
-fn golden_customers(golden: &Path) -> Result<Vec<Value>> {
-    let text = std::fs::read_to_string(golden.join("golden.json"))?;
-    let all: Value = serde_json::from_str(&text)?;
-    let model = all["models"]
-        .as_array()
-        .and_then(|m| m.iter().find(|m| m["name"] == "telco-logistic"))
-        .context("golden.json has no telco-logistic model")?;
-    let customers: Vec<Value> = model["cases"]
-        .as_array()
-        .context("golden.json: no cases")?
-        .iter()
-        .map(|c| c["customer"].clone())
-        .collect();
-    if customers.is_empty() {
-        bail!("golden.json: telco-logistic has no customers");
-    }
-    Ok(customers)
-}
-
-/// Customers as CSV, with the first one's keys as the header.
-fn csv(customers: &[Value]) -> String {
-    let header: Vec<&String> = customers[0].as_object().map(|o| o.keys().collect()).unwrap_or_default();
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    let mut out = header.iter().map(|h| quote(h)).collect::<Vec<_>>().join(",") + "\n";
-    for c in customers {
-        let cells: Vec<String> = header
-            .iter()
-            .map(|h| match &c[h.as_str()] {
-                Value::Null => String::new(),
-                Value::String(s) => quote(s),
-                other => other.to_string(),
-            })
-            .collect();
-        out += &(cells.join(",") + "\n");
-    }
-    out
 }

@@ -74,21 +74,7 @@ fn kinds() -> Result<Vec<Kind>> {
     let one = serde_json::to_vec(&bodies[0].2)?;
     let batch = serde_json::to_vec(&bodies[1].2)?;
     let customers = bodies[1].2["customers"].as_array().context("a batch of customers")?.clone();
-    let header: Vec<String> =
-        customers[0].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
-    let mut csv = header.join(",") + "\n";
-    for c in &customers {
-        let cells: Vec<String> = header
-            .iter()
-            .map(|h| match &c[h.as_str()] {
-                Value::String(s) if s.contains(',') => format!("\"{s}\""),
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            })
-            .collect();
-        csv += &(cells.join(",") + "\n");
-    }
+    let csv = crate::bench_http::csv(&customers);
     let ndjson: String = customers.iter().take(20).map(|c| c.to_string() + "\n").collect();
     let mut wrong = bodies[0].2.clone();
     wrong["customer"]["tenure"] = json!("five years");
