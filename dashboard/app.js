@@ -225,7 +225,21 @@ function rescore() {
   $("base-probability").textContent = pct(e.base_probability);
   $("warnings").replaceChildren(...e.warnings.filter((w) => w.code !== "imputed" || state.customer[w.field] === null).map((w) => el("li", {}, `${w.field}: ${w.message}`)));
   charts.contributions($("contributions"), e.contributions);
+  renderPairs(e.interactions);
   renderScenarios();
+}
+
+/** The interaction terms, strongest push first, each with its whole contribution. */
+function renderPairs(pairs) {
+  $("pairs").hidden = pairs.length === 0;
+  const sorted = [...pairs].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+  $("pair-list").replaceChildren(
+    ...sorted.map((p) => {
+      const up = p.contribution > 0;
+      const value = `${up ? "+" : "−"}${Math.abs(p.contribution).toFixed(2)}`;
+      return el("li", {}, el("span", {}, `${p.columns[0]} × ${p.columns[1]}`), " ", el("strong", { class: up ? "up" : "down" }, value));
+    }),
+  );
 }
 
 function renderScenarios() {

@@ -21,8 +21,14 @@ use crate::model::{Model, ModelSpec};
 /// The first eight bytes of every model file.
 pub const MAGIC: [u8; 8] = [0x89, b'C', b'H', b'U', b'R', b'N', b'\r', b'\n'];
 /// The format version this crate writes and the newest it reads.
-/// Version 2 added the drift reference distributions.
-pub const FORMAT_VERSION: u32 = 2;
+/// Version 2 added the drift reference distributions; version 3 the pipeline's interaction
+/// terms.
+pub const FORMAT_VERSION: u32 = 3;
+/// The oldest version this crate reads. A version 2 file is a version 3 model without
+/// interaction terms and loads as one, keeping its checksum and id: models already deployed keep
+/// scoring, identically, when the scorer is rebuilt. (Re-serialised, it is written as version 3,
+/// with a new checksum.)
+pub const OLDEST_VERSION: u32 = 2;
 /// Size of the fixed header.
 pub const HEADER_LEN: usize = 52;
 /// Largest payload accepted, and the decoder's allocation limit.
@@ -49,7 +55,7 @@ impl Model {
     pub fn new(spec: ModelSpec) -> Result<Model, ArtifactError> {
         let payload = encode_payload(&spec)?;
         let checksum = hex(&Sha256::digest(&payload));
-        Model::from_spec(spec, checksum)
+        Model::from_spec(spec, checksum, FORMAT_VERSION)
     }
 
     /// Loads a model file.
@@ -80,8 +86,8 @@ impl Model {
         if version == 0 {
             return Err(ArtifactError::NotAModel);
         }
-        if version < FORMAT_VERSION {
-            return Err(ArtifactError::OlderVersion { found: version, supported: FORMAT_VERSION });
+        if version < OLDEST_VERSION {
+            return Err(ArtifactError::OlderVersion { found: version, supported: OLDEST_VERSION });
         }
         let mut len = [0u8; 8];
         len.copy_from_slice(&header[12..20]);
@@ -106,15 +112,20 @@ impl Model {
                 payload.len()
             )));
         }
-        let (spec, read): (ModelSpec, usize) =
-            bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
+        let (spec, read): (ModelSpec, usize) = if version == 2 {
+            let (v2, read): (crate::model::ModelSpecV2, usize) =
+                bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
+            (v2.into(), read)
+        } else {
+            bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?
+        };
         if read != payload.len() {
             return Err(ArtifactError::Decode(format!(
                 "{} bytes left over after the model",
                 payload.len() - read
             )));
         }
-        Model::from_spec(spec, hex(&digest))
+        Model::from_spec(spec, hex(&digest), version)
     }
 
     /// The model file's bytes. Deterministic: the same spec always gives the same bytes.

@@ -13,6 +13,13 @@
 //!   `Δz = 0`). Because every step is linear in the contributions, they sum to the change of the
 //!   logit exactly (the "summation-to-delta" property), in one forward pass per layer.
 //!
+//! An interaction term (see [`crate::Interaction`]) is a third kind of driver: its features are
+//! attributed as a group like a column's, and the term's contribution is then split equally
+//! between its two columns. Halves are the Shapley split of a two-player term whose players are
+//! symmetric, which is all an explanation can say without a model of how the columns co-vary; the
+//! term's whole contribution is reported beside ([`Explanation::interactions`]), so that a reader
+//! sees the pair and not only its halves. Per-column contributions still add up to `logit − base`.
+//!
 //! Calibration scales all contributions by its slope, so they explain the calibrated logit.
 
 use crate::error::InputError;
@@ -29,8 +36,19 @@ pub struct Explanation {
     /// Calibrated logit of this customer: `base_logit + Σ contributions` up to rounding.
     pub logit: f64,
     pub probability: f64,
-    /// One entry per feature column, in [`crate::Model::columns`] order.
+    /// One entry per feature column, in [`crate::Model::columns`] order; a column's value
+    /// includes half of each interaction term it is part of.
     pub contributions: Vec<Contribution>,
+    /// One entry per interaction term, in the pipeline's order: the term's whole contribution.
+    pub interactions: Vec<PairContribution>,
+}
+
+/// An interaction term's share of the logit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairContribution {
+    /// The two columns, as indices into [`crate::Model::columns`].
+    pub columns: [usize; 2],
+    pub value: f64,
 }
 
 /// One column's share of the logit.
@@ -50,8 +68,18 @@ impl Scorer<'_> {
         let x = self.features();
         let r = &spec.baseline;
         let dx: Vec<f64> = x.iter().zip(r).map(|(a, b)| a - b).collect();
-        let ranges: Vec<(usize, usize, usize)> = (0..model.columns().len())
+        let columns: Vec<(usize, usize, usize)> = (0..model.columns().len())
             .filter_map(|i| model.feature_range(i).map(|(off, w)| (i, off, w)))
+            .collect();
+        let pipeline = &spec.pipeline;
+        // Every group of features that is attributed as one: the columns', then the terms'.
+        let ranges: Vec<(usize, usize, usize)> = columns
+            .iter()
+            .copied()
+            .chain(
+                (0..pipeline.interactions().len())
+                    .filter_map(|k| pipeline.interaction_range(k).map(|(off, w)| (k, off, w))),
+            )
             .collect();
 
         let mut phi: Vec<f64> = match &spec.predictor {
@@ -110,15 +138,28 @@ impl Scorer<'_> {
         }
         let mut scratch = vec![0.0; 2 * spec.predictor.max_width()];
         let base_logit = model.logit_encoded(r, &mut scratch);
+        let terms = phi.split_off(columns.len());
+        let mut contributions: Vec<Contribution> =
+            columns.iter().zip(phi).map(|(&(column, _, _), value)| Contribution { column, value }).collect();
+        let interactions: Vec<PairContribution> = pipeline
+            .interactions()
+            .iter()
+            .zip(terms)
+            .map(|(term, value)| PairContribution { columns: term.columns(), value })
+            .collect();
+        for pair in &interactions {
+            for column in pair.columns {
+                if let Some(c) = contributions.iter_mut().find(|c| c.column == column) {
+                    c.value += 0.5 * pair.value;
+                }
+            }
+        }
         Ok(Explanation {
             base_logit,
             logit: score.logit,
             probability: sigmoid(score.logit),
-            contributions: ranges
-                .iter()
-                .zip(phi)
-                .map(|(&(column, _, _), value)| Contribution { column, value })
-                .collect(),
+            contributions,
+            interactions,
         })
     }
 }

@@ -77,14 +77,14 @@ pub mod web;
 
 pub use csv::{Csv, Record};
 pub use error::{ArtifactError, CsvError, Error, InputError, Problem};
-pub use explain::{Contribution, Explanation};
+pub use explain::{Contribution, Explanation, PairContribution};
 pub use model::{
     Alias, Band, Calibration, Decision, Meta, Model, ModelSpec, RiskBands, Score, Scorer, Target, Verdict,
     closest_name,
 };
 pub use pipeline::{
-    BooleanEncoder, CategoricalEncoder, Column, DateEncoder, Encoder, NumericEncoder, Pipeline, Role,
-    Warning, WarningKind,
+    BooleanEncoder, CategoricalEncoder, Column, DateEncoder, Encoder, Interaction, NumericEncoder, Pipeline,
+    Role, Side, Warning, WarningKind,
 };
 pub use predictor::{Dense, Linear, Mlp, Predictor};
 pub use record::HeaderBinding;

@@ -141,6 +141,39 @@ pub struct ModelSpec {
     pub card: String,
 }
 
+/// A model file of format version 2, which had no interaction terms: the same fields, in the same
+/// order, as [`ModelSpec`], with the pipeline stored as its columns only.
+#[derive(Decode)]
+pub(crate) struct ModelSpecV2 {
+    meta: Meta,
+    pipeline: crate::pipeline::PipelineV2,
+    target: Target,
+    predictor: Predictor,
+    calibration: Calibration,
+    decision: Decision,
+    bands: RiskBands,
+    baseline: Vec<f64>,
+    reference: DriftReference,
+    card: String,
+}
+
+impl From<ModelSpecV2> for ModelSpec {
+    fn from(v2: ModelSpecV2) -> ModelSpec {
+        ModelSpec {
+            meta: v2.meta,
+            pipeline: v2.pipeline.0,
+            target: v2.target,
+            predictor: v2.predictor,
+            calibration: v2.calibration,
+            decision: v2.decision,
+            bands: v2.bands,
+            baseline: v2.baseline,
+            reference: v2.reference,
+            card: v2.card,
+        }
+    }
+}
+
 /// A probability with the logit it came from.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Score {
@@ -161,11 +194,17 @@ pub const MAX_PARAMETER: f64 = 1e6;
 pub struct Model {
     spec: ModelSpec,
     checksum: String,
+    /// The file format version it was read from (the current one when trained here).
+    format_version: u32,
 }
 
 impl Model {
     /// Validates a spec. `checksum` is the hex SHA-256 of its serialised payload.
-    pub(crate) fn from_spec(spec: ModelSpec, checksum: String) -> Result<Model, ArtifactError> {
+    pub(crate) fn from_spec(
+        spec: ModelSpec,
+        checksum: String,
+        format_version: u32,
+    ) -> Result<Model, ArtifactError> {
         let invalid = ArtifactError::Invalid;
         let width = spec.pipeline.width();
         if spec.pipeline.columns().iter().any(|c| c.name == spec.target.name) {
@@ -219,7 +258,7 @@ impl Model {
         if spec.target.positive == spec.target.negative {
             return Err(invalid("the target's two labels are the same".into()));
         }
-        Ok(Model { spec, checksum })
+        Ok(Model { spec, checksum, format_version })
     }
 
     /// The full spec, as trained.
@@ -267,6 +306,11 @@ impl Model {
     /// Hex SHA-256 of the payload: identifies the model's content.
     pub fn checksum(&self) -> &str {
         &self.checksum
+    }
+
+    /// The model file format version the model was read from.
+    pub fn format_version(&self) -> u32 {
+        self.format_version
     }
 
     /// Short model id: the first 12 hex digits of the checksum.

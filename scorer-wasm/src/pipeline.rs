@@ -26,14 +26,73 @@ pub struct Column {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pipeline {
     columns: Vec<Column>,
+    /// Pairwise terms, encoded after every column's own features.
+    interactions: Vec<Interaction>,
     /// Feature range `(offset, width)` of each column; `None` for non-feature columns.
     layout: Vec<Option<(usize, usize)>>,
+    /// Feature offset of each interaction (its width is [`Interaction::width`]).
+    interaction_offsets: Vec<usize>,
     width: usize,
+}
+
+/// The most pairwise terms a pipeline holds, and the most features one term writes.
+pub const MAX_INTERACTIONS: usize = 64;
+pub const MAX_INTERACTION_WIDTH: usize = 256;
+/// The most knots one side of an interaction has.
+pub const MAX_SIDE_KNOTS: usize = 33;
+
+/// A pairwise interaction term: a low-resolution surface over two feature columns.
+///
+/// Each side has a small basis (see [`Side`]); the term writes the products of every basis value
+/// of the first side with every basis value of the second, first side major. A linear model on
+/// these products is a piecewise-bilinear surface over the two columns (continuous where both
+/// sides are numbers), on top of the columns' own one-dimensional shapes, which stay in their
+/// own features: the term carries only what the two columns do together.
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+pub struct Interaction {
+    pub first: Side,
+    pub second: Side,
+}
+
+/// How a column enters an interaction term.
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+pub enum Side {
+    /// A number (or a date's age in days), imputed as the column imputes it, as the fractions of
+    /// the segments between consecutive knots below it: `clamp((x − kₜ₋₁) / (kₜ − kₜ₋₁), 0, 1)`.
+    Segments { column: u32, knots: Vec<f64> },
+    /// The column's own features as its encoder writes them: a category's one-hot slots, or a
+    /// yes/no column's indicator (and missing indicator).
+    Slots { column: u32 },
+}
+
+impl Side {
+    /// Index of the column in [`Pipeline::columns`].
+    pub fn column(&self) -> usize {
+        match self {
+            Side::Segments { column, .. } | Side::Slots { column } => *column as usize,
+        }
+    }
+}
+
+impl Interaction {
+    /// The two columns, in [`Pipeline::columns`] order of the term.
+    pub fn columns(&self) -> [usize; 2] {
+        [self.first.column(), self.second.column()]
+    }
 }
 
 impl Pipeline {
     /// Checks the columns and lays out their features one after another.
     pub fn new(columns: Vec<Column>) -> Result<Pipeline, String> {
+        Pipeline::with_interactions(columns, Vec::new())
+    }
+
+    /// Checks the columns and the interaction terms between them, and lays out the columns'
+    /// features one after another, then the terms'.
+    pub fn with_interactions(
+        columns: Vec<Column>,
+        interactions: Vec<Interaction>,
+    ) -> Result<Pipeline, String> {
         let mut layout = Vec::with_capacity(columns.len());
         let mut width = 0usize;
         for (i, c) in columns.iter().enumerate() {
@@ -56,7 +115,35 @@ impl Pipeline {
         if width == 0 {
             return Err("the pipeline has no feature columns".into());
         }
-        Ok(Pipeline { columns, layout, width })
+        if interactions.len() > MAX_INTERACTIONS {
+            return Err(format!("{} interaction terms (at most {MAX_INTERACTIONS})", interactions.len()));
+        }
+        let mut interaction_offsets = Vec::with_capacity(interactions.len());
+        for (k, term) in interactions.iter().enumerate() {
+            let w = term.check(&columns, &layout).map_err(|m| format!("interaction {k}: {m}"))?;
+            interaction_offsets.push(width);
+            width += w;
+        }
+        Ok(Pipeline { columns, interactions, layout, interaction_offsets, width })
+    }
+
+    /// The pairwise interaction terms.
+    pub fn interactions(&self) -> &[Interaction] {
+        &self.interactions
+    }
+
+    /// Feature range `(offset, width)` of interaction term `k`.
+    pub fn interaction_range(&self, k: usize) -> Option<(usize, usize)> {
+        let term = self.interactions.get(k)?;
+        let off = *self.interaction_offsets.get(k)?;
+        Some((off, self.side_width(&term.first) * self.side_width(&term.second)))
+    }
+
+    fn side_width(&self, side: &Side) -> usize {
+        match side {
+            Side::Segments { knots, .. } => knots.len() - 1,
+            Side::Slots { column } => self.layout[*column as usize].map_or(0, |(_, w)| w),
+        }
     }
 
     /// Input columns in training-file order (identifiers and ignored columns included).
@@ -83,7 +170,30 @@ impl Pipeline {
                 _ => None,
             })
             .flatten()
+            .chain(self.interactions.iter().flat_map(|term| {
+                let first = self.side_names(&term.first);
+                let second = self.side_names(&term.second);
+                first
+                    .iter()
+                    .flat_map(|a| second.iter().map(move |b| format!("{a} × {b}")))
+                    .collect::<Vec<String>>()
+            }))
             .collect()
+    }
+
+    fn side_names(&self, side: &Side) -> Vec<String> {
+        let column = &self.columns[side.column()];
+        match (side, &column.role) {
+            (Side::Segments { knots, .. }, Role::Feature(Encoder::Date(_))) => knots
+                .windows(2)
+                .map(|w| format!("{} (age in days) in [{}, {}]", column.name, w[0], w[1]))
+                .collect(),
+            (Side::Segments { knots, .. }, _) => {
+                knots.windows(2).map(|w| format!("{} in [{}, {}]", column.name, w[0], w[1])).collect()
+            }
+            (Side::Slots { .. }, Role::Feature(enc)) => enc.feature_names(&column.name),
+            (Side::Slots { .. }, _) => Vec::new(),
+        }
     }
 
     /// Encodes a row (one value per column, in [`Pipeline::columns`] order) into `out`, which
@@ -123,13 +233,120 @@ impl Pipeline {
                 }
             }
         }
+        for (term, &off) in self.interactions.iter().zip(&self.interaction_offsets) {
+            let first = self.side_basis(&term.first, values, out)?;
+            let second = self.side_basis(&term.second, values, out)?;
+            let w2 = second.len();
+            for a in 0..first.len() {
+                let fa = first.at(a, out);
+                for b in 0..w2 {
+                    out[off + a * w2 + b] = fa * second.at(b, out);
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// What one side of a term reads: the value and knots of a number, or where the column's
+    /// own features are (already written to `out`).
+    fn side_basis<'s>(
+        &'s self,
+        side: &'s Side,
+        values: &[Value<'_>],
+        out: &[f64],
+    ) -> Result<Basis<'s>, InputError> {
+        let column = side.column();
+        match side {
+            Side::Segments { knots, .. } => {
+                let x = match &self.columns[column].role {
+                    Role::Feature(enc) => enc.imputed(&self.columns[column].name, values[column])?,
+                    _ => 0.0,
+                };
+                Ok(Basis::Segments { x, knots })
+            }
+            Side::Slots { .. } => {
+                let (off, w) = self.layout[column].unwrap_or((0, 0));
+                debug_assert!(off + w <= out.len());
+                Ok(Basis::Slots { off, w })
+            }
+        }
+    }
+}
+
+/// One side of an interaction for one row.
+enum Basis<'s> {
+    Segments { x: f64, knots: &'s [f64] },
+    Slots { off: usize, w: usize },
+}
+
+impl Basis<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Basis::Segments { knots, .. } => knots.len() - 1,
+            Basis::Slots { w, .. } => *w,
+        }
+    }
+
+    /// Basis value `a` (below [`Basis::len`]).
+    fn at(&self, a: usize, out: &[f64]) -> f64 {
+        match self {
+            Basis::Segments { x, knots } => segment(*x, knots[a], knots[a + 1]),
+            Basis::Slots { off, .. } => out[off + a],
+        }
+    }
+}
+
+/// The fraction of the segment `[lo, hi]` below `x`.
+fn segment(x: f64, lo: f64, hi: f64) -> f64 {
+    ((x - lo) / (hi - lo)).clamp(0.0, 1.0)
+}
+
+impl Interaction {
+    /// Checks the term against the columns; returns its width.
+    fn check(&self, columns: &[Column], layout: &[Option<(usize, usize)>]) -> Result<usize, String> {
+        let [a, b] = self.columns();
+        if a == b {
+            return Err("both sides are the same column".into());
+        }
+        let mut widths = [0usize; 2];
+        for (slot, side) in widths.iter_mut().zip([&self.first, &self.second]) {
+            let Some(column) = columns.get(side.column()) else {
+                return Err(format!("column {} does not exist", side.column()));
+            };
+            let name = &column.name;
+            *slot = match (side, &column.role, layout[side.column()]) {
+                (Side::Segments { knots, .. }, Role::Feature(Encoder::Numeric(_) | Encoder::Date(_)), _) => {
+                    if knots.len() < 2
+                        || knots.len() > MAX_SIDE_KNOTS
+                        || !knots.iter().all(|k| k.is_finite())
+                        || knots.windows(2).any(|w| w[0] >= w[1])
+                    {
+                        return Err(format!(
+                            "the knots of \"{name}\" must be finite and strictly increasing (2 to {MAX_SIDE_KNOTS})"
+                        ));
+                    }
+                    knots.len() - 1
+                }
+                (
+                    Side::Slots { .. },
+                    Role::Feature(Encoder::Boolean(_) | Encoder::Categorical(_)),
+                    Some((_, w)),
+                ) => w,
+                _ => return Err(format!("\"{name}\" cannot be a side of this kind")),
+            };
+        }
+        let width = widths[0] * widths[1];
+        if width > MAX_INTERACTION_WIDTH {
+            return Err(format!("{width} features (at most {MAX_INTERACTION_WIDTH})"));
+        }
+        Ok(width)
     }
 }
 
 impl Encode for Pipeline {
     fn encode<E: bincode::enc::Encoder>(&self, encoder: &mut E) -> Result<(), bincode::error::EncodeError> {
-        self.columns.encode(encoder)
+        self.columns.encode(encoder)?;
+        self.interactions.encode(encoder)
     }
 }
 
@@ -138,10 +355,24 @@ impl<C> Decode<C> for Pipeline {
         decoder: &mut D,
     ) -> Result<Self, bincode::error::DecodeError> {
         let columns: Vec<Column> = Decode::decode(decoder)?;
-        Pipeline::new(columns).map_err(bincode::error::DecodeError::OtherString)
+        let interactions: Vec<Interaction> = Decode::decode(decoder)?;
+        Pipeline::with_interactions(columns, interactions).map_err(bincode::error::DecodeError::OtherString)
     }
 }
 bincode::impl_borrow_decode!(Pipeline);
+
+/// A pipeline as format version 2 stored it: columns only, no interaction terms.
+pub(crate) struct PipelineV2(pub Pipeline);
+
+impl<C> Decode<C> for PipelineV2 {
+    fn decode<D: bincode::de::Decoder<Context = C>>(
+        decoder: &mut D,
+    ) -> Result<Self, bincode::error::DecodeError> {
+        let columns: Vec<Column> = Decode::decode(decoder)?;
+        Pipeline::new(columns).map(PipelineV2).map_err(bincode::error::DecodeError::OtherString)
+    }
+}
+bincode::impl_borrow_decode!(PipelineV2);
 
 /// What the model does with a column.
 #[derive(Clone, Debug, PartialEq, Encode, Decode)]
@@ -379,6 +610,22 @@ impl NumericEncoder {
             out[i] = ((v - w[0]) / (w[1] - w[0])).clamp(0.0, 1.0);
             i += 1;
         }
+    }
+}
+
+impl Encoder {
+    /// The number a number or date column stands for in an interaction term: its value (a date's
+    /// age in days), or the training median when missing, exactly as [`Encoder::encode`] imputes
+    /// it. Other kinds have none (0).
+    pub fn imputed(&self, field: &str, value: Value<'_>) -> Result<f64, InputError> {
+        let fail = |problem| InputError::new(field, problem);
+        Ok(match self {
+            Encoder::Numeric(n) => read::number(value).map_err(fail)?.unwrap_or(n.median),
+            Encoder::Date(d) => read::date(value)
+                .map_err(fail)?
+                .map_or(d.age.median, |day| f64::from(d.reference_day) - f64::from(day)),
+            Encoder::Boolean(_) | Encoder::Categorical(_) => 0.0,
+        })
     }
 }
 

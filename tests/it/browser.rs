@@ -26,6 +26,13 @@ fn dashboard_in_chromium() {
     let telco_csv = telco_shaped_file();
     let (model_id, typical_p) = model_case0("telco-logistic");
     let (other_id, other_p) = model_case0("telco-mlp");
+    let pairs_model = Model::from_bytes(&golden_model("bank-pairs.churn")).unwrap();
+    let pairs: Vec<String> = pairs_model
+        .pipeline()
+        .interactions()
+        .iter()
+        .map(|t| t.columns().map(|c| pairs_model.columns()[c].name.as_str()).join(" × "))
+        .collect();
     let native = scorer_wasm::api::score_csv(
         &Model::from_bytes(&golden_model("telco-logistic.churn")).unwrap(),
         &std::fs::read(&telco_csv).unwrap(),
@@ -64,12 +71,14 @@ fn dashboard_in_chromium() {
         .env("OTHER_MODEL", root().join("tests/golden/telco-mlp.churn"))
         .env("OTHER_MODEL_ID", &other_id)
         .env("OTHER_TYPICAL_P", other_p.to_string())
+        .env("PAIRS_MODEL", root().join("tests/golden/bank-pairs.churn"))
+        .env("EXPECT_PAIRS", pairs.join("\n"))
         .output()
         .expect("node is installed");
     let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the dashboard tests failed:\n{report}");
     assert!(report.contains("pass 7") && report.contains("fail 0"), "{report}");
-    for view in ["1-what-if", "2-batch", "3-batch-errors", "4-campaign", "5-model", "6-phone"] {
+    for view in ["1-what-if", "2-batch", "3-batch-errors", "4-campaign", "5-model", "5-pairs", "6-phone"] {
         assert!(screenshots.join(format!("{view}.png")).exists(), "no screenshot of {view}");
     }
 }

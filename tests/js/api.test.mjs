@@ -42,11 +42,12 @@ test("every golden vector scores exactly as the native scorer", () => {
         for (const { column, contribution } of e.contributions) {
           assert.equal(contribution, c.explanation.contributions[column], `${c.name}: ${column}`);
         }
+        assert.deepEqual(e.interactions, c.explanation.interactions, `${c.name}: interactions`);
       }
       checked++;
     }
   }
-  assert.equal(checked, 360);
+  assert.equal(checked, 418);
 });
 
 test("the embedded model is the one recorded beside the module", () => {

@@ -122,6 +122,17 @@ test("the model view shows the card, and another model file swaps the model ever
   assert.match(await page.textContent("#model-line"), new RegExp(env("OTHER_MODEL_ID")));
   await page.click("#tab-whatif");
   assert.equal(await page.textContent("#probability"), pct(Number(env("OTHER_TYPICAL_P"))));
+  // An additive model lists no pairs; a model with interaction terms lists each, with its push.
+  assert.equal(await page.isHidden("#pairs"), true);
+  await page.click("#tab-model");
+  await page.setInputFiles("#model-input", env("PAIRS_MODEL"));
+  await page.waitForFunction(() => /Now using bank-pairs/.test(document.getElementById("model-status").textContent));
+  await page.click("#tab-whatif");
+  assert.equal(await page.isVisible("#pairs"), true);
+  const pairs = await page.$$eval("#pair-list li span", (spans) => spans.map((s) => s.textContent).sort());
+  assert.deepEqual(pairs, env("EXPECT_PAIRS").split("\n").sort());
+  assert.match(await page.textContent("#pair-list"), /[+−]\d\.\d\d/);
+  await shot(page, "5-pairs");
   const bad = Buffer.from("not a model");
   await page.click("#tab-model");
   await page.setInputFiles("#model-input", { name: "bad.churn", mimeType: "application/octet-stream", buffer: bad });

@@ -1,7 +1,8 @@
 //! `cargo xtask golden`: the committed test models and their golden vectors.
 //!
-//! Trains four models with the `churn` binary (Telco logistic and MLP, bank MLP, and a logistic
-//! model on the built-in synthetic data), copies them to `tests/golden/`, and writes
+//! Trains five models with the `churn` binary (Telco logistic and MLP, bank MLP, a logistic
+//! model on the built-in synthetic data, and a bank logistic model with interaction terms over
+//! tree-guided knots), copies them to `tests/golden/`, and writes
 //! `tests/golden/golden.json`: for each model, customers built from its schema — the typical
 //! customer, every category level, extremes, out-of-range and missing values, unknown levels,
 //! other spellings — with the scores the native scorer gives them. The same file is asserted
@@ -30,27 +31,46 @@ struct Spec {
     data: Data,
     target: &'static str,
     model: &'static str,
+    flags: &'static [&'static str],
 }
 
-const SPECS: [Spec; 4] = [
+const SPECS: [Spec; 5] = [
     Spec {
         name: "telco-logistic",
         data: Data::Reference("WA_Fn-UseC_-Telco-Customer-Churn.csv"),
         target: "Churn",
         model: "logistic",
+        flags: &[],
     },
     Spec {
         name: "telco-mlp",
         data: Data::Reference("WA_Fn-UseC_-Telco-Customer-Churn.csv"),
         target: "Churn",
         model: "mlp",
+        flags: &[],
     },
-    Spec { name: "bank-mlp", data: Data::Reference("Churn_Modelling.csv"), target: "Exited", model: "mlp" },
+    Spec {
+        name: "bank-mlp",
+        data: Data::Reference("Churn_Modelling.csv"),
+        target: "Exited",
+        model: "mlp",
+        flags: &[],
+    },
     Spec {
         name: "synth-logistic",
         data: Data::Synth { rows: 5000, seed: 42 },
         target: "churned",
         model: "logistic",
+        flags: &[],
+    },
+    // Interaction terms over tree-guided knots: numbers against numbers, categories and yes/no
+    // columns (Geography, Gender, IsActiveMember).
+    Spec {
+        name: "bank-pairs",
+        data: Data::Reference("Churn_Modelling.csv"),
+        target: "Exited",
+        model: "logistic",
+        flags: &["--interactions", "12", "--knots", "tree"],
     },
 ];
 
@@ -94,6 +114,7 @@ pub fn run() -> Result<()> {
                     spec.name,
                     "--json",
                 ])
+                .args(spec.flags)
                 .arg("--data")
                 .arg(&data)
                 .arg("--out")
@@ -282,7 +303,21 @@ fn score_case(model: &Model, name: String, customer: Map<String, Json>, explain:
             .iter()
             .map(|c| (model.columns()[c.column].name.clone(), json!(c.value)))
             .collect();
-        case["explanation"] = json!({ "base_logit": e.base_logit, "contributions": contributions });
+        let interactions: Vec<Json> = e
+            .interactions
+            .iter()
+            .map(|p| {
+                json!({
+                    "columns": p.columns.map(|c| model.columns()[c].name.clone()),
+                    "contribution": p.value,
+                })
+            })
+            .collect();
+        case["explanation"] = json!({
+            "base_logit": e.base_logit,
+            "contributions": contributions,
+            "interactions": interactions,
+        });
     }
     if !score.probability.is_finite() {
         bail!("case {} scored a non-finite probability", case["name"]);

@@ -14,7 +14,6 @@ pub use csv::{BatchSummary, CsvAnswer, CsvBatchError, CsvRow, CsvRowError, score
 
 use crate::json::{Object, ToJson};
 
-use crate::artifact::FORMAT_VERSION;
 use crate::csv::Csv;
 use crate::error::{CsvError, InputError, Problem};
 use crate::explain::Explanation;
@@ -72,6 +71,13 @@ pub struct ContributionOut {
     pub contribution: f64,
 }
 
+/// An interaction term's whole contribution; each of its columns' contributions holds half.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InteractionOut {
+    pub columns: [String; 2],
+    pub contribution: f64,
+}
+
 /// A score with its explanation: `base_logit + Σ contribution = logit`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Explained {
@@ -85,6 +91,8 @@ pub struct Explained {
     pub base_probability: f64,
     /// One entry per feature column, in the model's column order.
     pub contributions: Vec<ContributionOut>,
+    /// One entry per interaction term (none for an additive model).
+    pub interactions: Vec<InteractionOut>,
     pub warnings: Vec<WarningOut>,
 }
 
@@ -195,7 +203,7 @@ impl Model {
             name: meta.name.clone(),
             model: meta.kind.clone(),
             trainer: meta.trainer.clone(),
-            format_version: FORMAT_VERSION,
+            format_version: self.format_version(),
             target: spec.target.name.clone(),
             positive_label: spec.target.positive.clone(),
             threshold: spec.decision.threshold,
@@ -312,6 +320,14 @@ impl Scorer<'_> {
                 .map(|c| ContributionOut {
                     column: model.columns()[c.column].name.clone(),
                     contribution: c.value,
+                })
+                .collect(),
+            interactions: e
+                .interactions
+                .iter()
+                .map(|p| InteractionOut {
+                    columns: p.columns.map(|c| model.columns()[c].name.clone()),
+                    contribution: p.value,
                 })
                 .collect(),
             warnings: self.warnings().iter().map(WarningOut::from).collect(),

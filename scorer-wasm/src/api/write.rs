@@ -45,6 +45,12 @@ impl ToJson for ContributionOut {
     }
 }
 
+impl ToJson for InteractionOut {
+    fn to_json(&self, out: &mut String) {
+        Object::new(out).field("columns", &&self.columns[..]).field("contribution", &self.contribution).end();
+    }
+}
+
 impl ToJson for Explained {
     fn to_json(&self, out: &mut String) {
         Object::new(out)
@@ -56,6 +62,7 @@ impl ToJson for Explained {
             .field("base_logit", &self.base_logit)
             .field("base_probability", &self.base_probability)
             .field("contributions", &self.contributions)
+            .field("interactions", &self.interactions)
             .field("warnings", &self.warnings)
             .end();
     }

@@ -33,9 +33,16 @@ fn golden_vectors_score_exactly() {
                     let column = &model.columns()[c.column].name;
                     assert_eq!(c.value, e["contributions"][column].as_f64().unwrap(), "{name}: {column}");
                 }
+                let pairs = e["interactions"].as_array().unwrap();
+                assert_eq!(got.interactions.len(), pairs.len(), "{name}");
+                for (p, want) in got.interactions.iter().zip(pairs) {
+                    let columns = p.columns.map(|c| model.columns()[c].name.as_str());
+                    assert_eq!(serde_json::json!(columns), want["columns"], "{name}");
+                    assert_eq!(p.value, want["contribution"].as_f64().unwrap(), "{name}: {columns:?}");
+                }
             }
             checked += 1;
         }
     }
-    assert_eq!(checked, 360);
+    assert_eq!(checked, 418);
 }

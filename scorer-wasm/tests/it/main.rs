@@ -4,6 +4,7 @@ mod artifact; // corrupt, truncated and future model files are errors, never pan
 mod explain; // contributions add up to the logit for logistic and MLP models
 mod golden; // the committed golden vectors, scored natively: exactly equal
 mod input; // records and tables: unknown, missing, duplicate and malformed fields
+mod interactions; // interaction terms: products, refused terms, split explanations; format 2 files
 
 use std::path::{Path, PathBuf};
 

@@ -67,6 +67,33 @@ pub struct ModelCard {
     /// stratified parts, instead of on cross-validation folds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streaming: Option<StreamReport>,
+    /// Present when the recipe was chosen by nested cross-validation (`--model auto`, `--tune`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchReport>,
+}
+
+/// A search over recipes by nested cross-validation, as it ran.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchReport {
+    /// `auto`, or `tune=N`.
+    pub method: String,
+    pub inner_folds: u32,
+    /// What the inner folds score: `roc_auc`, their mean.
+    pub metric: String,
+    /// Every candidate recipe, described.
+    pub candidates: Vec<String>,
+    /// Per outer fold: every candidate's inner score on its training rows, and the one chosen
+    /// (then scored on the fold's held-out rows for `cv`).
+    pub outer: Vec<SearchChoice>,
+    /// The scores averaged over the outer folds, and the candidate the final model uses.
+    pub final_choice: SearchChoice,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchChoice {
+    /// Index into `candidates`.
+    pub chosen: u32,
+    pub scores: Vec<f64>,
 }
 
 impl ModelCard {
@@ -292,6 +319,21 @@ pub struct Hyperparameters {
     /// A level needs at least this many training rows to get its own slot.
     pub min_level_count: u32,
     pub max_iter: u32,
+    /// Where the knots go: `quantile` or `tree`.
+    #[serde(default = "quantile")]
+    pub knots: String,
+    /// Most pairwise interaction terms, and the segments of a number's side of one.
+    #[serde(default)]
+    pub interactions: u32,
+    #[serde(default)]
+    pub interaction_resolution: u32,
+    /// The terms the final model has, as pairs of column names, strongest first.
+    #[serde(default)]
+    pub pairs: Vec<[String; 2]>,
+}
+
+fn quantile() -> String {
+    "quantile".into()
 }
 
 /// What the user chose beyond the hyper-parameters, each as its flag takes it.
@@ -305,6 +347,12 @@ pub struct Settings {
     pub allow: Vec<String>,
     /// The `--threshold` rule: `max-profit`, `max-f1` or `recall=R`.
     pub threshold: String,
+    /// How the recipe was decided: `fixed` (the flags), `auto`, or `tune=N`; and among which
+    /// families (`--model`).
+    #[serde(default)]
+    pub search: String,
+    #[serde(default)]
+    pub families: Vec<String>,
 }
 
 /// Counts of probabilities in `bins` equal-width bins over [0, 1], split by true class.

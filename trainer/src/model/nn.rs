@@ -246,7 +246,7 @@ fn layers_of<N: Net + ?Sized>(net: &N) -> Result<Layers> {
 }
 
 /// How hard to fit.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FitOptions {
     /// L2 penalty α.
     pub l2: f64,

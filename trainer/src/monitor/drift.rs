@@ -51,11 +51,7 @@ pub struct DriftReport {
     pub reasons: Vec<String>,
 }
 
-/// The `q` quantile of χ² with `k` degrees of freedom (Wilson–Hilferty).
-fn chi2_quantile(k: f64, z: f64) -> f64 {
-    let h = 2.0 / (9.0 * k);
-    k * (1.0 - h + z * h.sqrt()).powi(3)
-}
+use crate::stats::chi2_quantile;
 
 /// PSI between reference shares and new counts, with its alarm levels.
 fn compare(reference: &Distribution, counts: &[u64], invalid: u64, n_ref: u64) -> VariableDrift {

@@ -22,12 +22,43 @@ use crate::prepare::design::Design;
 use crate::prepare::infer::{ColumnPlan, Kind, Plan};
 
 /// How numbers and categories are encoded.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EncodingOptions {
-    /// Quantile bins of the piecewise-linear encoding (knots at `i / bins`).
+    /// Segments of the piecewise-linear encoding of a number.
     pub bins: usize,
+    /// Where the segments' knots go.
+    pub knots: KnotRule,
     pub max_levels: usize,
     pub min_level_count: usize,
+}
+
+/// Where a number's piecewise-linear knots go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnotRule {
+    /// At the `i / bins` quantiles of the training values.
+    Quantile,
+    /// At the splits of a small decision tree on the training values and the target, so that
+    /// segments end where churn changes (tree-guided piecewise-linear encoding; Gorishniy,
+    /// Rubachev and Babenko, NeurIPS 2022, "On Embeddings for Numerical Features in Tabular Deep
+    /// Learning").
+    Tree,
+}
+
+impl crate::code::Code for KnotRule {
+    const ALL: &'static [KnotRule] = &[KnotRule::Quantile, KnotRule::Tree];
+    const WHAT: &'static str = "knot rule";
+    fn as_str(self) -> &'static str {
+        match self {
+            KnotRule::Quantile => "quantile",
+            KnotRule::Tree => "tree",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            KnotRule::Quantile => "At the i/bins quantiles of the training values",
+            KnotRule::Tree => "At the splits of a small decision tree on the values and the target",
+        }
+    }
 }
 
 /// Fits every column's encoder on `rows` of the table. Cells are read by the scorer's rule for
@@ -37,24 +68,45 @@ pub fn fit_pipeline(table: &Table, plan: &Plan, rows: &[usize], opts: &EncodingO
     let columns = plan
         .columns
         .iter()
-        .map(|c| Ok(Column { name: c.name.clone(), role: fit_role(table, c, rows, opts)? }))
+        .map(|c| {
+            Ok(Column { name: c.name.clone(), role: fit_role(table, c, rows, &plan.target.labels, opts)? })
+        })
         .collect::<Result<Vec<Column>>>()?;
     Pipeline::new(columns).map_err(|m| Error::Training(format!("the fitted pipeline is invalid: {m}")))
 }
 
-fn fit_role(table: &Table, c: &ColumnPlan, rows: &[usize], opts: &EncodingOptions) -> Result<Role> {
+fn fit_role(
+    table: &Table,
+    c: &ColumnPlan,
+    rows: &[usize],
+    labels: &[f64],
+    opts: &EncodingOptions,
+) -> Result<Role> {
+    let knots = |values: &[Option<f64>]| match opts.knots {
+        KnotRule::Quantile => None,
+        KnotRule::Tree => Some(tree_knots(values, rows, labels, opts.bins)),
+    };
     Ok(match &c.kind {
         Kind::Identifier => Role::Identifier,
         Kind::Ignored => Role::Ignored(c.reason.clone()),
-        Kind::Numeric => Role::Feature(Encoder::Numeric(fit_numeric(
-            read_rows(table, c, rows, read::number)?.into_iter(),
-            opts.bins,
-        ))),
+        Kind::Numeric => {
+            let values = read_rows(table, c, rows, read::number)?;
+            let mut encoder = fit_numeric(values.iter().copied(), opts.bins);
+            if let Some(k) = knots(&values) {
+                encoder.knots = k;
+            }
+            Role::Feature(Encoder::Numeric(encoder))
+        }
         Kind::Date => {
             let days = read_rows(table, c, rows, read::date)?;
             let reference_day = days.iter().flatten().copied().max().unwrap_or(0);
-            let ages = days.iter().map(|d| d.map(|d| f64::from(reference_day) - f64::from(d)));
-            Role::Feature(Encoder::Date(DateEncoder { reference_day, age: fit_numeric(ages, opts.bins) }))
+            let ages: Vec<Option<f64>> =
+                days.iter().map(|d| d.map(|d| f64::from(reference_day) - f64::from(d))).collect();
+            let mut age = fit_numeric(ages.iter().copied(), opts.bins);
+            if let Some(k) = knots(&ages) {
+                age.knots = k;
+            }
+            Role::Feature(Encoder::Date(DateEncoder { reference_day, age }))
         }
         Kind::Boolean { true_label, false_label } => {
             let values = read_rows(table, c, rows, |v| read::boolean(v, true_label, false_label))?;
@@ -92,6 +144,83 @@ fn read_rows<T>(
             })
         })
         .collect()
+}
+
+/// The number each of `rows` stands for in an interaction term (see
+/// [`scorer_wasm::Encoder::imputed`]): the scorer's own reading and imputation.
+pub fn imputed_numbers(table: &Table, c: &ColumnPlan, rows: &[usize], encoder: &Encoder) -> Result<Vec<f64>> {
+    let cells = &table.columns[c.index];
+    rows.iter()
+        .map(|&r| {
+            encoder
+                .imputed(&c.name, cells.value(r))
+                .map_err(|e| Error::data(&table.path, format!("{}: {e}", table.locate(r))))
+        })
+        .collect()
+}
+
+/// Knots at the splits of a regression tree of at most `bins` leaves grown best-first on the
+/// present values of `rows` and their labels (each split the one that most lowers the squared
+/// error, that is the Gini impurity; a leaf keeps at least a quarter of a quantile bin's rows),
+/// between the smallest and the largest value. Columns with at most `bins + 1` distinct values
+/// keep a knot at each, as with quantile knots.
+pub fn tree_knots(values: &[Option<f64>], rows: &[usize], labels: &[f64], bins: usize) -> Vec<f64> {
+    let mut pairs: Vec<(f64, f64)> =
+        values.iter().zip(rows).filter_map(|(v, &r)| v.map(|x| (x, labels[r]))).collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut distinct: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    distinct.dedup();
+    if distinct.len() <= bins + 1 {
+        return if distinct.len() < 2 { Vec::new() } else { distinct };
+    }
+    let n = pairs.len();
+    let mut sum = Vec::with_capacity(n + 1);
+    sum.push(0.0);
+    for p in &pairs {
+        sum.push(sum[sum.len() - 1] + p.1);
+    }
+    let min_leaf = (n / (4 * bins.max(1))).max(1);
+    // The best split of rows lo..hi: (gain, first row of the right side).
+    let best = |lo: usize, hi: usize| -> Option<(f64, usize)> {
+        let total = sum[hi] - sum[lo];
+        let sse = |a: usize, b: usize| {
+            let s = sum[b] - sum[a];
+            s * s / (b - a) as f64
+        };
+        let parent = total * total / (hi - lo) as f64;
+        let mut out: Option<(f64, usize)> = None;
+        for i in lo + min_leaf..=hi.saturating_sub(min_leaf) {
+            if pairs[i - 1].0 < pairs[i].0 {
+                let g = sse(lo, i) + sse(i, hi) - parent;
+                if g > 1e-12 && out.is_none_or(|(b, _)| g > b) {
+                    out = Some((g, i));
+                }
+            }
+        }
+        out
+    };
+    // Leaves as (first row, end row, their best split).
+    type Leaf = (usize, usize, Option<(f64, usize)>);
+    let mut leaves: Vec<Leaf> = vec![(0, n, best(0, n))];
+    let mut splits = Vec::new();
+    while leaves.len() < bins {
+        let Some((k, (_, at))) = leaves
+            .iter()
+            .enumerate()
+            .filter_map(|(k, l)| l.2.map(|b| (k, b)))
+            .max_by(|a, b| a.1.0.total_cmp(&b.1.0).then(b.0.cmp(&a.0)))
+        else {
+            break;
+        };
+        let (lo, hi, _) = leaves.swap_remove(k);
+        splits.push(pairs[at - 1].0 + (pairs[at].0 - pairs[at - 1].0) / 2.0);
+        leaves.push((lo, at, best(lo, at)));
+        leaves.push((at, hi, best(at, hi)));
+    }
+    let mut knots: Vec<f64> = std::iter::once(pairs[0].0).chain(splits).chain([pairs[n - 1].0]).collect();
+    knots.sort_by(f64::total_cmp);
+    knots.dedup_by(|b, a| *b <= *a);
+    if knots.len() < 2 { Vec::new() } else { knots }
 }
 
 /// The raw values of one row, in the pipeline's column order.
@@ -266,7 +395,7 @@ mod tests {
             ),
             (Kind::Categorical, vec![text("a"), text("b")]),
         ];
-        let opts = EncodingOptions { bins: 4, max_levels: 8, min_level_count: 1 };
+        let opts = EncodingOptions { bins: 4, knots: KnotRule::Quantile, max_levels: 8, min_level_count: 1 };
         let (mut refused, mut read) = (0, 0);
         for (kind, ordinary) in &kinds {
             for &cell in &odd {
@@ -294,12 +423,27 @@ mod tests {
     fn a_two_in_a_boolean_column_is_refused_when_fitting_as_when_scoring() {
         let kind = Kind::Boolean { true_label: "Yes".into(), false_label: "No".into() };
         let (table, plan) = one_column(&kind, &[Value::Text("Yes"), Value::Text("No")], Value::Text("2"));
-        let opts = EncodingOptions { bins: 4, max_levels: 8, min_level_count: 1 };
+        let opts = EncodingOptions { bins: 4, knots: KnotRule::Quantile, max_levels: 8, min_level_count: 1 };
         let error = fit_pipeline(&table, &plan, &[0, 1, 2], &opts).unwrap_err();
         assert_eq!(
             error.to_string(),
             "t.csv: row 3 (line 4): c: expected Yes or No (or true/false), got \"2\""
         );
+    }
+
+    #[test]
+    fn tree_knots_go_where_churn_changes() {
+        // Churn jumps at 70 of 0..100: a quantile knot would land at 62.5 or 75, the first split
+        // of the tree lands between 69 and 70.
+        let values: Vec<Option<f64>> = (0..100).map(|x| Some(f64::from(x))).collect();
+        let rows: Vec<usize> = (0..100).collect();
+        let labels: Vec<f64> = (0..100).map(|x| if x >= 70 { 1.0 } else { 0.0 }).collect();
+        assert_eq!(tree_knots(&values, &rows, &labels, 2), [0.0, 69.5, 99.0]);
+        // Pure leaves are not split further: one split is all the labels ask for.
+        assert_eq!(tree_knots(&values, &rows, &labels, 8), [0.0, 69.5, 99.0]);
+        // Few distinct values keep a knot each; missing values are left out.
+        let few = [Some(1.0), None, Some(2.0), Some(3.0)];
+        assert_eq!(tree_knots(&few, &[0, 1, 2, 3], &[0.0, 1.0, 0.0, 1.0], 8), [1.0, 2.0, 3.0]);
     }
 
     #[test]

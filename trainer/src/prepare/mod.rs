@@ -5,6 +5,7 @@ pub mod design;
 pub mod distribution;
 pub mod fit;
 pub mod infer;
+pub mod pairs;
 pub mod profile;
 pub mod validate;
 

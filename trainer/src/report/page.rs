@@ -455,16 +455,57 @@ fn columns_table(h: &mut String, card: &ModelCard) {
     let hp = &card.hyperparameters;
     let _ = write!(
         h,
-        "<p class=\"lead\">Hyper-parameters: {} {}L2 α = {}, {} piecewise-linear bins per number, up to {} levels per \
-         category (at least {} rows each), at most {} optimiser iterations per fit.</p>",
+        "<p class=\"lead\">Hyper-parameters: {} {}L2 α = {}, {} piecewise-linear bins per number (knots: {}), up to {} \
+         levels per category (at least {} rows each), at most {} optimiser iterations per fit{}.</p>",
         escape(&hp.model),
         if hp.hidden.is_empty() { String::new() } else { format!("with hidden layers {:?}, ", hp.hidden) },
         hp.l2,
         hp.bins,
+        escape(&hp.knots),
         hp.max_levels,
         hp.min_level_count,
-        hp.max_iter
+        hp.max_iter,
+        if hp.pairs.is_empty() {
+            String::new()
+        } else {
+            let pairs: Vec<String> =
+                hp.pairs.iter().map(|[a, b]| format!("{} × {}", escape(a), escape(b))).collect();
+            format!("; interaction terms: {}", pairs.join(", "))
+        }
     );
+    if let Some(search) = &card.search {
+        search_section(h, search);
+    }
+}
+
+/// The recipes a search tried, every outer fold's inner scores, and what each chose.
+fn search_section(h: &mut String, search: &crate::model::card::SearchReport) {
+    let _ = write!(
+        h,
+        "<h3>Recipe search</h3><p class=\"lead\">{} by nested cross-validation: in each outer fold every recipe \
+         was scored by the mean ROC AUC of a {}-fold cross-validation on that fold's training rows only, and \
+         the best was scored on the held-out rows (the metrics above). The final model uses the best mean \
+         over the folds.</p><table><thead><tr><th>recipe</th>",
+        escape(&search.method),
+        search.inner_folds
+    );
+    for k in 0..search.outer.len() {
+        let _ = write!(h, "<th>fold {}</th>", k + 1);
+    }
+    h.push_str("<th>mean</th></tr></thead><tbody>");
+    for (c, name) in search.candidates.iter().enumerate() {
+        let _ = write!(h, "<tr><td>{}</td>", escape(name));
+        for choice in search.outer.iter().chain([&search.final_choice]) {
+            let score = choice.scores.get(c).copied().unwrap_or(f64::NAN);
+            if choice.chosen as usize == c {
+                let _ = write!(h, "<td><strong>{score:.4}</strong></td>");
+            } else {
+                let _ = write!(h, "<td>{score:.4}</td>");
+            }
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table>");
 }
 
 /// The effect of one input on the probability.

@@ -110,6 +110,27 @@ fn metrics_section(out: &mut String, card: &ModelCard, features: usize) {
         ),
     };
     let _ = writeln!(out, "\n{evaluation}, seed {}, {} model, {} features", card.seed, card.model, features);
+    if let Some(search) = &card.search {
+        let chosen = |c: &crate::model::card::SearchChoice| {
+            search.candidates.get(c.chosen as usize).map_or("?", String::as_str).to_string()
+        };
+        let folds: Vec<String> = search.outer.iter().map(|c| (c.chosen + 1).to_string()).collect();
+        let _ = writeln!(
+            out,
+            "  recipe       {} of {} by nested CV ({} inner folds): {} (inner ROC AUC {:.4}); folds chose #{}",
+            search.method,
+            search.candidates.len(),
+            search.inner_folds,
+            chosen(&search.final_choice),
+            search.final_choice.scores.get(search.final_choice.chosen as usize).copied().unwrap_or(f64::NAN),
+            folds.join(", #")
+        );
+    }
+    if !card.hyperparameters.pairs.is_empty() {
+        let pairs: Vec<String> =
+            card.hyperparameters.pairs.iter().map(|[a, b]| format!("{a} × {b}")).collect();
+        let _ = writeln!(out, "  interactions {}", pairs.join(", "));
+    }
     for (name, s) in cv.metrics() {
         let _ = writeln!(out, "  {name:<17} {}", stat(s));
     }

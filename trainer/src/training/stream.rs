@@ -139,7 +139,7 @@ pub fn train(
     let encoder = ChunkEncoder { pipeline: &pipeline, plan: &plan, target, positive: &positive, path };
 
     // 3. Epochs.
-    let net = train::build_net(opts, d, opts.seed)?;
+    let net = crate::training::recipe::build_net(&opts.recipe(), d, opts.seed)?;
     let mut adam = AdamW::new(
         net.vars().to_vec(),
         ParamsAdamW { lr: stream.learning_rate, weight_decay: 0.0, ..ParamsAdamW::default() },
@@ -184,8 +184,14 @@ pub fn train(
         epoch_loss: epochs.iter().map(|e| e.loss).collect(),
         ..settings(stream)
     };
-    let evaluation = Evaluation { labels: &holdout_y, folds: parts, streaming: Some(report) };
-    let fit = FinalFit { pipeline: pipeline.clone(), baseline: x.column_means(), net, logits };
+    let evaluation = Evaluation { labels: &holdout_y, folds: parts, streaming: Some(report), search: None };
+    let fit = FinalFit {
+        pipeline: pipeline.clone(),
+        baseline: x.column_means(),
+        net,
+        logits,
+        recipe: opts.recipe(),
+    };
     let mut trained = train::assemble(sample, &plan, data, evaluation, fit, opts, started)?;
     trained.epochs = epochs;
     Ok((trained, sampled.sample))

@@ -26,7 +26,8 @@ use serde_json::json;
 
 use crate::model::card::{
     CalibrationReport, ColumnReport, CvReport, DataFinding, DataSummary, FoldCurves, Hyperparameters,
-    ModelCard, ProfitCurve, ReliabilityPoint, ScoreHistogram, Settings, Stat, StreamReport, ThresholdReport,
+    ModelCard, ProfitCurve, ReliabilityPoint, ScoreHistogram, SearchReport, Settings, Stat, StreamReport,
+    ThresholdReport,
 };
 use crate::prepare::distribution;
 use crate::stats::calibrate;
@@ -34,9 +35,10 @@ use crate::stats::economics::{self, Economics, ThresholdRule};
 
 use crate::error::{Error, Result};
 use crate::input::data::Table;
-use crate::model::nn::{self, FitOptions, Logistic, Mlp, Net};
-use crate::prepare::fit::{EncodingOptions, encode_design, fit_pipeline, row_values};
+use crate::model::nn::{FitOptions, Net};
+use crate::prepare::fit::{EncodingOptions, KnotRule, row_values};
 use crate::prepare::infer::{InferOptions, Plan};
+use crate::prepare::pairs::PairOptions;
 use crate::prepare::validate::{self, Severity, Validation};
 use crate::stats::folds;
 use crate::stats::metrics;
@@ -44,31 +46,9 @@ use crate::stats::metrics;
 /// The largest difference between the trainer's and the scorer's probabilities we accept.
 pub const PARITY_LIMIT: f64 = 1e-5;
 
-/// The model families.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ModelKind {
-    /// Logistic regression on the encoded features.
-    Logistic,
-    /// A small multilayer perceptron (ReLU).
-    Mlp,
-}
-
-impl crate::code::Code for ModelKind {
-    const ALL: &'static [ModelKind] = &[ModelKind::Logistic, ModelKind::Mlp];
-    const WHAT: &'static str = "model";
-    fn as_str(self) -> &'static str {
-        match self {
-            ModelKind::Logistic => "logistic",
-            ModelKind::Mlp => "mlp",
-        }
-    }
-    fn help(self) -> &'static str {
-        match self {
-            ModelKind::Logistic => "Logistic regression on the encoded features",
-            ModelKind::Mlp => "A small multilayer perceptron (ReLU)",
-        }
-    }
-}
+pub use super::recipe::ModelKind;
+use super::recipe::{self, Recipe};
+use super::search::{self, Search};
 
 /// How the model's probabilities are calibrated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,10 +123,16 @@ impl StreamOptions {
 #[derive(Clone, Debug)]
 pub struct TrainOptions {
     pub columns: InferOptions,
+    /// The family of the given recipe (the first `auto` and `--tune` start from).
     pub model: ModelKind,
     pub hidden: Vec<usize>,
     pub fit: FitOptions,
     pub encoding: EncodingOptions,
+    pub pairs: PairOptions,
+    /// Whether the recipe is the one given, or chosen by nested cross-validation.
+    pub search: Search,
+    /// The families a search chooses among.
+    pub families: Vec<ModelKind>,
     pub folds: usize,
     pub seed: u64,
     pub name: String,
@@ -160,6 +146,17 @@ pub struct TrainOptions {
 }
 
 impl TrainOptions {
+    /// The recipe the flags give.
+    pub fn recipe(&self) -> Recipe {
+        Recipe {
+            model: self.model,
+            hidden: self.hidden.clone(),
+            fit: self.fit,
+            encoding: self.encoding,
+            pairs: self.pairs,
+        }
+    }
+
     /// The options a model's card says it was trained with (in memory: a streamed model's
     /// streaming flags are not replayed), to train its successor the same way.
     pub fn recorded(card: &ModelCard) -> Result<TrainOptions> {
@@ -177,9 +174,18 @@ impl TrainOptions {
         };
         let encoding = EncodingOptions {
             bins: h.bins as usize,
+            knots: KnotRule::parse(&h.knots).map_err(|e| unreadable("knot rule", e))?,
             max_levels: h.max_levels as usize,
             min_level_count: h.min_level_count as usize,
         };
+        let search = Search::parse(&settings.search)
+            .ok_or_else(|| unreadable("search", format!("\"{}\"", settings.search)))?;
+        let families = settings
+            .families
+            .iter()
+            .map(|f| ModelKind::parse(f))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| unreadable("model family", e))?;
         Ok(TrainOptions {
             columns: InferOptions {
                 target: card.target.clone(),
@@ -193,6 +199,16 @@ impl TrainOptions {
             hidden: h.hidden.iter().map(|&n| n as usize).collect(),
             fit: FitOptions::new(h.l2, u64::from(h.max_iter)),
             encoding,
+            pairs: PairOptions {
+                pairs: h.interactions as usize,
+                resolution: (h.interaction_resolution as usize).max(2),
+            },
+            families: if families.is_empty() {
+                vec![ModelKind::parse(&h.model).map_err(|e| unreadable("model", e))?]
+            } else {
+                families
+            },
+            search,
             folds: card.cv.folds as usize,
             seed: card.seed,
             name: card.name.clone(),
@@ -309,7 +325,24 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
     let y = &plan.target.labels;
     let assignment = folds::stratified(y, opts.folds, opts.seed)?;
 
-    progress.set_length(opts.folds as u64 + 2);
+    // The recipe of each outer fold and of the final model: the given one, or each chosen by
+    // an inner cross-validation on that fold's training rows (see `search`).
+    let candidates = search::candidates(&opts.recipe(), opts.search, &opts.families, opts.seed);
+    let (chosen, search_report) = if candidates.len() == 1 {
+        progress.set_length(opts.folds as u64 + 2);
+        (vec![0; opts.folds + 1], None)
+    } else {
+        let scopes: Vec<Vec<usize>> = (0..opts.folds).map(|f| folds::split(&assignment, f).0).collect();
+        progress.set_length((search::jobs(&candidates, scopes.len()) + opts.folds + 2) as u64);
+        progress
+            .set_message(format!("choosing among {} recipes by nested cross-validation", candidates.len()));
+        let scores = search::score(table, &plan, &scopes, &candidates, opts.seed, progress)?;
+        let per_fold: Vec<usize> = scores.iter().map(|s| search::best(s)).collect();
+        let report = search::report(opts.search, &candidates, &scores, &per_fold);
+        let last = report.final_choice.chosen as usize;
+        (per_fold.into_iter().chain([last]).collect(), Some(report))
+    };
+
     progress.set_message("cross-validating and fitting the final model");
     // The k fold fits and the final fit are independent: run them all on a work queue, one fit
     // per core (each fit is single-threaded; see `main`).
@@ -317,8 +350,11 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
     let jobs: Vec<Option<usize>> = (0..opts.folds).map(Some).chain([None]).collect();
     let results = crate::parallel::map(&jobs, |job| {
         let r = match *job {
-            Some(f) => run_fold(table, &plan, &assignment, f, opts).map(Job::Fold),
-            None => fit_final(table, &plan, &all, opts).map(Job::Final),
+            Some(f) => {
+                run_fold(table, &plan, &assignment, f, &candidates[chosen[f]], opts.seed).map(Job::Fold)
+            }
+            None => fit_final(table, &plan, &all, &candidates[chosen[opts.folds]], opts.seed)
+                .map(|f| Job::Final(Box::new(f))),
         };
         progress.inc(1);
         r
@@ -328,14 +364,14 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
     for r in results {
         match r? {
             Job::Fold(r) => folds.push(r),
-            Job::Final(f) => final_fit = Some(f),
+            Job::Final(f) => final_fit = Some(*f),
         }
     }
     let Some(final_fit) = final_fit else {
         return Err(Error::Training("the final fit did not run".into()));
     };
     let data = data_summary(table, &plan, &validation);
-    let evaluation = Evaluation { labels: y, folds, streaming: None };
+    let evaluation = Evaluation { labels: y, folds, streaming: None, search: search_report };
     progress.set_message("checking parity");
     assemble(table, &plan, data, evaluation, final_fit, opts, started)
 }
@@ -375,6 +411,8 @@ pub(crate) struct Evaluation<'a> {
     pub labels: &'a [f64],
     pub folds: Vec<FoldResult>,
     pub streaming: Option<StreamReport>,
+    /// How each fold's recipe was chosen, when it was.
+    pub search: Option<SearchReport>,
 }
 
 /// From evaluated logits and the final fit to the model file and its card: calibration, the
@@ -389,8 +427,8 @@ pub(crate) fn assemble(
     opts: &TrainOptions,
     started: Instant,
 ) -> Result<Trained> {
-    let FinalFit { pipeline, baseline, net, logits: trainer_logits } = fit;
-    let Evaluation { labels: y, folds, streaming } = evaluation;
+    let FinalFit { pipeline, baseline, net, logits: trainer_logits, recipe } = fit;
+    let Evaluation { labels: y, folds, streaming, search } = evaluation;
     let oof = OutOfFold::new(y, &folds, opts.calibration);
     let cv = cv_report(y, &oof, opts);
     let threshold = economics::choose(opts.threshold, &opts.economics, y, &oof.calibrated);
@@ -402,7 +440,7 @@ pub(crate) fn assemble(
     let prevalence = data.positive_rate;
     let card = ModelCard {
         name: opts.name.clone(),
-        model: crate::code::Code::as_str(opts.model).into(),
+        model: crate::code::Code::as_str(recipe.model).into(),
         trainer: format!("churn {}", env!("CARGO_PKG_VERSION")),
         target: plan.target.name.clone(),
         positive_label: plan.target.positive.clone(),
@@ -420,15 +458,18 @@ pub(crate) fn assemble(
                 .collect(),
         },
         curves: fold_curves(y, &oof),
-        hyperparameters: hyperparameters(opts),
+        hyperparameters: hyperparameters(&recipe, &pipeline),
         settings: Some(Settings {
             ids: opts.columns.ids.clone(),
             drops: opts.columns.drops.clone(),
             allow: opts.allow.iter().map(|c| crate::code::Code::as_str(*c).to_string()).collect(),
             threshold: opts.threshold.flag(),
+            search: opts.search.flag(),
+            families: opts.families.iter().map(|f| crate::code::Code::as_str(*f).to_string()).collect(),
         }),
         oof_histogram: histogram,
         streaming,
+        search,
     };
     let calibration = oof.final_map;
     let final_probabilities: Vec<f64> =
@@ -486,20 +527,25 @@ fn threshold_report(opts: &TrainOptions, y: &[f64], calibrated: &[f64], threshol
     }
 }
 
-/// The settings the model was trained with, for the card.
-fn hyperparameters(opts: &TrainOptions) -> Hyperparameters {
+/// The recipe the final model was fitted with, and the terms it found, for the card.
+fn hyperparameters(recipe: &Recipe, pipeline: &Pipeline) -> Hyperparameters {
+    let name = |c: usize| pipeline.columns()[c].name.clone();
     Hyperparameters {
-        model: crate::code::Code::as_str(opts.model).into(),
-        hidden: if opts.model == ModelKind::Mlp {
-            opts.hidden.iter().map(|&h| h as u32).collect()
+        model: crate::code::Code::as_str(recipe.model).into(),
+        hidden: if recipe.model == ModelKind::Mlp {
+            recipe.hidden.iter().map(|&h| h as u32).collect()
         } else {
             vec![]
         },
-        l2: opts.fit.l2,
-        bins: opts.encoding.bins as u32,
-        max_levels: opts.encoding.max_levels as u32,
-        min_level_count: opts.encoding.min_level_count as u32,
-        max_iter: opts.fit.max_iter as u32,
+        l2: recipe.fit.l2,
+        bins: recipe.encoding.bins as u32,
+        max_levels: recipe.encoding.max_levels as u32,
+        min_level_count: recipe.encoding.min_level_count as u32,
+        max_iter: recipe.fit.max_iter as u32,
+        knots: crate::code::Code::as_str(recipe.encoding.knots).into(),
+        interactions: recipe.pairs.pairs as u32,
+        interaction_resolution: recipe.pairs.resolution as u32,
+        pairs: pipeline.interactions().iter().map(|t| t.columns().map(name)).collect(),
     }
 }
 
@@ -588,7 +634,7 @@ impl<'a> OutOfFold<'a> {
 
 enum Job {
     Fold(FoldResult),
-    Final(FinalFit),
+    Final(Box<FinalFit>),
 }
 
 /// The model fitted on every row, with its pipeline, mean encoded row and the trainer's logits.
@@ -598,22 +644,13 @@ pub(crate) struct FinalFit {
     pub baseline: Vec<f64>,
     pub net: Box<dyn Net + Send + Sync>,
     pub logits: Vec<f64>,
+    /// What it was fitted with.
+    pub recipe: Recipe,
 }
 
-fn fit_final(table: &Table, plan: &Plan, rows: &[usize], opts: &TrainOptions) -> Result<FinalFit> {
-    let pipeline = fit_pipeline(table, plan, rows, &opts.encoding)?;
-    let x = encode_design(&pipeline, table, plan, rows)?;
-    let net = build_net(opts, pipeline.width(), opts.seed)?;
-    nn::fit(net.as_ref(), &x, &plan.target.labels, opts.fit)?;
-    let logits = nn::design_logits(net.as_ref(), &x)?;
-    Ok(FinalFit { pipeline, baseline: x.column_means(), net, logits })
-}
-
-pub(crate) fn build_net(opts: &TrainOptions, inputs: usize, seed: u64) -> Result<Box<dyn Net + Send + Sync>> {
-    Ok(match opts.model {
-        ModelKind::Logistic => Box::new(Logistic::new(inputs)?),
-        ModelKind::Mlp => Box::new(Mlp::new(inputs, &opts.hidden, seed)?),
-    })
+fn fit_final(table: &Table, plan: &Plan, rows: &[usize], recipe: &Recipe, seed: u64) -> Result<FinalFit> {
+    let recipe::Fitted { pipeline, net, baseline, logits } = recipe::fit(table, plan, rows, recipe, seed)?;
+    Ok(FinalFit { pipeline, baseline, net, logits, recipe: recipe.clone() })
 }
 
 fn run_fold(
@@ -621,19 +658,13 @@ fn run_fold(
     plan: &Plan,
     assignment: &[usize],
     f: usize,
-    opts: &TrainOptions,
+    recipe: &Recipe,
+    seed: u64,
 ) -> Result<FoldResult> {
     let (train, test) = folds::split(assignment, f);
-    let pipeline: Pipeline = fit_pipeline(table, plan, &train, &opts.encoding)?;
-    let d = pipeline.width();
-    let x_train = encode_design(&pipeline, table, plan, &train)?;
-    let y_train: Vec<f64> = train.iter().map(|&i| plan.target.labels[i]).collect();
     // Each fold starts from its own reproducible initialisation.
-    let net = build_net(opts, d, opts.seed.wrapping_add(1 + f as u64))?;
-    nn::fit(net.as_ref(), &x_train, &y_train, opts.fit)?;
-    // One matrix at a time: the held-out rows are encoded once the training rows' are gone.
-    drop(x_train);
-    let logits = nn::design_logits(net.as_ref(), &encode_design(&pipeline, table, plan, &test)?)?;
+    let fitted = recipe::fit(table, plan, &train, recipe, seed.wrapping_add(1 + f as u64))?;
+    let logits = fitted.logits_on(table, plan, &test)?;
     Ok(FoldResult { test, logits })
 }
 

@@ -9,6 +9,7 @@ mod pipeline; // validate, calibration and profit threshold, drift, evaluate, re
 mod predict; // batch scoring, including rows that cannot be scored
 mod reference_data; // needs ../shared/data: accuracy, and validate, drift, evaluate, report on real exports
 mod retrain; // retrain and compare on synthetic drift: keep, promote, repeat, refuse
+mod search; // --model auto and --tune: nested CV, honest on shuffled labels, interaction terms
 mod stream; // --stream: Parquet read in chunks, holdout evaluation, parity, determinism, errors
 mod support; // running `churn`, temporary files, the reference data
 

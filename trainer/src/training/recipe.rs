@@ -1,0 +1,164 @@
+//! One way of fitting a model on some rows: the family, its penalty and encoding, and its
+//! interaction terms. Cross-validation folds, the inner folds of a search and the final model are
+//! all fitted by [`fit`], so what a search chose is exactly what the final model does.
+
+use std::fmt;
+
+use scorer_wasm::Pipeline;
+
+use crate::code::Code;
+use crate::error::{Error, Result};
+use crate::input::data::Table;
+use crate::model::nn::{self, FitOptions, Logistic, Mlp, Net};
+use crate::prepare::design::Design;
+use crate::prepare::fit::{EncodingOptions, encode_design, fit_pipeline};
+use crate::prepare::infer::Plan;
+use crate::prepare::pairs::{self, PairOptions};
+
+/// The model families.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    /// Logistic regression on the encoded features.
+    Logistic,
+    /// A small multilayer perceptron (ReLU).
+    Mlp,
+}
+
+impl Code for ModelKind {
+    const ALL: &'static [ModelKind] = &[ModelKind::Logistic, ModelKind::Mlp];
+    const WHAT: &'static str = "model";
+    fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Logistic => "logistic",
+            ModelKind::Mlp => "mlp",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            ModelKind::Logistic => "Logistic regression on the encoded features",
+            ModelKind::Mlp => "A small multilayer perceptron (ReLU)",
+        }
+    }
+}
+
+/// Everything that decides a fit, given the rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recipe {
+    pub model: ModelKind,
+    /// Hidden layer sizes (the MLP only).
+    pub hidden: Vec<usize>,
+    pub fit: FitOptions,
+    pub encoding: EncodingOptions,
+    /// Pairwise interaction terms, searched for after a first, additive fit.
+    pub pairs: PairOptions,
+}
+
+impl Recipe {
+    /// The same recipe without interaction terms: the first fit of [`fit`].
+    pub fn additive(&self) -> Recipe {
+        Recipe { pairs: PairOptions { pairs: 0, ..self.pairs }, ..self.clone() }
+    }
+}
+
+/// A short description for reports: `logistic α=1 bins=8 quantile pairs=8×4`.
+impl fmt::Display for Recipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.model.as_str())?;
+        if self.model == ModelKind::Mlp {
+            let hidden: Vec<String> = self.hidden.iter().map(usize::to_string).collect();
+            write!(f, " hidden={}", hidden.join(","))?;
+        }
+        write!(f, " α={} bins={} {}", self.fit.l2, self.encoding.bins, self.encoding.knots.as_str())?;
+        if self.pairs.pairs > 0 {
+            write!(f, " pairs≤{} at {}", self.pairs.pairs, self.pairs.resolution)?;
+        }
+        Ok(())
+    }
+}
+
+/// A model fitted on some rows.
+pub(crate) struct Fitted {
+    pub pipeline: Pipeline,
+    pub net: Box<dyn Net + Send + Sync>,
+    /// The mean encoded training row: the baseline of explanations.
+    pub baseline: Vec<f64>,
+    /// The model's logits on its training rows.
+    pub logits: Vec<f64>,
+}
+
+impl Fitted {
+    /// The model's logits on `rows`.
+    pub fn logits_on(&self, table: &Table, plan: &Plan, rows: &[usize]) -> Result<Vec<f64>> {
+        nn::design_logits(self.net.as_ref(), &encode_design(&self.pipeline, table, plan, rows)?)
+    }
+}
+
+pub(crate) fn build_net(recipe: &Recipe, inputs: usize, seed: u64) -> Result<Box<dyn Net + Send + Sync>> {
+    Ok(match recipe.model {
+        ModelKind::Logistic => Box::new(Logistic::new(inputs)?),
+        ModelKind::Mlp => Box::new(Mlp::new(inputs, &recipe.hidden, seed)?),
+    })
+}
+
+/// Fits the recipe on `rows`: the pipeline on those rows only, the model; then, when the recipe
+/// asks for interaction terms, the pair search on the first model's residuals
+/// ([`pairs::search`]) and a second fit with the terms found.
+pub(crate) fn fit(table: &Table, plan: &Plan, rows: &[usize], recipe: &Recipe, seed: u64) -> Result<Fitted> {
+    let (mut fits, _) = fit_path(table, plan, rows, recipe, &[recipe.pairs.pairs], seed)?;
+    fits.pop().ok_or_else(|| Error::Training("no fit ran".into()))
+}
+
+/// [`fit`] for several caps on the number of terms at once, sharing the additive fit and the
+/// pair search. Caps that come to the same terms (the search may find fewer pairs than a cap)
+/// share one model: the models, and for each cap the index of its model.
+pub(crate) fn fit_path(
+    table: &Table,
+    plan: &Plan,
+    rows: &[usize],
+    recipe: &Recipe,
+    caps: &[usize],
+    seed: u64,
+) -> Result<(Vec<Fitted>, Vec<usize>)> {
+    let labels: Vec<f64> = rows.iter().map(|&i| plan.target.labels[i]).collect();
+    let pipeline = fit_pipeline(table, plan, rows, &recipe.encoding)?;
+    let x = encode_design(&pipeline, table, plan, rows)?;
+    let additive = fit_design(recipe, pipeline, &x, &labels, seed)?;
+    let most = caps.iter().copied().max().unwrap_or(0);
+    let terms = if most == 0 {
+        Vec::new()
+    } else {
+        let opts = PairOptions { pairs: most, ..recipe.pairs };
+        pairs::search(table, plan, &additive.pipeline, rows, &x, &additive.logits, opts)?.0
+    };
+    drop(x);
+    let columns = additive.pipeline.columns().to_vec();
+    let mut counts: Vec<usize> = caps.iter().map(|&k| k.min(terms.len())).collect();
+    let index: Vec<usize> = {
+        let mut distinct = counts.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let index = counts.iter().map(|k| distinct.partition_point(|d| d < k)).collect();
+        counts = distinct;
+        index
+    };
+    let mut out = Vec::with_capacity(counts.len());
+    let mut additive = Some(additive);
+    for &k in &counts {
+        if k == 0 {
+            out.extend(additive.take());
+            continue;
+        }
+        let pipeline = Pipeline::with_interactions(columns.clone(), terms[..k].to_vec())
+            .map_err(|m| Error::Training(format!("the interaction terms are invalid: {m}")))?;
+        let x = encode_design(&pipeline, table, plan, rows)?;
+        out.push(fit_design(recipe, pipeline, &x, &labels, seed)?);
+    }
+    Ok((out, index))
+}
+
+fn fit_design(recipe: &Recipe, pipeline: Pipeline, x: &Design, labels: &[f64], seed: u64) -> Result<Fitted> {
+    let net = build_net(recipe, pipeline.width(), seed)?;
+    nn::fit(net.as_ref(), x, labels, recipe.fit)?;
+    let logits = nn::design_logits(net.as_ref(), x)?;
+    Ok(Fitted { pipeline, net, baseline: x.column_means(), logits })
+}

@@ -1,0 +1,103 @@
+//! Choosing recipes by nested cross-validation: what the card records, and that a search cannot
+//! find signal where there is none.
+
+use crate::{card, churn};
+
+/// `churn synth` data with the `churned` column shuffled (a fixed permutation): no column says
+/// anything about the label any more.
+fn shuffled(dir: &std::path::Path, rows: usize) -> String {
+    let data = dir.join("synth.csv");
+    let data = data.display().to_string();
+    assert_eq!(churn(&["synth", "--rows", &rows.to_string(), "--seed", "11", "--out", &data]).0, 0);
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let target = header.iter().position(|h| *h == "churned").unwrap();
+    let rows: Vec<Vec<String>> = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == header.len()), "synth rows have no quoted commas");
+    let mut labels: Vec<String> = rows.iter().map(|r| r[target].clone()).collect();
+    // Fisher–Yates with a fixed 64-bit LCG: the same permutation on every machine.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for i in (1..labels.len()).rev() {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        labels.swap(i, (state >> 33) as usize % (i + 1));
+    }
+    let mut out = header.join(",") + "\n";
+    for (mut row, label) in rows.into_iter().zip(labels) {
+        row[target] = label;
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    let path = dir.join("shuffled.csv");
+    std::fs::write(&path, out).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn tuning_on_shuffled_labels_finds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = shuffled(dir.path(), 4000);
+    let out = dir.path().join("model").display().to_string();
+    let (code, _, stderr) = churn(&[
+        "train",
+        "--data",
+        &data,
+        "--target",
+        "churned",
+        "--model",
+        "logistic",
+        "--tune",
+        "--tune-budget",
+        "6",
+        "--out",
+        &out,
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let c = card(std::path::Path::new(&out));
+    let auc = c["cv"]["roc_auc"]["mean"].as_f64().unwrap();
+    assert!((auc - 0.5).abs() <= 0.03, "tuned CV ROC AUC on shuffled labels: {auc}");
+    let search = &c["search"];
+    assert_eq!(search["method"], "tune=6");
+    assert_eq!(search["candidates"].as_array().unwrap().len(), 6);
+    assert_eq!(search["outer"].as_array().unwrap().len(), 5);
+    // The inner scores are as empty as the outer ones: the best of six is still near 0.5.
+    for fold in search["outer"].as_array().unwrap() {
+        let chosen = fold["chosen"].as_u64().unwrap() as usize;
+        let inner = fold["scores"][chosen].as_f64().unwrap();
+        assert!((inner - 0.5).abs() <= 0.05, "inner ROC AUC of the chosen recipe: {inner}");
+    }
+}
+
+#[test]
+fn auto_records_every_choice_and_the_terms_it_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("synth.csv").display().to_string();
+    assert_eq!(churn(&["synth", "--rows", "3000", "--seed", "5", "--out", &data]).0, 0);
+    let out = dir.path().join("model").display().to_string();
+    let (code, stdout, stderr) = churn(&["train", "--data", &data, "--target", "churned", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    let c = card(std::path::Path::new(&out));
+    let search = &c["search"];
+    assert_eq!(search["method"], "auto");
+    assert_eq!(search["inner_folds"], 3);
+    let candidates: Vec<&str> =
+        search["candidates"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(
+        candidates,
+        [
+            "logistic α=1 bins=8 quantile",
+            "logistic α=1 bins=8 quantile pairs≤16 at 4",
+            "logistic α=1 bins=8 tree",
+            "logistic α=1 bins=8 tree pairs≤16 at 4",
+        ]
+    );
+    let chosen = search["final_choice"]["chosen"].as_u64().unwrap() as usize;
+    assert_eq!(c["hyperparameters"]["knots"], ["quantile", "quantile", "tree", "tree"][chosen]);
+    let expected_pairs = [0, 16, 0, 16][chosen];
+    assert_eq!(c["hyperparameters"]["interactions"], expected_pairs);
+    let pairs = c["hyperparameters"]["pairs"].as_array().unwrap();
+    assert!(pairs.len() <= expected_pairs, "{pairs:?}");
+    assert!(stdout.contains("recipe       auto of 4 by nested CV (3 inner folds)"), "{stdout}");
+    assert!(c["parity"]["max_abs_diff"].as_f64().unwrap() <= 1e-5);
+}
