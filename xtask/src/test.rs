@@ -10,7 +10,7 @@
 //! 3. clippy, warnings denied, on the native crates and on the Spin components;
 //! 4. the browser module and the Spin components, built as users build them, with a golden
 //!    model embedded, and the API component with a golden challenger as well; the browser module
-//!    must stay under its size budget (150,000 bytes with the Telco logistic model);
+//!    must stay under its size budget (160,000 bytes with the Telco logistic model);
 //! 5. the test suites of every crate, including the end-to-end tests that run that module under
 //!    wasmtime, its JavaScript API in Node, and the components over HTTP in-process;
 //! 6. a smoke run of `cargo xtask bench` (tiny sizes, no peers), so that the harness cannot rot;
@@ -172,8 +172,10 @@ fn reference_tests() -> Result<Vec<String>> {
 }
 
 /// The most the browser module may weigh, in bytes, with the Telco logistic model embedded: every
-/// page load downloads it. Measured: 144,738 bytes (141.3 KiB), 63.9 KiB gzipped.
-const MODULE_BUDGET: usize = 150_000;
+/// page load downloads it. Measured: 157,952 bytes (154.2 KiB), 68.9 KiB gzipped, of which
+/// interaction terms (encoding, checks, split explanations) take about 8.5 KB and reading model
+/// format 2 about 3.5 KB (145,939 bytes before both). The budget was 150,000 before them.
+const MODULE_BUDGET: usize = 160_000;
 
 fn check_module_size(size: usize) -> Result<()> {
     if size > MODULE_BUDGET {
