@@ -155,7 +155,11 @@ fn describe(e: &bincode::error::DecodeError) -> ArtifactError {
     use bincode::error::DecodeError as E;
     let message = match e {
         E::UnexpectedEnd { .. } => "the payload ends in the middle of the model".to_string(),
-        E::LimitExceeded => format!("a length in the payload exceeds the {MAX_PAYLOAD}-byte limit"),
+        // A length too large for this machine's `usize` (a 32-bit browser) is past the limit
+        // too: both say the same, so every runtime refuses a file in the same words.
+        E::LimitExceeded | E::OutsideUsizeRange(_) => {
+            format!("a length in the payload exceeds the {MAX_PAYLOAD}-byte limit")
+        }
         E::UnexpectedVariant { type_name, found, .. } => format!("{found} is not a valid {type_name} tag"),
         E::Utf8 { .. } => "a text in the payload is not UTF-8".to_string(),
         E::InvalidBooleanValue(b) => format!("{b} is not a boolean"),

@@ -3,6 +3,7 @@
 //! does, and no bad input traps.
 
 use scorer_wasm::Model;
+use sha2::{Digest, Sha256};
 use tests::{
     Field, TELCO_SHAPED_ROWS, WebModule, encode_records, golden, golden_model, record_of, telco_shaped_case,
     telco_shaped_csv,
@@ -137,6 +138,21 @@ fn malformed_buffers_and_corrupt_models_are_errors() {
         web.load(&bytes[..30]).unwrap().unwrap_err(),
         "not a churn model: 30 bytes is shorter than the 52-byte header"
     );
+    // A length past what a 32-bit `usize` holds is refused in the same words as natively, where
+    // it is past the payload limit (the first field is the model's name).
+    let mut payload = vec![0xfd];
+    payload.extend_from_slice(&(1u64 << 40).to_le_bytes());
+    payload.extend_from_slice(&[0; 16]);
+    let mut huge = bytes[..12].to_vec();
+    huge.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    huge.extend_from_slice(&Sha256::digest(&payload));
+    huge.extend_from_slice(&payload);
+    let native = Model::from_bytes(&huge).unwrap_err().to_string();
+    assert_eq!(
+        native,
+        "model payload could not be decoded: a length in the payload exceeds the 67108864-byte limit"
+    );
+    assert_eq!(web.load(&huge).unwrap().unwrap_err(), native);
     web.load(&bytes).unwrap().unwrap();
     for (buffer, message) in [
         (vec![5, 0, 0, 0], "the buffer ends at byte 4 but 4 more bytes were expected at 4"),
