@@ -10,11 +10,12 @@
 //! Newton step (twice the log-likelihood it adds); the best additive fit of the grid, a row effect
 //! plus a column effect (found by a few sweeps of backfitting over the cells), gains what the two
 //! columns do alone. The difference is what only the pair can do. For a pair that does not
-//! interact it is about `χ²(df)`, `df = (a − 1)(b − 1)`, so pairs are ranked by where their gain
-//! lies in that distribution (Wilson–Hilferty), and kept only beyond its `1 − 0.05/m` quantile
-//! for `m` pairs tried (Bonferroni): among a hundred pairs of unrelated columns, a few always look
-//! interesting by chance. One pass over the rows per pair: the search costs milliseconds where
-//! fitting every candidate term would cost a model fit each.
+//! interact it is about `χ²(df)`, `df = (a − 1)(b − 1)` for a full grid (less where cells hold no
+//! rows), so pairs are ranked by where their gain lies in that distribution (Wilson–Hilferty), and
+//! kept only beyond its `1 − 0.05/m` quantile for `m` pairs tried (Bonferroni): among a hundred
+//! pairs of unrelated columns, a few always look interesting by chance. One pass over the rows per
+//! pair: the search costs milliseconds where fitting every candidate term would cost a model fit
+//! each.
 //!
 //! The search sees only the rows it is given, the training rows of a fold, so choosing pairs
 //! leaks nothing into cross-validated metrics.
@@ -89,8 +90,10 @@ pub fn search(
             if a.cells * b.cells > scorer_wasm::pipeline::MAX_INTERACTION_WIDTH {
                 continue;
             }
-            let df = ((a.cells - 1) * (b.cells - 1)) as f64;
-            found.push((i, j, crate::stats::chi2_z(gain(a, b, &g, &h), df)));
+            let (gain, df) = gain(a, b, &g, &h);
+            if df > 0 {
+                found.push((i, j, crate::stats::chi2_z(gain, df as f64)));
+            }
         }
     }
     // One-sided 1 − α/m: `normal_quantile` takes the two-sided α.
@@ -116,16 +119,26 @@ pub fn search(
     Ok((terms, report))
 }
 
-/// What a free value per cell of the pair's grid gains beyond the grid's best additive fit.
-fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> f64 {
+/// What a free value per cell of the pair's grid gains beyond the grid's best additive fit, and
+/// the degrees of freedom of that gain.
+///
+/// Only cells that hold rows count towards the degrees of freedom: a category's unused slots
+/// (the "other" slot of a column without rare levels, a missing slot of a column never missing)
+/// and combinations that never occur can gain nothing. On the occupied cells, the additive fit
+/// spans one dimension per occupied row and column less one per connected block of the grid, so
+/// the pair adds `cells − rows − columns + blocks`: `(a − 1)(b − 1)` for a full `a × b` grid.
+fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> (f64, usize) {
     let (na, nb) = (a.cells, b.cells);
     let mut grid_g = vec![0.0f64; na * nb];
     let mut grid_h = vec![0.0f64; na * nb];
+    let mut rows_in = vec![0u32; na * nb];
     for ((&ca, &cb), (&gi, &hi)) in a.codes.iter().zip(&b.codes).zip(g.iter().zip(h)) {
         let cell = usize::from(ca) * nb + usize::from(cb);
         grid_g[cell] += gi;
         grid_h[cell] += hi;
+        rows_in[cell] += 1;
     }
+    let df = occupied_df(&rows_in, na, nb);
     for x in &mut grid_h {
         *x += CELL_RIDGE;
     }
@@ -157,7 +170,35 @@ fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> f64 {
             2.0 * grid_g[k] * s - grid_h[k] * s * s
         })
         .sum();
-    (full - additive).max(0.0)
+    ((full - additive).max(0.0), df)
+}
+
+/// `cells − rows − columns + blocks` over the occupied cells of an `na × nb` grid, where a block
+/// is a set of rows and columns linked through occupied cells (a union–find over the `na + nb`
+/// levels).
+fn occupied_df(rows_in: &[u32], na: usize, nb: usize) -> usize {
+    let mut parent: Vec<usize> = (0..na + nb).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    let mut used = vec![false; na + nb];
+    let mut cells = 0;
+    for (k, _) in rows_in.iter().enumerate().filter(|(_, n)| **n > 0) {
+        let (x, y) = (k / nb, na + k % nb);
+        cells += 1;
+        used[x] = true;
+        used[y] = true;
+        let (rx, ry) = (root(&mut parent, x), root(&mut parent, y));
+        parent[rx] = ry;
+    }
+    let levels = used.iter().filter(|&&u| u).count();
+    let blocks = (0..na + nb).filter(|&x| used[x] && root(&mut parent, x) == x).count();
+    // A forest of `levels` nodes in `blocks` trees has `levels − blocks` edges, at most `cells`.
+    cells + blocks - levels
 }
 
 /// Every feature column that can be a side of a term, with its rows' cells.
@@ -243,11 +284,28 @@ mod tests {
         let h = [0.25; 8];
         // Residuals that are a row effect plus a column effect: nothing is left for the pair.
         let additive = [0.7, 0.3, -0.3, -0.7, 0.7, 0.3, -0.3, -0.7];
-        assert!(gain(&a, &b, &additive, &h) < 1e-9, "{}", gain(&a, &b, &additive, &h));
+        assert!(gain(&a, &b, &additive, &h).0 < 1e-9, "{:?}", gain(&a, &b, &additive, &h));
         // An exclusive-or: no additive fit explains any of it, the grid all of it.
         let xor = [0.5, -0.5, -0.5, 0.5, 0.5, -0.5, -0.5, 0.5];
         let cells = 4.0 * (1.0f64 * 1.0) / (0.5 + CELL_RIDGE);
-        assert!((gain(&a, &b, &xor, &h) - cells).abs() < 1e-9, "{}", gain(&a, &b, &xor, &h));
+        let (got, df) = gain(&a, &b, &xor, &h);
+        assert!((got - cells).abs() < 1e-9, "{got}");
+        assert_eq!(df, 1);
+    }
+
+    #[test]
+    fn only_occupied_cells_count_as_degrees_of_freedom() {
+        // A full 3 × 4 grid: (3 − 1)(4 − 1).
+        assert_eq!(occupied_df(&[1; 12], 3, 4), 6);
+        // A category whose slot 0 and last slot are never used, beside a 2-cell side: 2 × 2.
+        let mut rows_in = vec![0; 4 * 2];
+        rows_in[2..6].fill(5);
+        assert_eq!(occupied_df(&rows_in, 4, 2), 1);
+        // Two blocks that never meet (a diagonal): an additive fit is already exact.
+        assert_eq!(occupied_df(&[3, 0, 0, 3], 2, 2), 0);
+        // An L: three cells of a 2 × 2 grid, one level linking them.
+        assert_eq!(occupied_df(&[3, 3, 3, 0], 2, 2), 0);
+        assert_eq!(occupied_df(&[0; 6], 2, 3), 0);
     }
 
     #[test]
@@ -257,6 +315,6 @@ mod tests {
         let a = candidate(vec![0, 0, 0, 0, 1, 1, 1, 1], 2);
         let b = candidate(vec![0, 0, 0, 1, 1, 1, 1, 0], 2);
         let g = [0.5, 0.5, 0.5, 0.5, -0.5, -0.5, -0.5, -0.5];
-        assert!(gain(&a, &b, &g, &[0.25; 8]) < 1e-6, "{}", gain(&a, &b, &g, &[0.25; 8]));
+        assert!(gain(&a, &b, &g, &[0.25; 8]).0 < 1e-6, "{:?}", gain(&a, &b, &g, &[0.25; 8]));
     }
 }
