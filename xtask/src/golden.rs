@@ -34,7 +34,7 @@ struct Spec {
     flags: &'static [&'static str],
 }
 
-const SPECS: [Spec; 5] = [
+const SPECS: [Spec; 6] = [
     Spec {
         name: "telco-logistic",
         data: Data::Reference("WA_Fn-UseC_-Telco-Customer-Churn.csv"),
@@ -62,6 +62,14 @@ const SPECS: [Spec; 5] = [
         target: "churned",
         model: "logistic",
         flags: &[],
+    },
+    // Three MLPs averaged into one network (stored as one MLP of 3 × 8 units).
+    Spec {
+        name: "synth-ensemble",
+        data: Data::Synth { rows: 3000, seed: 7 },
+        target: "churned",
+        model: "mlp",
+        flags: &["--hidden", "8", "--members", "3"],
     },
     // Interaction terms over tree-guided knots: numbers against numbers, categories and yes/no
     // columns (Geography, Gender, IsActiveMember).

@@ -15,6 +15,19 @@ fn model(file: &str) -> Model {
     Model::from_bytes(&std::fs::read(&path).unwrap()).expect("a golden model loads")
 }
 
+/// Every golden model's file name, in order.
+fn golden_files() -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".churn"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 6, "the golden models: {files:?}");
+    files
+}
+
 /// Every string of up to `len` characters from `alphabet`.
 fn strings(alphabet: &[char], len: usize) -> Vec<String> {
     let mut all = vec![String::new()];
@@ -71,8 +84,8 @@ fn send(models: &Models<'_>, path: &str, media: &str, body: &str) -> (u16, Json)
 
 #[test]
 fn every_example_gets_the_answer_the_document_shows() {
-    for file in ["telco-logistic.churn", "telco-mlp.churn", "bank-mlp.churn", "synth-logistic.churn"] {
-        let m = model(file);
+    for file in golden_files() {
+        let m = model(&file);
         let models = Models { champion: &m, challenger: None };
         let doc = routes::document(&models).unwrap();
         let mut sent = 0;

@@ -67,8 +67,8 @@ fn the_typical_customer_of_a_logistic_model_is_explained_by_its_weights() {
 #[test]
 fn the_most_extreme_finite_numbers_give_finite_answers() {
     use scorer_wasm::Value;
-    for file in ["telco-logistic.churn", "telco-mlp.churn", "bank-mlp.churn", "synth-logistic.churn"] {
-        let (model, _) = golden_model(file);
+    for file in crate::golden_files() {
+        let (model, _) = golden_model(&file);
         let numeric: Vec<usize> = model
             .columns()
             .iter()

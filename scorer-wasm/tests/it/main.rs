@@ -20,6 +20,18 @@ pub fn golden_model(file: &str) -> (Model, Vec<u8>) {
     (Model::from_bytes(&bytes).expect("golden model loads"), bytes)
 }
 
+/// The file names of every golden model, in order.
+pub fn golden_files() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(golden_dir())
+        .expect("tests/golden exists")
+        .map(|e| e.expect("tests/golden lists").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".churn"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 6, "the golden models: {files:?}");
+    files
+}
+
 pub fn golden() -> serde_json::Value {
     let text = std::fs::read_to_string(golden_dir().join("golden.json")).expect("golden.json exists");
     serde_json::from_str(&text).expect("golden.json is JSON")

@@ -146,6 +146,10 @@ pub struct TrainArgs {
     /// Hidden layer sizes of the MLP, comma-separated: one or two layers.
     #[arg(long, value_delimiter = ',', default_value = "16", value_name = "N[,N]")]
     pub hidden: Vec<usize>,
+    /// MLPs to fit from different seeds and average into one network (an ensemble, scored as
+    /// one MLP): --model mlp only; --tune chooses its own.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub members: usize,
     /// L2 penalty α on weights; the objective is Σ log-loss + α/2·‖W‖² (scikit-learn's C = 1/α).
     /// Default: 1 for logistic, 20 for mlp.
     #[arg(long, value_name = "ALPHA")]
@@ -250,6 +254,9 @@ pub struct TrainArgs {
     pub learning_rate: Option<f64>,
 }
 
+/// Most MLPs `--members` averages.
+pub const MAX_MEMBERS: usize = 8;
+
 impl TrainArgs {
     pub fn into_options(self) -> Result<TrainOptions> {
         let usage = |m: String| Err(Error::Usage(m));
@@ -313,6 +320,18 @@ impl TrainArgs {
                 self.interactions.unwrap_or(0)
             ));
         }
+        if self.members != 1 {
+            if !(1..=MAX_MEMBERS).contains(&self.members) {
+                return usage(format!("--members must be between 1 and {MAX_MEMBERS}, got {}", self.members));
+            }
+            if self.model != ModelChoice::Family(ModelKind::Mlp) || self.tune || self.stream {
+                return usage(format!(
+                    "--members {} averages MLPs: it needs --model mlp, without --tune (which chooses its own) \
+                     and without --stream",
+                    self.members
+                ));
+            }
+        }
         let name = self.name.unwrap_or_else(|| {
             self.data.file_stem().map_or_else(|| "churn-model".into(), |s| s.to_string_lossy().into_owned())
         });
@@ -327,6 +346,7 @@ impl TrainArgs {
             },
             model,
             hidden: self.hidden,
+            members: self.members,
             fit,
             encoding: EncodingOptions {
                 bins: self.bins,

@@ -310,6 +310,10 @@ pub struct ThresholdReport {
 pub struct Hyperparameters {
     pub model: String,
     pub hidden: Vec<u32>,
+    /// MLPs fitted from different seeds and averaged into the one network the file holds (left
+    /// out of the card when 1, as cards written before ensembles existed are).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub members: u32,
     /// L2 penalty α on weights (not biases): the objective is Σ log-loss + α/2 · ‖W‖².
     pub l2: f64,
     /// Quantile bins of the piecewise-linear numeric encoding.
@@ -330,6 +334,14 @@ pub struct Hyperparameters {
     /// The terms the final model has, as pairs of column names, strongest first.
     #[serde(default)]
     pub pairs: Vec<[String; 2]>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 fn quantile() -> String {

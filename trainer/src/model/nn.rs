@@ -116,6 +116,61 @@ impl Mlp {
     }
 }
 
+impl Mlp {
+    /// The net of fitted parameters `mlp` (as [`Net::predictor`] gives them).
+    pub fn from_predictor(mlp: &scorer_wasm::Mlp) -> candle_core::Result<Self> {
+        let dev = Device::Cpu;
+        let mut vars = Vec::new();
+        for d in &mlp.hidden {
+            vars.push(Var::from_slice(&d.weights, (d.outputs as usize, d.inputs as usize), &dev)?);
+            vars.push(Var::from_slice(&d.bias, d.outputs as usize, &dev)?);
+        }
+        vars.push(Var::from_slice(&mlp.output.weights, (1, mlp.output.weights.len()), &dev)?);
+        vars.push(Var::from_slice(&[mlp.output.bias], 1, &dev)?);
+        let penalized = (0..vars.len()).map(|i| i % 2 == 0).collect();
+        Ok(Mlp { vars, penalized })
+    }
+}
+
+/// One network whose logit is the mean of `members`' logits, exactly: the members side by side.
+/// Their first layers stack (all read the same inputs), each deeper layer is block-diagonal (a
+/// member's units read only that member's units), and the output weighs every member by `1/K`.
+/// The scorer then runs an ensemble as the plain MLP it is, in every runtime.
+///
+/// Errors when the members' layer shapes differ.
+pub fn average(members: &[scorer_wasm::Mlp]) -> Result<scorer_wasm::Mlp> {
+    let shape = |m: &scorer_wasm::Mlp| -> Vec<(u32, u32)> {
+        m.hidden.iter().map(|d| (d.outputs, d.inputs)).collect()
+    };
+    let Some(first) = members.first() else {
+        return Err(Error::Training("an ensemble needs at least one member".into()));
+    };
+    if members.iter().any(|m| shape(m) != shape(first)) {
+        return Err(Error::Training("the members of an ensemble have different layer shapes".into()));
+    }
+    let k = members.len();
+    let mut hidden = Vec::with_capacity(first.hidden.len());
+    for (l, d) in first.hidden.iter().enumerate() {
+        let (outputs, inputs) = (d.outputs as usize, d.inputs as usize);
+        let (rows, cols) = (outputs * k, if l == 0 { inputs } else { inputs * k });
+        let mut weights = vec![0.0; rows * cols];
+        let mut bias = Vec::with_capacity(rows);
+        for (m, member) in members.iter().enumerate() {
+            let layer = &member.hidden[l];
+            let offset = if l == 0 { 0 } else { m * inputs };
+            for r in 0..outputs {
+                let row = (m * outputs + r) * cols + offset;
+                weights[row..row + inputs].copy_from_slice(&layer.weights[r * inputs..(r + 1) * inputs]);
+            }
+            bias.extend_from_slice(&layer.bias);
+        }
+        hidden.push(Dense { inputs: cols as u32, outputs: rows as u32, weights, bias });
+    }
+    let weights = members.iter().flat_map(|m| m.output.weights.iter().map(|w| w / k as f64)).collect();
+    let bias = members.iter().map(|m| m.output.bias).sum::<f64>() / k as f64;
+    Ok(scorer_wasm::Mlp { hidden, output: Linear { weights, bias } })
+}
+
 impl Net for Mlp {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let layers = self.vars.len() / 2;
@@ -387,6 +442,38 @@ mod tests {
         let lbfgs = fit_lbfgs(&Logistic::new(8).unwrap(), &design, &y, FitOptions::new(1.0, 1000)).unwrap();
         assert_eq!(lbfgs.solver, Solver::Lbfgs);
         assert!(cost <= lbfgs.loss && lbfgs.loss - cost < 1e-9, "Newton {cost}, L-BFGS {}", lbfgs.loss);
+    }
+
+    /// The merged network's logit is the mean of its members' logits, for one and two hidden
+    /// layers, and it survives the round trip through a candle net.
+    #[test]
+    fn an_averaged_network_scores_the_mean_of_its_members() {
+        let x = [0.5, -1.25, 2.0, 0.0, 1.0];
+        for hidden in [vec![4], vec![3, 2]] {
+            let members: Vec<scorer_wasm::Mlp> = (0..3)
+                .map(|seed| match Mlp::new(5, &hidden, seed).unwrap().predictor().unwrap() {
+                    Predictor::Mlp(m) => m,
+                    other => panic!("an MLP gave {other:?}"),
+                })
+                .collect();
+            let logit = |p: &Predictor| p.logit(&x, &mut vec![0.0; 2 * p.max_width()]);
+            let mean = members.iter().map(|m| logit(&Predictor::Mlp(m.clone()))).sum::<f64>() / 3.0;
+            let merged = average(&members).unwrap();
+            assert_eq!(merged.hidden[0].outputs as usize, 3 * hidden[0]);
+            let got = logit(&Predictor::Mlp(merged.clone()));
+            assert!((got - mean).abs() < 1e-12, "{hidden:?}: merged {got}, mean {mean}");
+            let back = Mlp::from_predictor(&merged).unwrap().predictor().unwrap();
+            assert_eq!(back, Predictor::Mlp(merged));
+        }
+        let (one, two) = (Mlp::new(5, &[4], 0).unwrap(), Mlp::new(5, &[3], 0).unwrap());
+        let [Predictor::Mlp(one), Predictor::Mlp(two)] = [one.predictor().unwrap(), two.predictor().unwrap()]
+        else {
+            panic!("an MLP gave another predictor");
+        };
+        assert_eq!(
+            average(&[one, two]).unwrap_err().to_string(),
+            "training failed: the members of an ensemble have different layer shapes"
+        );
     }
 
     /// The objective full-batch fits minimise (written out) and the one streaming training

@@ -458,7 +458,11 @@ fn columns_table(h: &mut String, card: &ModelCard) {
         "<p class=\"lead\">Hyper-parameters: {} {}L2 α = {}, {} piecewise-linear bins per number (knots: {}), up to {} \
          levels per category (at least {} rows each), at most {} optimiser iterations per fit{}.</p>",
         escape(&hp.model),
-        if hp.hidden.is_empty() { String::new() } else { format!("with hidden layers {:?}, ", hp.hidden) },
+        match (hp.hidden.is_empty(), hp.members) {
+            (true, _) => String::new(),
+            (false, 0 | 1) => format!("with hidden layers {:?}, ", hp.hidden),
+            (false, k) => format!("with hidden layers {:?}, the mean of {k} such networks, ", hp.hidden),
+        },
         hp.l2,
         hp.bins,
         escape(&hp.knots),

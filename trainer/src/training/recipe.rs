@@ -47,6 +47,9 @@ pub struct Recipe {
     pub model: ModelKind,
     /// Hidden layer sizes (the MLP only).
     pub hidden: Vec<usize>,
+    /// MLPs fitted from different seeds and averaged into one network ([`nn::average`]); 1 for
+    /// a single model, and for the logistic regression, whose optimum does not depend on a seed.
+    pub members: usize,
     pub fit: FitOptions,
     pub encoding: EncodingOptions,
     /// Pairwise interaction terms, searched for after a first, additive fit.
@@ -67,6 +70,9 @@ impl fmt::Display for Recipe {
         if self.model == ModelKind::Mlp {
             let hidden: Vec<String> = self.hidden.iter().map(usize::to_string).collect();
             write!(f, " hidden={}", hidden.join(","))?;
+            if self.members > 1 {
+                write!(f, " ×{}", self.members)?;
+            }
         }
         write!(f, " α={} bins={} {}", self.fit.l2, self.encoding.bins, self.encoding.knots.as_str())?;
         if self.pairs.pairs > 0 {
@@ -156,9 +162,29 @@ pub(crate) fn fit_path(
     Ok((out, index))
 }
 
+/// Seeds of an ensemble's members: the first is the single model's, so one member is that model.
+pub(crate) fn member_seed(seed: u64, member: usize) -> u64 {
+    seed ^ (member as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 fn fit_design(recipe: &Recipe, pipeline: Pipeline, x: &Design, labels: &[f64], seed: u64) -> Result<Fitted> {
-    let net = build_net(recipe, pipeline.width(), seed)?;
-    nn::fit(net.as_ref(), x, labels, recipe.fit)?;
+    let net = if recipe.model == ModelKind::Mlp && recipe.members > 1 {
+        let members = (0..recipe.members)
+            .map(|m| {
+                let net = build_net(recipe, pipeline.width(), member_seed(seed, m))?;
+                nn::fit(net.as_ref(), x, labels, recipe.fit)?;
+                match net.predictor()? {
+                    scorer_wasm::Predictor::Mlp(mlp) => Ok(mlp),
+                    _ => Err(Error::Training("an ensemble member is not an MLP".into())),
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Box::new(Mlp::from_predictor(&nn::average(&members)?)?)
+    } else {
+        let net = build_net(recipe, pipeline.width(), seed)?;
+        nn::fit(net.as_ref(), x, labels, recipe.fit)?;
+        net
+    };
     let logits = nn::design_logits(net.as_ref(), x)?;
     Ok(Fitted { pipeline, net, baseline: x.column_means(), logits })
 }

@@ -29,6 +29,8 @@ use crate::prepare::pairs::PairOptions;
 use crate::stats::{folds, metrics};
 use crate::training::recipe::{self, ModelKind, Recipe};
 
+/// Most hidden units, over all members, of an MLP ensemble `--tune` draws.
+pub const MAX_ENSEMBLE_UNITS: usize = 48;
 /// Inner folds of the nested cross-validation.
 pub const INNER_FOLDS: usize = 3;
 /// Recipes `--tune` tries by default, the `auto` candidates included.
@@ -151,21 +153,29 @@ fn draw(base: &Recipe, family: ModelKind, rng: &mut ChaCha8Rng) -> Recipe {
     let mut encoding = base.encoding;
     encoding.bins = pick(rng, &[4, 6, 8, 12, 16]);
     encoding.knots = if rng.random::<bool>() { KnotRule::Tree } else { KnotRule::Quantile };
-    let (l2, hidden, pairs, max_iter) = match family {
+    let (l2, hidden, members, pairs, max_iter) = match family {
         ModelKind::Logistic => (
             log_uniform(rng, 0.1, 30.0),
             base.hidden.clone(),
+            1,
             pick(rng, &[0, 4, 8, 12, 16, 24]),
             base.fit.max_iter,
         ),
         ModelKind::Mlp => {
-            (log_uniform(rng, 3.0, 100.0), vec![pick(rng, &[8, 16, 32])], pick(rng, &[0, 4, 8]), 150)
+            let width = pick(rng, &[8, 16, 32]);
+            // Ensembles of up to MAX_ENSEMBLE_UNITS hidden units in all: the model file stays
+            // within its size at any width of the encoded row the tuner meets.
+            let members: Vec<usize> =
+                [1, 3, 5].into_iter().filter(|k| k * width <= MAX_ENSEMBLE_UNITS).collect();
+            let members = pick(rng, &members);
+            (log_uniform(rng, 3.0, 100.0), vec![width], members, pick(rng, &[0, 4, 8]), 150)
         }
     };
     let resolution = pick(rng, &[3, 4, 5, 6]);
     Recipe {
         model: family,
         hidden,
+        members,
         fit: crate::model::nn::FitOptions::new(l2, max_iter),
         encoding,
         pairs: PairOptions { pairs, resolution },

@@ -126,6 +126,8 @@ pub struct TrainOptions {
     /// The family of the given recipe (the first `auto` and `--tune` start from).
     pub model: ModelKind,
     pub hidden: Vec<usize>,
+    /// MLPs averaged into the model (1: a single network).
+    pub members: usize,
     pub fit: FitOptions,
     pub encoding: EncodingOptions,
     pub pairs: PairOptions,
@@ -151,6 +153,7 @@ impl TrainOptions {
         Recipe {
             model: self.model,
             hidden: self.hidden.clone(),
+            members: self.members,
             fit: self.fit,
             encoding: self.encoding,
             pairs: self.pairs,
@@ -197,6 +200,7 @@ impl TrainOptions {
             },
             model: ModelKind::parse(&h.model).map_err(|e| unreadable("model", e))?,
             hidden: h.hidden.iter().map(|&n| n as usize).collect(),
+            members: (h.members as usize).max(1),
             fit: FitOptions::new(h.l2, u64::from(h.max_iter)),
             encoding,
             pairs: PairOptions {
@@ -537,6 +541,7 @@ fn hyperparameters(recipe: &Recipe, pipeline: &Pipeline) -> Hyperparameters {
         } else {
             vec![]
         },
+        members: if recipe.model == ModelKind::Mlp { recipe.members.max(1) as u32 } else { 1 },
         l2: recipe.fit.l2,
         bins: recipe.encoding.bins as u32,
         max_levels: recipe.encoding.max_levels as u32,
