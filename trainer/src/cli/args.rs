@@ -256,14 +256,18 @@ pub struct TrainArgs {
 
 /// Most MLPs `--members` averages.
 pub const MAX_MEMBERS: usize = 8;
+/// Most units in a hidden layer, counting every member of an ensemble.
+pub const MAX_HIDDEN: usize = 1024;
 
 impl TrainArgs {
     pub fn into_options(self) -> Result<TrainOptions> {
         let usage = |m: String| Err(Error::Usage(m));
-        if self.hidden.is_empty() || self.hidden.len() > 2 || self.hidden.iter().any(|&h| h == 0 || h > 1024)
+        if self.hidden.is_empty()
+            || self.hidden.len() > 2
+            || self.hidden.iter().any(|&h| h == 0 || h > MAX_HIDDEN)
         {
             return usage(format!(
-                "--hidden takes one or two layer sizes between 1 and 1024, got {:?}",
+                "--hidden takes one or two layer sizes between 1 and {MAX_HIDDEN}, got {:?}",
                 self.hidden
             ));
         }
@@ -323,6 +327,15 @@ impl TrainArgs {
         if self.members != 1 {
             if !(1..=MAX_MEMBERS).contains(&self.members) {
                 return usage(format!("--members must be between 1 and {MAX_MEMBERS}, got {}", self.members));
+            }
+            let widest = self.hidden.iter().copied().max().unwrap_or(1);
+            if self.members * widest > MAX_HIDDEN {
+                return usage(format!(
+                    "--members {} of --hidden {widest} makes layers of {} units; an ensemble takes at most \
+                     {MAX_HIDDEN} units per layer in all",
+                    self.members,
+                    self.members * widest
+                ));
             }
             if self.model != ModelChoice::Family(ModelKind::Mlp) || self.tune || self.stream {
                 return usage(format!(

@@ -168,4 +168,26 @@ fn members_need_an_mlp_recipe() {
     ]);
     assert_eq!(code, 2);
     assert!(stderr.contains("--members must be between 1 and 8, got 9"), "{stderr}");
+    let (code, _, stderr) = churn(&[
+        "train",
+        "--data",
+        "x.csv",
+        "--target",
+        "t",
+        "--out",
+        "x",
+        "--model",
+        "mlp",
+        "--hidden",
+        "512,64",
+        "--members",
+        "3",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "--members 3 of --hidden 512 makes layers of 1536 units; an ensemble takes at most 1024 units per layer in all"
+        ),
+        "{stderr}"
+    );
 }
