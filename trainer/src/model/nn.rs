@@ -114,9 +114,7 @@ impl Mlp {
         }
         Ok(Mlp { vars, penalized })
     }
-}
 
-impl Mlp {
     /// The net of fitted parameters `mlp` (as [`Net::predictor`] gives them).
     pub fn from_predictor(mlp: &scorer_wasm::Mlp) -> candle_core::Result<Self> {
         let dev = Device::Cpu;

@@ -163,27 +163,26 @@ pub(crate) fn fit_path(
 }
 
 /// Seeds of an ensemble's members: the first is the single model's, so one member is that model.
-pub(crate) fn member_seed(seed: u64, member: usize) -> u64 {
+fn member_seed(seed: u64, member: usize) -> u64 {
     seed ^ (member as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 fn fit_design(recipe: &Recipe, pipeline: Pipeline, x: &Design, labels: &[f64], seed: u64) -> Result<Fitted> {
+    let fit_one = |seed: u64| -> Result<Box<dyn Net + Send + Sync>> {
+        let net = build_net(recipe, pipeline.width(), seed)?;
+        nn::fit(net.as_ref(), x, labels, recipe.fit)?;
+        Ok(net)
+    };
     let net = if recipe.model == ModelKind::Mlp && recipe.members > 1 {
         let members = (0..recipe.members)
-            .map(|m| {
-                let net = build_net(recipe, pipeline.width(), member_seed(seed, m))?;
-                nn::fit(net.as_ref(), x, labels, recipe.fit)?;
-                match net.predictor()? {
-                    scorer_wasm::Predictor::Mlp(mlp) => Ok(mlp),
-                    _ => Err(Error::Training("an ensemble member is not an MLP".into())),
-                }
+            .map(|m| match fit_one(member_seed(seed, m))?.predictor()? {
+                scorer_wasm::Predictor::Mlp(mlp) => Ok(mlp),
+                _ => Err(Error::Training("an ensemble member is not an MLP".into())),
             })
             .collect::<Result<Vec<_>>>()?;
         Box::new(Mlp::from_predictor(&nn::average(&members)?)?)
     } else {
-        let net = build_net(recipe, pipeline.width(), seed)?;
-        nn::fit(net.as_ref(), x, labels, recipe.fit)?;
-        net
+        fit_one(seed)?
     };
     let logits = nn::design_logits(net.as_ref(), x)?;
     Ok(Fitted { pipeline, net, baseline: x.column_means(), logits })
