@@ -2,20 +2,19 @@
 //! Caruana, Gehrke and Hooker, KDD 2013, "Accurate intelligible models with pairwise
 //! interactions").
 //!
-//! After the additive model is fitted, every pair of feature columns is scored by how much a
-//! coarse two-dimensional lookup table over the pair would still lower the loss. Each column is
-//! cut into a few cells (a number into the segments of its interaction knots, a category or a
-//! yes/no column into its slots); the rows' gradients `g = y − p` and curvatures `h = p(1 − p)`
-//! are summed per cell of the pair's grid. A free value per cell gains `Σ G²/(H + λ)` in one
-//! Newton step (twice the log-likelihood it adds); the best additive fit of the grid, a row effect
-//! plus a column effect (found by a few sweeps of backfitting over the cells), gains what the two
-//! columns do alone. The difference is what only the pair can do. For a pair that does not
-//! interact it is about `χ²(df)`, `df = (a − 1)(b − 1)` for a full grid (less where cells hold no
-//! rows), so pairs are ranked by where their gain lies in that distribution (Wilson–Hilferty), and
-//! kept only beyond its `1 − 0.05/m` quantile for `m` pairs tried (Bonferroni): among a hundred
-//! pairs of unrelated columns, a few always look interesting by chance. One pass over the rows per
-//! pair: the search costs milliseconds where fitting every candidate term would cost a model fit
-//! each.
+//! After the additive model is fitted, every pair of feature columns is scored by how much the
+//! pair's interaction term, the coarse piecewise-bilinear surface the scorer would write for it,
+//! would still lower the loss. Each column is cut into a few cells (a number into the segments of
+//! its interaction knots, a category or a yes/no column into its slots); the rows' gradients
+//! `g = y − p` and curvatures `h = p(1 − p)` are summed per cell of the pair's grid, with their
+//! first and second moments in each number's position inside its segment. From those sums, one
+//! Newton step on the term's features and the two columns' own coarse bases gains, beyond the
+//! same step on the bases alone, what only the pair can do (a score test, [`gain`]). For a pair
+//! that does not interact that gain is about `χ²(df)`, `df` the dimensions the term adds, so pairs
+//! are ranked by where their gain lies in that distribution (Wilson–Hilferty), and kept only
+//! beyond its `1 − 0.05/m` quantile for `m` pairs tried (Bonferroni): among a hundred pairs of
+//! unrelated columns, a few always look interesting by chance. One pass over the rows per pair:
+//! the search costs milliseconds where fitting every candidate term would cost a model fit each.
 //!
 //! The search sees only the rows it is given, the training rows of a fold, so choosing pairs
 //! leaks nothing into cross-validated metrics.
@@ -42,11 +41,66 @@ pub struct PairOptions {
     pub resolution: usize,
 }
 
-/// A column as a side of a pair: its term side, and every row's cell.
+/// A column as a side of a pair: its term side, every row's cell, and for a number every row's
+/// fraction of its segment.
 struct Candidate {
     side: Side,
     cells: usize,
     codes: Vec<u16>,
+    fractions: Option<Vec<f64>>,
+}
+
+impl Candidate {
+    /// Column `column`'s side over `knots` (at least two): each row's segment (a value beyond
+    /// the outer knots falls in the outer segments) and its fraction of it, as the scorer
+    /// computes them.
+    fn number(column: usize, values: &[f64], knots: Vec<f64>) -> Candidate {
+        let inner = &knots[1..knots.len() - 1];
+        let codes: Vec<u16> = values.iter().map(|&x| inner.partition_point(|&k| k <= x) as u16).collect();
+        let fractions = values
+            .iter()
+            .zip(&codes)
+            .map(|(&x, &s)| {
+                let (lo, hi) = (knots[usize::from(s)], knots[usize::from(s) + 1]);
+                ((x - lo) / (hi - lo)).clamp(0.0, 1.0)
+            })
+            .collect();
+        Candidate {
+            cells: knots.len() - 1,
+            side: Side::Segments { column: column as u32, knots },
+            codes,
+            fractions: Some(fractions),
+        }
+    }
+
+    /// Local terms per cell: `1` for a category, `1` and the fraction `u` for a number.
+    fn local(&self) -> usize {
+        if self.fractions.is_some() { 2 } else { 1 }
+    }
+
+    fn fraction(&self, row: usize) -> f64 {
+        self.fractions.as_ref().map_or(0.0, |f| f[row])
+    }
+
+    /// Basis functions of the side in the term: a number's segments, or a category's slots
+    /// (cell 0 is the "none lit" of a yes/no column).
+    fn basis(&self) -> usize {
+        if self.fractions.is_some() { self.cells } else { self.cells - 1 }
+    }
+
+    /// The basis functions (and, as index [`Candidate::basis`], the constant) that are not zero
+    /// in `cell`, as coefficients on the cell's local terms. A number's segment `t` is 1 in the
+    /// cells above it and `u` in its own.
+    fn terms(&self, cell: usize) -> Vec<(usize, [f64; 2])> {
+        let constant = (self.basis(), [1.0, 0.0]);
+        if self.fractions.is_some() {
+            (0..cell).map(|t| (t, [1.0, 0.0])).chain([(cell, [0.0, 1.0]), constant]).collect()
+        } else if cell == 0 {
+            vec![constant]
+        } else {
+            vec![(cell - 1, [1.0, 0.0]), constant]
+        }
+    }
 }
 
 /// A scored pair, for reports.
@@ -59,8 +113,9 @@ pub struct Found {
 
 /// The family-wise chance of keeping a pair that does not interact.
 const FAMILY_ALPHA: f64 = 0.05;
-/// Backfitting sweeps of the grid's additive fit.
-const SWEEPS: usize = 30;
+/// A column is a combination of the ones before it when less than this share of its sum of
+/// squares is left once they explain it.
+const RANK_TOLERANCE: f64 = 1e-9;
 
 /// The `opts.pairs` best pairs of columns on `rows` (in `design`'s row order), given the
 /// additive model's `logits` on them: the terms, and every pair's score, best first.
@@ -119,86 +174,138 @@ pub fn search(
     Ok((terms, report))
 }
 
-/// What a free value per cell of the pair's grid gains beyond the grid's best additive fit, and
-/// the degrees of freedom of that gain.
+/// What the pair's interaction term gains beyond the pair's additive fit, and the degrees of
+/// freedom of that gain: a score test of the term's own features.
 ///
-/// Only cells that hold rows count towards the degrees of freedom: a category's unused slots
-/// (the "other" slot of a column without rare levels, a missing slot of a column never missing)
-/// and combinations that never occur can gain nothing. On the occupied cells, the additive fit
-/// spans one dimension per occupied row and column less one per connected block of the grid, so
-/// the pair adds `cells − rows − columns + blocks`: `(a − 1)(b − 1)` for a full `a × b` grid.
+/// The features are those the scorer writes for the term (products of a basis of each side:
+/// a number's segment fractions over its coarse knots, a category's slots), and the additive fit
+/// is an intercept and each side's basis alone. Within one cell of the grid every such feature is
+/// a fixed combination of the cell's local terms (`1`, and `u`, the row's fraction of its
+/// segment, for a number), so one pass over the rows sums `Σ h·φφᵀ` and `Σ g·φ` of the local
+/// terms `φ` per cell, and those sums give the features' weighted Gram matrix `V` and gradient
+/// `U` exactly. A Newton step on the features then gains `Uᵀ(V + λI)⁻¹U` (twice the
+/// log-likelihood it adds, λ a small ridge on the term's features); the term is worth what the
+/// step on term and sides gains beyond the step on the sides alone ([`gains`]). Its degrees of
+/// freedom are the rank the term adds, `rank(V) − rank(V_sides)`: features that live only in cells no row reaches (a category's unused
+/// slots, combinations that never occur) add none, nor do products that the sides already span.
+/// Testing the term's features, rather than a free value per cell, keeps the test's power where
+/// the term fits: a slope that differs by category is a few features, not a step per cell.
 fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> (f64, usize) {
-    let (na, nb) = (a.cells, b.cells);
-    let mut grid_g = vec![0.0f64; na * nb];
-    let mut grid_h = vec![0.0f64; na * nb];
-    let mut rows_in = vec![0u32; na * nb];
-    for ((&ca, &cb), (&gi, &hi)) in a.codes.iter().zip(&b.codes).zip(g.iter().zip(h)) {
-        let cell = usize::from(ca) * nb + usize::from(cb);
-        grid_g[cell] += gi;
-        grid_h[cell] += hi;
-        rows_in[cell] += 1;
-    }
-    let df = occupied_df(&rows_in, na, nb);
-    for x in &mut grid_h {
-        *x += CELL_RIDGE;
-    }
-    let full: f64 = grid_g.iter().zip(&grid_h).map(|(g, h)| g * g / h).sum();
-    // The additive fit s(x, y) = r(x) + c(y) maximising Σ 2·G·s − H·s², by backfitting: each
-    // sweep sets every row effect, then every column effect, to its optimum given the other.
-    let (mut r, mut c) = (vec![0.0; na], vec![0.0; nb]);
-    for _ in 0..SWEEPS {
-        for (x, rx) in r.iter_mut().enumerate() {
-            let cells = x * nb..(x + 1) * nb;
-            let gs = &grid_g[cells.clone()];
-            let hs = &grid_h[cells];
-            let num: f64 = gs.iter().zip(hs).zip(&c).map(|((g, h), cy)| g - h * cy).sum();
-            *rx = num / hs.iter().sum::<f64>();
+    let (pa, pb) = (a.local(), b.local());
+    let q = pa * pb;
+    let cells = a.cells * b.cells;
+    let mut gram = vec![0.0f64; cells * q * q];
+    let mut grad = vec![0.0f64; cells * q];
+    let mut phi = [0.0f64; 4];
+    for r in 0..g.len() {
+        let cell = usize::from(a.codes[r]) * b.cells + usize::from(b.codes[r]);
+        let (ua, ub) = (a.fraction(r), b.fraction(r));
+        for (i, x) in phi[..q].iter_mut().enumerate() {
+            *x = [1.0, ua][i / pb] * [1.0, ub][i % pb];
         }
-        for (y, cy) in c.iter_mut().enumerate() {
-            let (mut num, mut den) = (0.0, 0.0);
-            for (x, rx) in r.iter().enumerate() {
-                let k = x * nb + y;
-                num += grid_g[k] - grid_h[k] * rx;
-                den += grid_h[k];
+        let (m, v) = (&mut gram[cell * q * q..(cell + 1) * q * q], &mut grad[cell * q..(cell + 1) * q]);
+        for i in 0..q {
+            v[i] += g[r] * phi[i];
+            for j in 0..q {
+                m[i * q + j] += h[r] * phi[i] * phi[j];
             }
-            *cy = num / den;
         }
     }
-    let additive: f64 = (0..na * nb)
-        .map(|k| {
-            let s = r[k / nb] + c[k % nb];
-            2.0 * grid_g[k] * s - grid_h[k] * s * s
-        })
-        .sum();
-    ((full - additive).max(0.0), df)
+    // Features: (side a's basis or its constant) × (side b's basis or its constant), the term's
+    // products first, then the intercept and the sides alone.
+    let (ka, kb) = (a.basis(), b.basis());
+    let index = |ta: usize, tb: usize| {
+        if ta < ka && tb < kb {
+            ta * kb + tb
+        } else if ta == ka && tb == kb {
+            ka * kb
+        } else if tb == kb {
+            ka * kb + 1 + ta
+        } else {
+            ka * kb + 1 + ka + tb
+        }
+    };
+    let width = (ka + 1) * (kb + 1);
+    let term = ka * kb;
+    let mut v = vec![0.0f64; width * width];
+    let mut u = vec![0.0f64; width];
+    let mut local: Vec<(usize, [f64; 4])> = Vec::new();
+    for ca in 0..a.cells {
+        for cb in 0..b.cells {
+            let cell = ca * b.cells + cb;
+            local.clear();
+            for (ta, ca_coef) in a.terms(ca) {
+                for (tb, cb_coef) in b.terms(cb) {
+                    let mut coef = [0.0; 4];
+                    for (i, x) in coef[..q].iter_mut().enumerate() {
+                        *x = ca_coef[i / pb] * cb_coef[i % pb];
+                    }
+                    local.push((index(ta, tb), coef));
+                }
+            }
+            let (m, gv) = (&gram[cell * q * q..(cell + 1) * q * q], &grad[cell * q..(cell + 1) * q]);
+            for &(i, ci) in &local {
+                u[i] += (0..q).map(|s| ci[s] * gv[s]).sum::<f64>();
+                for &(j, cj) in &local {
+                    v[i * width + j] += (0..q)
+                        .map(|s| ci[s] * (0..q).map(|t| m[s * q + t] * cj[t]).sum::<f64>())
+                        .sum::<f64>();
+                }
+            }
+        }
+    }
+    let (sides, both, df) = gains(&v, &u, width, term);
+    ((both - sides).max(0.0), df)
 }
 
-/// `cells − rows − columns + blocks` over the occupied cells of an `na × nb` grid, where a block
-/// is a set of rows and columns linked through occupied cells (a union–find over the `na + nb`
-/// levels).
-fn occupied_df(rows_in: &[u32], na: usize, nb: usize) -> usize {
-    let mut parent: Vec<usize> = (0..na + nb).collect();
-    fn root(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
+/// What a Newton step on the sides, and on the sides and the term, gains: `U_Sᵀ V_SS⁻¹ U_S`
+/// over the side features `S` that are independent ([`independent`]), and the same over them and
+/// every term feature with the ridge [`CELL_RIDGE`] added to the term's (so that a nearly empty
+/// cell gains nothing). No ridge on the sides: what they explain alone is never credited to the
+/// term. Then the rank the term adds.
+fn gains(v: &[f64], u: &[f64], width: usize, term: usize) -> (f64, f64, usize) {
+    let sides = independent(v, width, &(term..width).collect::<Vec<_>>());
+    let with_term: Vec<usize> = sides.iter().copied().chain(0..term).collect();
+    let solve = |features: &[usize]| {
+        let k = features.len();
+        let mut m: Vec<f64> =
+            features.iter().flat_map(|&i| features.iter().map(move |&j| v[i * width + j])).collect();
+        for (d, &i) in features.iter().enumerate() {
+            if i < term {
+                m[d * k + d] += CELL_RIDGE;
+            }
         }
-        x
+        let mut x: Vec<f64> = features.iter().map(|&i| u[i]).collect();
+        if !crate::stats::linalg::cholesky_solve(&mut m, k, &mut x) {
+            return 0.0;
+        }
+        features.iter().zip(&x).map(|(&i, xi)| u[i] * xi).sum::<f64>()
+    };
+    let added = independent(v, width, &with_term).len() - sides.len();
+    (solve(&sides), solve(&with_term), added)
+}
+
+/// The features of `features`, in order, that the ones before them do not explain: the pivots
+/// of a Cholesky factorisation of the Gram matrix `V_SS` (positive semi-definite) that skips
+/// every column whose remaining diagonal is rounding.
+fn independent(v: &[f64], width: usize, features: &[usize]) -> Vec<usize> {
+    let k = features.len();
+    let mut l = vec![0.0f64; k * k];
+    let mut kept = Vec::new();
+    for j in 0..k {
+        let given = v[features[j] * width + features[j]];
+        let diagonal = given - kept.iter().map(|&m: &usize| l[j * k + m] * l[j * k + m]).sum::<f64>();
+        if given <= 0.0 || diagonal <= RANK_TOLERANCE * given {
+            continue;
+        }
+        let root = diagonal.sqrt();
+        for i in j + 1..k {
+            let dot: f64 = kept.iter().map(|&m| l[i * k + m] * l[j * k + m]).sum();
+            l[i * k + j] = (v[features[i] * width + features[j]] - dot) / root;
+        }
+        kept.push(j);
     }
-    let mut used = vec![false; na + nb];
-    let mut cells = 0;
-    for (k, _) in rows_in.iter().enumerate().filter(|(_, n)| **n > 0) {
-        let (x, y) = (k / nb, na + k % nb);
-        cells += 1;
-        used[x] = true;
-        used[y] = true;
-        let (rx, ry) = (root(&mut parent, x), root(&mut parent, y));
-        parent[rx] = ry;
-    }
-    let levels = used.iter().filter(|&&u| u).count();
-    let blocks = (0..na + nb).filter(|&x| used[x] && root(&mut parent, x) == x).count();
-    // A forest of `levels` nodes in `blocks` trees has `levels − blocks` edges, at most `cells`.
-    cells + blocks - levels
+    kept.into_iter().map(|j| features[j]).collect()
 }
 
 /// Every feature column that can be a side of a term, with its rows' cells.
@@ -221,13 +328,7 @@ fn candidates(
                     continue;
                 }
                 let values = imputed_numbers(table, &plan.columns[i], rows, encoder)?;
-                let inner = &knots[1..knots.len() - 1];
-                let codes = values.iter().map(|&x| inner.partition_point(|&k| k <= x) as u16).collect();
-                out.push(Candidate {
-                    cells: knots.len() - 1,
-                    side: Side::Segments { column: i as u32, knots },
-                    codes,
-                });
+                out.push(Candidate::number(i, &values, knots));
             }
             Encoder::Boolean(_) | Encoder::Categorical(_) if w <= MAX_SLOTS => {
                 // The slot each row's one-hot (or yes/no) features light up, read from the design
@@ -240,7 +341,12 @@ fn candidates(
                             .map_or(0, |(c, _)| (c - off + 1) as u16)
                     })
                     .collect();
-                out.push(Candidate { side: Side::Slots { column: i as u32 }, cells: w + 1, codes });
+                out.push(Candidate {
+                    side: Side::Slots { column: i as u32 },
+                    cells: w + 1,
+                    codes,
+                    fractions: None,
+                });
             }
             Encoder::Boolean(_) | Encoder::Categorical(_) => {}
         }
@@ -274,7 +380,78 @@ mod tests {
     }
 
     fn candidate(codes: Vec<u16>, cells: usize) -> Candidate {
-        Candidate { side: Side::Slots { column: 0 }, cells, codes }
+        Candidate { side: Side::Slots { column: 0 }, cells, codes, fractions: None }
+    }
+
+    /// A side's basis for one row, as the scorer writes it (segment fractions, or slots).
+    fn basis_row(c: &Candidate, values: &[f64], row: usize) -> Vec<f64> {
+        match &c.side {
+            Side::Segments { knots, .. } => {
+                knots.windows(2).map(|k| ((values[row] - k[0]) / (k[1] - k[0])).clamp(0.0, 1.0)).collect()
+            }
+            Side::Slots { .. } => {
+                (0..c.basis()).map(|t| f64::from(usize::from(c.codes[row]) == t + 1)).collect()
+            }
+        }
+    }
+
+    /// The gain and degrees of freedom from each row's features, built one row at a time: the
+    /// term's products, the intercept and each side's basis.
+    fn brute_force(a: (&Candidate, &[f64]), b: (&Candidate, &[f64]), g: &[f64], h: &[f64]) -> (f64, usize) {
+        let rows: Vec<Vec<f64>> = (0..g.len())
+            .map(|r| {
+                let (fa, fb) = (basis_row(a.0, a.1, r), basis_row(b.0, b.1, r));
+                let mut f: Vec<f64> = fa.iter().flat_map(|x| fb.iter().map(move |y| x * y)).collect();
+                f.push(1.0);
+                f.extend(&fa);
+                f.extend(&fb);
+                f
+            })
+            .collect();
+        let width = rows[0].len();
+        let mut v = vec![0.0; width * width];
+        let mut u = vec![0.0; width];
+        for (r, f) in rows.iter().enumerate() {
+            for i in 0..width {
+                u[i] += g[r] * f[i];
+                for j in 0..width {
+                    v[i * width + j] += h[r] * f[i] * f[j];
+                }
+            }
+        }
+        let (sides, both, df) = gains(&v, &u, width, a.0.basis() * b.0.basis());
+        (both - sides, df)
+    }
+
+    #[test]
+    fn the_cell_sums_give_what_the_rows_features_give() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut draw = || rng.random::<f64>();
+        let n = 300;
+        let x: Vec<f64> = (0..n).map(|_| 100.0 * draw()).collect();
+        let y: Vec<f64> = (0..n).map(|_| (10.0 * draw()).floor()).collect();
+        let slots: Vec<u16> = (0..n).map(|_| 1 + (3.0 * draw()) as u16).collect();
+        let g: Vec<f64> = (0..n).map(|_| draw() - 0.5).collect();
+        let h: Vec<f64> = (0..n).map(|_| 0.05 + 0.2 * draw()).collect();
+        // A number beyond its outer knots on both sides, an integer one with rows on its knots,
+        // and a category with an unused slot (cell 4 of 5).
+        let (a, b) = (
+            Candidate::number(0, &x, vec![5.0, 30.0, 60.0, 95.0]),
+            Candidate::number(0, &y, vec![0.0, 3.0, 6.0, 9.0]),
+        );
+        let c = candidate(slots.clone(), 5);
+        for ((p, pv), (q, qv)) in [((&a, &x), (&c, &x)), ((&a, &x), (&b, &y)), ((&c, &x), (&b, &y))] {
+            let (got, df) = gain(p, q, &g, &h);
+            let (want, want_df) = brute_force((p, pv), (q, qv), &g, &h);
+            assert!((got - want).abs() < 1e-9 * want.max(1.0), "{got} against {want}");
+            assert_eq!(df, want_df);
+        }
+        // Full ranks: (3 − 1)·3 products beyond the sides for number × category (slot 4 unused),
+        // 3·3 for number × number, 3·(3 − 1) for category × number.
+        assert_eq!(gain(&a, &c, &g, &h).1, 6);
+        assert_eq!(gain(&a, &b, &g, &h).1, 9);
+        assert_eq!(gain(&c, &b, &g, &h).1, 6);
     }
 
     #[test]
@@ -285,27 +462,39 @@ mod tests {
         // Residuals that are a row effect plus a column effect: nothing is left for the pair.
         let additive = [0.7, 0.3, -0.3, -0.7, 0.7, 0.3, -0.3, -0.7];
         assert!(gain(&a, &b, &additive, &h).0 < 1e-9, "{:?}", gain(&a, &b, &additive, &h));
-        // An exclusive-or: no additive fit explains any of it, the grid all of it.
+        // An exclusive-or: no additive fit explains any of it, the term all of it.
         let xor = [0.5, -0.5, -0.5, 0.5, 0.5, -0.5, -0.5, 0.5];
-        let cells = 4.0 * (1.0f64 * 1.0) / (0.5 + CELL_RIDGE);
+        // It is orthogonal to the sides, and the product feature ab keeps ±1/4 of itself beyond
+        // them: a Newton step gains U² / (Σ h·(1/4)² + λ), U = Σ g·ab = 1.
         let (got, df) = gain(&a, &b, &xor, &h);
-        assert!((got - cells).abs() < 1e-9, "{got}");
+        assert!((got - 1.0 / (0.125 + CELL_RIDGE)).abs() < 1e-12, "{got}");
         assert_eq!(df, 1);
     }
 
     #[test]
-    fn only_occupied_cells_count_as_degrees_of_freedom() {
-        // A full 3 × 4 grid: (3 − 1)(4 − 1).
-        assert_eq!(occupied_df(&[1; 12], 3, 4), 6);
-        // A category whose slot 0 and last slot are never used, beside a 2-cell side: 2 × 2.
-        let mut rows_in = vec![0; 4 * 2];
-        rows_in[2..6].fill(5);
-        assert_eq!(occupied_df(&rows_in, 4, 2), 1);
-        // Two blocks that never meet (a diagonal): an additive fit is already exact.
-        assert_eq!(occupied_df(&[3, 0, 0, 3], 2, 2), 0);
-        // An L: three cells of a 2 × 2 grid, one level linking them.
-        assert_eq!(occupied_df(&[3, 3, 3, 0], 2, 2), 0);
-        assert_eq!(occupied_df(&[0; 6], 2, 3), 0);
+    fn a_slope_that_differs_by_category_is_one_degree_of_freedom_per_category() {
+        // Residuals rising with x in one category and falling in the other: no step per cell
+        // would be needed, one slope per category is.
+        let x: Vec<f64> = (0..40).map(f64::from).collect();
+        let slots: Vec<u16> = (0..40).map(|r| 1 + (r % 2) as u16).collect();
+        let g: Vec<f64> =
+            (0..40).map(|r| if r % 2 == 0 { 1.0 } else { -1.0 } * (f64::from(r) - 19.5) / 20.0).collect();
+        let (a, c) = (Candidate::number(0, &x, vec![0.0, 39.0]), candidate(slots, 3));
+        let (got, df) = gain(&a, &c, &g, &[0.25; 40]);
+        assert_eq!(df, 1);
+        assert!(crate::stats::chi2_z(got, 1.0) > 3.0, "{got}");
+    }
+
+    #[test]
+    fn only_cells_that_hold_rows_count_as_degrees_of_freedom() {
+        // A category whose first and last slots are never used, beside a yes/no column: 2 × 2.
+        let a = candidate(vec![1, 2, 1, 2, 1, 2, 1, 2], 5);
+        let b = candidate(vec![0, 0, 1, 1, 0, 1, 1, 0], 2);
+        assert_eq!(gain(&a, &b, &[0.1; 8], &[0.25; 8]).1, 1);
+        // Two blocks that never meet (a diagonal): the sides alone are already exact.
+        let diagonal = candidate(vec![1, 1, 2, 2], 3);
+        let other = candidate(vec![0, 0, 1, 1], 2);
+        assert_eq!(gain(&diagonal, &other, &[0.1; 4], &[0.25; 4]).1, 0);
     }
 
     #[test]
