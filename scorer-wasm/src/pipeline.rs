@@ -296,8 +296,9 @@ impl Basis<'_> {
     }
 }
 
-/// The fraction of the segment `[lo, hi]` below `x`.
-fn segment(x: f64, lo: f64, hi: f64) -> f64 {
+/// The fraction of the segment `[lo, hi]` below `x`: a number's piecewise-linear feature, in its
+/// own encoding and on its side of an interaction term.
+pub fn segment(x: f64, lo: f64, hi: f64) -> f64 {
     ((x - lo) / (hi - lo)).clamp(0.0, 1.0)
 }
 
@@ -607,7 +608,7 @@ impl NumericEncoder {
             i = 2;
         }
         for w in self.knots.windows(2) {
-            out[i] = ((v - w[0]) / (w[1] - w[0])).clamp(0.0, 1.0);
+            out[i] = segment(v, w[0], w[1]);
             i += 1;
         }
     }

@@ -19,6 +19,7 @@
 //! The search sees only the rows it is given, the training rows of a fold, so choosing pairs
 //! leaks nothing into cross-validated metrics.
 
+use scorer_wasm::pipeline::segment;
 use scorer_wasm::{Encoder, Interaction, Pipeline, Role, Side};
 
 use crate::error::Result;
@@ -60,10 +61,7 @@ impl Candidate {
         let fractions = values
             .iter()
             .zip(&codes)
-            .map(|(&x, &s)| {
-                let (lo, hi) = (knots[usize::from(s)], knots[usize::from(s) + 1]);
-                ((x - lo) / (hi - lo)).clamp(0.0, 1.0)
-            })
+            .map(|(&x, &s)| segment(x, knots[usize::from(s)], knots[usize::from(s) + 1]))
             .collect();
         Candidate {
             cells: knots.len() - 1,
@@ -186,8 +184,9 @@ pub fn search(
 /// `U` exactly. A Newton step on the features then gains `Uᵀ(V + λI)⁻¹U` (twice the
 /// log-likelihood it adds, λ a small ridge on the term's features); the term is worth what the
 /// step on term and sides gains beyond the step on the sides alone ([`gains`]). Its degrees of
-/// freedom are the rank the term adds, `rank(V) − rank(V_sides)`: features that live only in cells no row reaches (a category's unused
-/// slots, combinations that never occur) add none, nor do products that the sides already span.
+/// freedom are the rank the term adds, `rank(V) − rank(V_sides)`: features that live only in
+/// cells no row reaches (a category's unused slots, combinations that never occur) add none, nor
+/// do products that the sides already span.
 /// Testing the term's features, rather than a free value per cell, keeps the test's power where
 /// the term fits: a slope that differs by category is a few features, not a step per cell.
 fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> (f64, usize) {
@@ -229,13 +228,15 @@ fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> (f64, usize) {
     let term = ka * kb;
     let mut v = vec![0.0f64; width * width];
     let mut u = vec![0.0f64; width];
+    let b_terms: Vec<_> = (0..b.cells).map(|cb| b.terms(cb)).collect();
     let mut local: Vec<(usize, [f64; 4])> = Vec::new();
     for ca in 0..a.cells {
-        for cb in 0..b.cells {
+        let a_terms = a.terms(ca);
+        for (cb, b_terms) in b_terms.iter().enumerate() {
             let cell = ca * b.cells + cb;
             local.clear();
-            for (ta, ca_coef) in a.terms(ca) {
-                for (tb, cb_coef) in b.terms(cb) {
+            for &(ta, ca_coef) in &a_terms {
+                for &(tb, cb_coef) in b_terms {
                     let mut coef = [0.0; 4];
                     for (i, x) in coef[..q].iter_mut().enumerate() {
                         *x = ca_coef[i / pb] * cb_coef[i % pb];
@@ -244,12 +245,15 @@ fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> (f64, usize) {
                 }
             }
             let (m, gv) = (&gram[cell * q * q..(cell + 1) * q * q], &grad[cell * q..(cell + 1) * q]);
-            for &(i, ci) in &local {
-                u[i] += (0..q).map(|s| ci[s] * gv[s]).sum::<f64>();
-                for &(j, cj) in &local {
-                    v[i * width + j] += (0..q)
-                        .map(|s| ci[s] * (0..q).map(|t| m[s * q + t] * cj[t]).sum::<f64>())
-                        .sum::<f64>();
+            for &(j, cj) in &local {
+                // The cell's Σ h·φφᵀ times feature j's coefficients, then against each feature's.
+                let mut mj = [0.0; 4];
+                for (s, x) in mj[..q].iter_mut().enumerate() {
+                    *x = (0..q).map(|t| m[s * q + t] * cj[t]).sum();
+                }
+                u[j] += (0..q).map(|s| cj[s] * gv[s]).sum::<f64>();
+                for &(i, ci) in &local {
+                    v[i * width + j] += (0..q).map(|s| ci[s] * mj[s]).sum::<f64>();
                 }
             }
         }
@@ -264,7 +268,9 @@ fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> (f64, usize) {
 /// cell gains nothing). No ridge on the sides: what they explain alone is never credited to the
 /// term. Then the rank the term adds.
 fn gains(v: &[f64], u: &[f64], width: usize, term: usize) -> (f64, f64, usize) {
-    let sides = independent(v, width, &(term..width).collect::<Vec<_>>());
+    // The sides first, so that the factorisation keeps what they span before any term feature.
+    let kept = independent(v, width, &(term..width).chain(0..term).collect::<Vec<_>>());
+    let (sides, added): (Vec<usize>, Vec<usize>) = kept.into_iter().partition(|&i| i >= term);
     let with_term: Vec<usize> = sides.iter().copied().chain(0..term).collect();
     let solve = |features: &[usize]| {
         let k = features.len();
@@ -281,8 +287,7 @@ fn gains(v: &[f64], u: &[f64], width: usize, term: usize) -> (f64, f64, usize) {
         }
         features.iter().zip(&x).map(|(&i, xi)| u[i] * xi).sum::<f64>()
     };
-    let added = independent(v, width, &with_term).len() - sides.len();
-    (solve(&sides), solve(&with_term), added)
+    (solve(&sides), solve(&with_term), added.len())
 }
 
 /// The features of `features`, in order, that the ones before them do not explain: the pivots
@@ -387,7 +392,7 @@ mod tests {
     fn basis_row(c: &Candidate, values: &[f64], row: usize) -> Vec<f64> {
         match &c.side {
             Side::Segments { knots, .. } => {
-                knots.windows(2).map(|k| ((values[row] - k[0]) / (k[1] - k[0])).clamp(0.0, 1.0)).collect()
+                knots.windows(2).map(|k| segment(values[row], k[0], k[1])).collect()
             }
             Side::Slots { .. } => {
                 (0..c.basis()).map(|t| f64::from(usize::from(c.codes[row]) == t + 1)).collect()

@@ -1,5 +1,6 @@
 //! Numbers the layers above compute with: ranking metrics and threshold sweeps, stratified folds,
-//! Platt calibration, a Cholesky solve, the economics of a retention campaign, and paired tests of two models.
+//! Platt calibration, a Cholesky solve, the economics of a retention campaign, and paired tests
+//! of two models.
 
 pub mod calibrate;
 pub mod economics;
