@@ -130,7 +130,7 @@ pub struct TrainArgs {
     /// the --model family (auto: logistic and mlp).
     #[arg(long)]
     pub tune: bool,
-    /// Recipes --tune tries.
+    /// Recipes --tune tries; the auto candidates always run, even beyond it.
     #[arg(long, default_value_t = search::DEFAULT_BUDGET, value_name = "N", requires = "tune")]
     pub tune_budget: usize,
     /// Pairwise interaction terms a logistic or mlp model looks for (FAST residual search);

@@ -407,6 +407,15 @@ fn set_params<N: Net + ?Sized>(net: &N, params: &[f64]) -> Result<()> {
     Ok(())
 }
 
+/// Starts `net` from the parameters of `from`, a net of the same shape: a warm start, for a fit
+/// of the same design under a nearby penalty.
+pub fn start_from<N: Net + ?Sized, M: Net + ?Sized>(net: &N, from: &M) -> Result<()> {
+    if layers_of(net)?.0 != layers_of(from)?.0 {
+        return Err(Error::Training("a warm start needs a net of the same shape".into()));
+    }
+    set_params(net, &params_of(from)?)
+}
+
 /// Logits of a fitted net on the rows of `design`, by the forward pass fits use.
 pub fn design_logits<N: Net + ?Sized>(net: &N, design: &Design) -> Result<Vec<f64>> {
     let params = params_of(net)?;

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use scorer_wasm::Pipeline;
+use scorer_wasm::pipeline::Interaction;
 
 use crate::code::Code;
 use crate::error::{Error, Result};
@@ -110,54 +111,100 @@ pub(crate) fn build_net(recipe: &Recipe, inputs: usize, seed: u64) -> Result<Box
 /// asks for interaction terms, the pair search on the first model's residuals
 /// ([`pairs::search`]) and a second fit with the terms found.
 pub(crate) fn fit(table: &Table, plan: &Plan, rows: &[usize], recipe: &Recipe, seed: u64) -> Result<Fitted> {
-    let (mut fits, _) = fit_path(table, plan, rows, recipe, &[recipe.pairs.pairs], seed)?;
+    let variant = Variant { l2: recipe.fit.l2, pairs: recipe.pairs.pairs };
+    let (mut fits, _) = fit_path(table, plan, rows, recipe, &[variant], seed)?;
     fits.pop().ok_or_else(|| Error::Training("no fit ran".into()))
 }
 
-/// [`fit`] for several caps on the number of terms at once, sharing the additive fit and the
-/// pair search. Caps that come to the same terms (the search may find fewer pairs than a cap)
-/// share one model: the models, and for each cap the index of its model.
+/// What [`fit_path`] varies of a recipe: its penalty α, and its cap on interaction terms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Variant {
+    pub l2: f64,
+    pub pairs: usize,
+}
+
+/// [`fit`] for several variants of one recipe at once (each exactly what [`fit`] does with that
+/// α and cap), sharing what does not depend on them: the pipeline and its encoded rows, and for
+/// each α the additive fit and the pair search. Caps that come to the same terms (the search may
+/// find fewer pairs than a cap) share one model. The models, and for each variant the index of
+/// its model.
 pub(crate) fn fit_path(
     table: &Table,
     plan: &Plan,
     rows: &[usize],
     recipe: &Recipe,
-    caps: &[usize],
+    variants: &[Variant],
     seed: u64,
 ) -> Result<(Vec<Fitted>, Vec<usize>)> {
     let labels: Vec<f64> = rows.iter().map(|&i| plan.target.labels[i]).collect();
     let pipeline = fit_pipeline(table, plan, rows, &recipe.encoding)?;
     let x = encode_design(&pipeline, table, plan, rows)?;
-    let additive = fit_design(recipe, pipeline, &x, &labels, seed)?;
-    let most = caps.iter().copied().max().unwrap_or(0);
-    let terms = if most == 0 {
-        Vec::new()
-    } else {
-        let opts = PairOptions { pairs: most, ..recipe.pairs };
-        pairs::search(table, plan, &additive.pipeline, rows, &x, &additive.logits, opts)?.0
-    };
+    let columns = pipeline.columns().to_vec();
+    let mut penalties: Vec<f64> = Vec::new();
+    for v in variants {
+        if !penalties.contains(&v.l2) {
+            penalties.push(v.l2);
+        }
+    }
+    // Per α: the additive model, and the terms its residuals lead to.
+    let mut paths: Vec<(Recipe, Option<Fitted>, Vec<Interaction>)> = Vec::with_capacity(penalties.len());
+    for &l2 in &penalties {
+        let at = Recipe { fit: FitOptions { l2, ..recipe.fit }, ..recipe.clone() };
+        // The logistic regression's optimum is unique: the previous α's is a warm start that
+        // Newton's method leaves in a few steps. An MLP starts from its seed, as `fit` does.
+        let start = match (recipe.model, paths.last()) {
+            (ModelKind::Logistic, Some((_, Some(previous), _))) => Some(previous.net.as_ref()),
+            _ => None,
+        };
+        let additive = fit_design(&at, pipeline.clone(), &x, &labels, seed, start)?;
+        let most = variants.iter().filter(|v| v.l2 == l2).map(|v| v.pairs).max().unwrap_or(0);
+        let terms = if most == 0 {
+            Vec::new()
+        } else {
+            let opts = PairOptions { pairs: most, ..recipe.pairs };
+            pairs::search(table, plan, &additive.pipeline, rows, &x, &additive.logits, opts)?.0
+        };
+        paths.push((at, Some(additive), terms));
+    }
     drop(x);
-    let columns = additive.pipeline.columns().to_vec();
-    let mut counts: Vec<usize> = caps.iter().map(|&k| k.min(terms.len())).collect();
-    let index: Vec<usize> = {
-        let mut distinct = counts.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let index = counts.iter().map(|k| distinct.partition_point(|d| d < k)).collect();
-        counts = distinct;
-        index
-    };
-    let mut out = Vec::with_capacity(counts.len());
-    let mut additive = Some(additive);
-    for &k in &counts {
+    // The distinct models: (α's index, terms taken), in the order the variants first ask.
+    let keys: Vec<(usize, usize)> = variants
+        .iter()
+        .map(|v| {
+            let a = penalties.iter().position(|&l2| l2 == v.l2).unwrap_or(0);
+            (a, v.pairs.min(paths[a].2.len()))
+        })
+        .collect();
+    let mut distinct: Vec<(usize, usize)> = Vec::new();
+    for key in &keys {
+        if !distinct.contains(key) {
+            distinct.push(*key);
+        }
+    }
+    let index = keys.iter().map(|key| distinct.iter().position(|d| d == key).unwrap_or(0)).collect();
+    // Designs with terms, shared by the α that found the same terms.
+    let mut designs: Vec<(Vec<Interaction>, Design)> = Vec::new();
+    let mut out = Vec::with_capacity(distinct.len());
+    for &(a, k) in &distinct {
+        let (at, additive, terms) = &mut paths[a];
         if k == 0 {
-            out.extend(additive.take());
+            out.push(
+                additive.take().ok_or_else(|| Error::Training("an additive fit was used twice".into()))?,
+            );
             continue;
         }
-        let pipeline = Pipeline::with_interactions(columns.clone(), terms[..k].to_vec())
+        let terms = &terms[..k];
+        let pipeline = Pipeline::with_interactions(columns.clone(), terms.to_vec())
             .map_err(|m| Error::Training(format!("the interaction terms are invalid: {m}")))?;
-        let x = encode_design(&pipeline, table, plan, rows)?;
-        out.push(fit_design(recipe, pipeline, &x, &labels, seed)?);
+        let x = match designs.iter().position(|(t, _)| t.as_slice() == terms) {
+            Some(i) => &designs[i].1,
+            None => {
+                let x = encode_design(&pipeline, table, plan, rows)?;
+                designs.push((terms.to_vec(), x));
+                &designs[designs.len() - 1].1
+            }
+        };
+        out.push(fit_design(at, pipeline, x, &labels, seed, None)?);
     }
     Ok((out, index))
 }
@@ -167,9 +214,20 @@ fn member_seed(seed: u64, member: usize) -> u64 {
     seed ^ (member as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-fn fit_design(recipe: &Recipe, pipeline: Pipeline, x: &Design, labels: &[f64], seed: u64) -> Result<Fitted> {
+/// Fits the recipe's model on `x`, from `start`'s parameters when given (a net of this shape).
+fn fit_design(
+    recipe: &Recipe,
+    pipeline: Pipeline,
+    x: &Design,
+    labels: &[f64],
+    seed: u64,
+    start: Option<&(dyn Net + Send + Sync)>,
+) -> Result<Fitted> {
     let fit_one = |seed: u64| -> Result<Box<dyn Net + Send + Sync>> {
         let net = build_net(recipe, pipeline.width(), seed)?;
+        if let Some(start) = start {
+            nn::start_from(net.as_ref(), start)?;
+        }
         nn::fit(net.as_ref(), x, labels, recipe.fit)?;
         Ok(net)
     };

@@ -48,7 +48,7 @@ fn tuning_on_shuffled_labels_finds_nothing() {
         "logistic",
         "--tune",
         "--tune-budget",
-        "6",
+        "10",
         "--out",
         &out,
         "--json",
@@ -58,10 +58,10 @@ fn tuning_on_shuffled_labels_finds_nothing() {
     let auc = c["cv"]["roc_auc"]["mean"].as_f64().unwrap();
     assert!((auc - 0.5).abs() <= 0.03, "tuned CV ROC AUC on shuffled labels: {auc}");
     let search = &c["search"];
-    assert_eq!(search["method"], "tune=6");
-    assert_eq!(search["candidates"].as_array().unwrap().len(), 6);
+    assert_eq!(search["method"], "tune=10");
+    assert_eq!(search["candidates"].as_array().unwrap().len(), 10);
     assert_eq!(search["outer"].as_array().unwrap().len(), 5);
-    // The inner scores are as empty as the outer ones: the best of six is still near 0.5.
+    // The inner scores are as empty as the outer ones: the best of ten is still near 0.5.
     for fold in search["outer"].as_array().unwrap() {
         let chosen = fold["chosen"].as_u64().unwrap() as usize;
         let inner = fold["scores"][chosen].as_f64().unwrap();
@@ -86,19 +86,39 @@ fn auto_records_every_choice_and_the_terms_it_keeps() {
     assert_eq!(
         candidates,
         [
+            "logistic α=10 bins=8 quantile",
+            "logistic α=10 bins=8 quantile pairs≤16 at 4",
             "logistic α=1 bins=8 quantile",
             "logistic α=1 bins=8 quantile pairs≤16 at 4",
+            "logistic α=10 bins=8 tree",
+            "logistic α=10 bins=8 tree pairs≤16 at 4",
             "logistic α=1 bins=8 tree",
             "logistic α=1 bins=8 tree pairs≤16 at 4",
         ]
     );
     let chosen = search["final_choice"]["chosen"].as_u64().unwrap() as usize;
-    assert_eq!(c["hyperparameters"]["knots"], ["quantile", "quantile", "tree", "tree"][chosen]);
-    let expected_pairs = [0, 16, 0, 16][chosen];
+    let (knots, l2, expected_pairs) =
+        (["quantile", "tree"][chosen / 4], ["10", "1"][chosen / 2 % 2], [0, 16][chosen % 2]);
+    assert_eq!(c["hyperparameters"]["knots"], knots);
+    assert_eq!(c["hyperparameters"]["l2"].as_f64().unwrap(), l2.parse::<f64>().unwrap());
     assert_eq!(c["hyperparameters"]["interactions"], expected_pairs);
     let pairs = c["hyperparameters"]["pairs"].as_array().unwrap();
     assert!(pairs.len() <= expected_pairs, "{pairs:?}");
-    assert!(stdout.contains("recipe       auto of 4 by nested CV (3 inner folds)"), "{stdout}");
+    assert!(stdout.contains("recipe       auto of 8 by nested CV (3 inner folds)"), "{stdout}");
+    // The final model is exactly the chosen recipe fitted on every row: the same flags, given
+    // by hand, give the same weights to the bit.
+    let fixed = dir.path().join("fixed").display().to_string();
+    let interactions = expected_pairs.to_string();
+    let args = ["train", "--data", &data, "--target", "churned", "--model", "logistic", "--knots", knots];
+    let more = ["--l2", l2, "--interactions", &interactions, "--out", &fixed];
+    let (code, _, stderr) = churn(&[&args[..], &more[..]].concat());
+    assert_eq!(code, 0, "{stderr}");
+    let predictor = |dir: &str| {
+        let bytes = std::fs::read(std::path::Path::new(dir).join("model.churn")).unwrap();
+        let model = scorer_wasm::Model::from_bytes(&bytes).unwrap();
+        (model.spec().predictor.clone(), model.spec().pipeline.clone())
+    };
+    assert_eq!(predictor(&out), predictor(&fixed));
     assert!(c["parity"]["max_abs_diff"].as_f64().unwrap() <= 1e-5);
 }
 
