@@ -149,6 +149,7 @@ fn an_mlp_ensemble_is_one_network_three_times_as_wide() {
     assert_ne!(auc(&single), auc(&ensemble));
     assert!(auc(&ensemble) > auc(&single) - 0.01, "{} vs {}", auc(&ensemble), auc(&single));
     let bytes = std::fs::read(dir.path().join("ensemble/model.churn")).unwrap();
+    assert!(bytes.len() <= 64 * 1024, "the ensemble's model file has {} bytes", bytes.len());
     let model = scorer_wasm::Model::from_bytes(&bytes).unwrap();
     let scorer_wasm::Predictor::Mlp(mlp) = &model.spec().predictor else {
         panic!("an ensemble of MLPs is stored as one MLP, got {:?}", model.spec().predictor);
