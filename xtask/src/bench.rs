@@ -421,7 +421,7 @@ pub fn run(opts: &Options) -> Result<Vec<String>> {
     let demo = demo_training(&churn, train_reps)?;
     let mut row = Row::new(
         "trainer",
-        "the demo's 10,000 rows, logistic: seconds (5-fold CV + fit)",
+        "the demo's 10,000 rows, default (auto): seconds (nested CV + fit)",
         median(&demo.0),
         "s",
         false,
