@@ -168,6 +168,33 @@ fn full(path: &Path, name: &str, e: ColumnFull) -> Error {
     Error::data(path, format!("column \"{name}\": {e}"))
 }
 
+/// One NDJSON line's fields in the order the line gives them: the first line's order is the
+/// table's column order.
+struct Record(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Record {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Record, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Record;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Record, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some(field) = map.next_entry()? {
+                    fields.push(field);
+                }
+                Ok(Record(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 fn read_ndjson(path: &Path) -> Result<Table> {
     let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::InvalidData => {
@@ -183,7 +210,7 @@ fn read_ndjson(path: &Path) -> Result<Table> {
         if line.trim().is_empty() {
             continue;
         }
-        let record: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line)
+        let Record(record) = serde_json::from_str(line)
             .map_err(|e| Error::data(path, format!("line {line_no}: not a JSON object ({e})")))?;
         let row = lines.len();
         lines.push(line_no);
@@ -202,6 +229,12 @@ fn read_ndjson(path: &Path) -> Result<Table> {
                 }
             };
             let col = match names.iter().position(|n| n == key) {
+                Some(c) if columns[c].len() > row => {
+                    return Err(Error::data(
+                        path,
+                        format!("line {line_no}: field \"{key}\" appears twice; keep one of them"),
+                    ));
+                }
                 Some(c) => c,
                 None => {
                     // A field first seen here is missing in the rows before.
@@ -291,8 +324,8 @@ impl fmt::Display for Shard {
     }
 }
 
-/// The rows of one shard of a table. A Parquet file is read through a lazy scan of the shard's
-/// rows, which decodes only the row groups they are in; a text file is read whole, then cut.
+/// The rows of one shard of a table. A Parquet file is read with a slice of the shard's rows,
+/// which decodes only the row groups they are in; a text file is read whole, then cut.
 /// A shard may be empty (a file of fewer rows than shards).
 pub fn read_shard(path: &Path, format: Option<Format>, shard: Shard) -> Result<Table> {
     let format = match format {
@@ -308,18 +341,14 @@ pub fn read_shard(path: &Path, format: Option<Format>, shard: Shard) -> Result<T
     }
     use polars::prelude::*;
     let fail = |e: PolarsError| Error::data(path, format!("cannot read Parquet: {e}"));
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = ParquetReader::new(file);
+    let open = || std::fs::File::open(path).map_err(|e| Error::io(path, e));
+    let mut reader = ParquetReader::new(open()?);
     let rows = reader.num_rows().map_err(fail)? as u64;
     let (first, end) = shard.rows(rows);
-    let scan_path = path
-        .to_str()
-        .ok_or_else(|| Error::data(path, "the path is not valid UTF-8, which polars' scan needs"))?;
-    let frame = LazyFrame::scan_parquet(PlRefPath::from(scan_path), ScanArgsParquet::default())
-        .map_err(fail)?
-        .slice(first as i64, (end - first) as IdxSize)
-        .collect()
-        .map_err(fail)?;
+    let metadata = reader.get_metadata().map_err(fail)?.clone();
+    let mut reader = ParquetReader::new(open()?).with_slice(Some((first as usize, (end - first) as usize)));
+    reader.set_metadata(metadata);
+    let frame = reader.finish().map_err(fail)?;
     if frame.width() == 0 {
         return Err(Error::data(path, "the file is empty: it has no columns"));
     }

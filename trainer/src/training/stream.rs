@@ -1,7 +1,7 @@
 //! `churn train --stream`: training on customer tables larger than memory.
 //!
-//! The file is never read whole. Rows come from polars' lazy Parquet scan (`scan_parquet` +
-//! `slice`) a few whole row groups at a time (Parquet decodes a row group whole, so reads are
+//! The file is never read whole. Rows come from polars' Parquet reader with a slice, which decodes
+//! only the row groups the slice touches, a few whole row groups at a time (Parquet decodes a row group whole, so reads are
 //! aligned to them) and are encoded in chunks. `--memory` sizes everything held at once — the
 //! sample, one read, one chunk — so peak memory follows the flag, not the file; a file whose row
 //! groups alone exceed the budget is refused with the fix.
@@ -27,9 +27,7 @@ use std::time::Instant;
 use candle_core::{Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use indicatif::ProgressBar;
-use polars::prelude::{
-    DataFrame, IdxSize, LazyFrame, ParquetReader, PlRefPath, PolarsError, ScanArgsParquet, SerReader,
-};
+use polars::prelude::{DataFrame, FileMetadataRef, ParquetReader, PolarsError, SerReader};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -538,7 +536,8 @@ fn uniform(seed: u64, stream: u64, row: u64) -> f64 {
 /// The Parquet file: its length, column names and row groups, and rows of it on demand.
 struct Source {
     path: PathBuf,
-    scan_path: String,
+    /// The file's footer, read once.
+    metadata: FileMetadataRef,
     rows: u64,
     names: Vec<String>,
     /// Rows of each row group.
@@ -561,19 +560,15 @@ impl Source {
         let mut reader = ParquetReader::new(file);
         let rows = reader.num_rows().map_err(fail)? as u64;
         let names: Vec<String> = reader.schema().map_err(fail)?.iter_names().map(|n| n.to_string()).collect();
-        let groups: Vec<u64> =
-            reader.get_metadata().map_err(fail)?.row_groups.iter().map(|g| g.num_rows() as u64).collect();
+        let metadata = reader.get_metadata().map_err(fail)?.clone();
+        let groups: Vec<u64> = metadata.row_groups.iter().map(|g| g.num_rows() as u64).collect();
         if names.is_empty() {
             return Err(Error::data(path, "the file is empty: it has no columns"));
         }
         if rows == 0 {
             return Err(Error::data(path, "the file has columns but no data rows"));
         }
-        let scan_path = path
-            .to_str()
-            .ok_or_else(|| Error::data(path, "the path is not valid UTF-8, which polars' scan needs"))?
-            .to_string();
-        Ok(Source { path: path.to_owned(), scan_path, rows, names, groups })
+        Ok(Source { path: path.to_owned(), metadata, rows, names, groups })
     }
 
     fn column(&self, name: &str) -> Result<usize> {
@@ -585,17 +580,15 @@ impl Source {
         })
     }
 
-    /// Rows `offset .. offset + len`, through a lazy scan that reads only the row groups needed.
+    /// Rows `offset .. offset + len`, decoding only the row groups they are in.
     fn read(&self, offset: u64, len: u64) -> Result<DataFrame> {
         let fail = |e: PolarsError| {
             Error::data(&self.path, format!("cannot read rows {}–{}: {e}", offset + 1, offset + len))
         };
-        let frame =
-            LazyFrame::scan_parquet(PlRefPath::from(self.scan_path.as_str()), ScanArgsParquet::default())
-                .map_err(fail)?
-                .slice(offset as i64, len as IdxSize)
-                .collect()
-                .map_err(fail)?;
+        let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let mut reader = ParquetReader::new(file).with_slice(Some((offset as usize, len as usize)));
+        reader.set_metadata(self.metadata.clone());
+        let frame = reader.finish().map_err(fail)?;
         if frame.height() as u64 != len || frame.width() != self.names.len() {
             return Err(Error::data(
                 &self.path,
