@@ -224,14 +224,19 @@ fn registry_command(command: cli::RegistryCommand) -> Result<ExitCode> {
                 // Checked as a card, shown as the file has it.
                 let unreadable = |e: String| Error::data(&reg.model_path(entry), e);
                 crate::model::card::ModelCard::of(&loaded).map_err(|e| unreadable(e.to_string()))?;
-                let card: serde_json::Value =
+                // The card passes through as the file has it, its fields in their order.
+                let card: Box<serde_json::value::RawValue> =
                     serde_json::from_str(loaded.card_json()).map_err(|e| unreadable(e.to_string()))?;
-                print_json(&serde_json::json!({
-                    "entry": entry,
-                    "aliases": reg.aliases(&entry.id),
-                    "file": reg.model_path(entry),
-                    "card": card,
-                }))?;
+                #[derive(serde::Serialize)]
+                struct Shown<'a> {
+                    entry: &'a registry::Entry,
+                    aliases: Vec<&'static str>,
+                    file: PathBuf,
+                    card: Box<serde_json::value::RawValue>,
+                }
+                let shown =
+                    Shown { entry, aliases: reg.aliases(&entry.id), file: reg.model_path(entry), card };
+                print_json(&shown)?;
             } else {
                 print!("{}", output::registry_show(&reg, entry, &loaded));
             }

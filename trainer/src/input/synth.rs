@@ -474,12 +474,17 @@ fn write_lines(
     for _ in 0..rows {
         line.clear();
         if ndjson {
-            let object: serde_json::Map<String, serde_json::Value> = columns
-                .iter()
-                .zip(next())
-                .map(|((name, _), f)| ((*name).to_string(), json_value(f)))
-                .collect();
-            line.push_str(&serde_json::Value::Object(object).to_string());
+            // Fields in the columns' order, as the CSV header has them.
+            line.push('{');
+            for (i, ((name, _), f)) in columns.iter().zip(next()).enumerate() {
+                if i > 0 {
+                    line.push(',');
+                }
+                line.push_str(&serde_json::Value::from(*name).to_string());
+                line.push(':');
+                line.push_str(&json_value(f).to_string());
+            }
+            line.push('}');
         } else {
             for (i, f) in next().iter().enumerate() {
                 if i > 0 {

@@ -22,7 +22,6 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 use scorer_wasm::math::sigmoid;
 use scorer_wasm::{Calibration, Decision, Meta, Model, ModelSpec, Pipeline, RiskBands, Target};
-use serde_json::json;
 
 use crate::model::card::{
     CalibrationReport, ColumnReport, CvReport, DataFinding, DataSummary, FoldCurves, Hyperparameters,
@@ -253,32 +252,23 @@ pub struct Written {
 }
 
 impl Trained {
-    /// `model-card.json`: the card stored in the model file, plus facts about this run.
-    pub fn card_json(&self, file_name: &str, bytes: usize) -> serde_json::Value {
+    /// `model-card.json`: the card stored in the model file, then facts about this run.
+    pub fn card_json<'a>(&'a self, file_name: &'a str, bytes: usize) -> CardFile<'a> {
         let model = &self.model;
-        let mut card = serde_json::to_value(&self.card).unwrap_or_else(|_| json!({}));
-        if let Some(obj) = card.as_object_mut() {
-            obj.insert("model_id".into(), json!(model.id()));
+        CardFile {
+            card: &self.card,
+            model_id: model.id(),
             // Derivable from the pipeline, so kept out of the card inside the model file.
-            obj.insert("features".into(), json!(model.pipeline().feature_names()));
-            obj.insert(
-                "artifact".into(),
-                json!({ "file": file_name, "bytes": bytes, "sha256": model.checksum() }),
-            );
-            obj.insert(
-                "parity".into(),
-                json!({
-                    "max_abs_diff": self.parity.max_abs_diff,
-                    "rows": self.parity.rows,
-                    "limit": PARITY_LIMIT,
-                }),
-            );
-            obj.insert("training_seconds".into(), json!(self.seconds));
-            if !self.epochs.is_empty() {
-                obj.insert("epochs".into(), json!(self.epochs));
-            }
+            features: model.pipeline().feature_names(),
+            artifact: Artifact { file: file_name, bytes, sha256: model.checksum() },
+            parity: ParityFile {
+                max_abs_diff: self.parity.max_abs_diff,
+                rows: self.parity.rows,
+                limit: PARITY_LIMIT,
+            },
+            training_seconds: self.seconds,
+            epochs: &self.epochs,
         }
-        card
     }
 
     /// Writes `model.churn` and `model-card.json` into `dir`, creating it if needed.
@@ -310,6 +300,34 @@ pub struct EpochTiming {
 pub struct Parity {
     pub max_abs_diff: f64,
     pub rows: usize,
+}
+
+/// `model-card.json`: the card's fields in the card's order, then this run's.
+#[derive(serde::Serialize)]
+pub struct CardFile<'a> {
+    #[serde(flatten)]
+    card: &'a ModelCard,
+    model_id: &'a str,
+    features: Vec<String>,
+    artifact: Artifact<'a>,
+    parity: ParityFile,
+    training_seconds: f64,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    epochs: &'a [EpochTiming],
+}
+
+#[derive(serde::Serialize)]
+struct Artifact<'a> {
+    file: &'a str,
+    bytes: usize,
+    sha256: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct ParityFile {
+    max_abs_diff: f64,
+    rows: usize,
+    limit: f64,
 }
 
 /// Out-of-fold results of one fold.

@@ -152,9 +152,23 @@ fn ndjson_line_that_is_not_an_object() {
         (
             2,
             format!(
-                "error: {data}: line 2: not a JSON object (invalid type: sequence, expected a map at line 1 column 0)\n"
+                "error: {data}: line 2: not a JSON object (invalid type: sequence, expected a JSON object at line 1 column 0)\n"
             )
         )
+    );
+}
+
+#[test]
+fn ndjson_field_given_twice_in_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(
+        dir.path(),
+        "t.ndjson",
+        b"{\"x\": 1, \"churned\": \"Yes\"}\n{\"x\": 2, \"churned\": \"No\", \"x\": 3}\n",
+    );
+    assert_eq!(
+        train(&data, &[]),
+        (2, format!("error: {data}: line 2: field \"x\" appears twice; keep one of them\n"))
     );
 }
 
