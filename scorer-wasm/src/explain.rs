@@ -25,7 +25,7 @@
 use crate::error::InputError;
 use crate::math::sigmoid;
 use crate::model::Scorer;
-use crate::predictor::Predictor;
+use crate::predictor::{Mlp, Predictor};
 use crate::value::Value;
 
 /// A customer's logit decomposed into a base value and one contribution per feature column.
@@ -73,65 +73,17 @@ impl Scorer<'_> {
             .collect();
         let pipeline = &spec.pipeline;
         // Every group of features that is attributed as one: the columns', then the terms'.
-        let ranges: Vec<(usize, usize, usize)> = columns
+        let ranges: Vec<(usize, usize)> = columns
             .iter()
-            .copied()
-            .chain(
-                (0..pipeline.interactions().len())
-                    .filter_map(|k| pipeline.interaction_range(k).map(|(off, w)| (k, off, w))),
-            )
+            .map(|&(_, off, w)| (off, w))
+            .chain((0..pipeline.interactions().len()).filter_map(|k| pipeline.interaction_range(k)))
             .collect();
-
-        let mut phi: Vec<f64> = match &spec.predictor {
+        let mut phi = match &spec.predictor {
             Predictor::Logistic(l) => {
-                ranges.iter().map(|&(_, off, w)| (off..off + w).map(|f| l.weights[f] * dx[f]).sum()).collect()
+                ranges.iter().map(|&(off, w)| (off..off + w).map(|f| l.weights[f] * dx[f]).sum()).collect()
             }
-            Predictor::Mlp(mlp) => {
-                // `contrib[j * units + k]`: column j's share of the change of unit k.
-                let m = ranges.len();
-                let (mut act_x, mut act_r) = (x.to_vec(), r.clone());
-                let mut contrib: Vec<f64> = Vec::new();
-                let mut units_in = 0;
-                for (layer_no, layer) in mlp.hidden.iter().enumerate() {
-                    let (n_in, units) = (layer.inputs as usize, layer.outputs as usize);
-                    let mut zx = vec![0.0; units];
-                    let mut zr = vec![0.0; units];
-                    layer.forward(&act_x, &mut zx);
-                    layer.forward(&act_r, &mut zr);
-                    let mut next = vec![0.0; m * units];
-                    for k in 0..units {
-                        let row = &layer.weights[k * n_in..(k + 1) * n_in];
-                        for (j, &(_, off, w)) in ranges.iter().enumerate() {
-                            next[j * units + k] = if layer_no == 0 {
-                                (off..off + w).map(|f| row[f] * dx[f]).sum()
-                            } else {
-                                (0..units_in).map(|i| row[i] * contrib[j * units_in + i]).sum()
-                            };
-                        }
-                        let dz = zx[k] - zr[k];
-                        let dh = zx[k].max(0.0) - zr[k].max(0.0);
-                        let rescale = if dz != 0.0 {
-                            dh / dz
-                        } else if zr[k] > 0.0 {
-                            1.0
-                        } else {
-                            0.0
-                        };
-                        for j in 0..m {
-                            next[j * units + k] *= rescale;
-                        }
-                    }
-                    act_x = zx.iter().map(|z| z.max(0.0)).collect();
-                    act_r = zr.iter().map(|z| z.max(0.0)).collect();
-                    contrib = next;
-                    units_in = units;
-                }
-                (0..m)
-                    .map(|j| (0..units_in).map(|k| mlp.output.weights[k] * contrib[j * units_in + k]).sum())
-                    .collect()
-            }
+            Predictor::Mlp(mlp) => rescale_shares(mlp, &ranges, x, r, &dx),
         };
-
         let slope = spec.calibration.slope;
         for p in &mut phi {
             *p *= slope;
@@ -154,12 +106,60 @@ impl Scorer<'_> {
                 }
             }
         }
-        Ok(Explanation {
-            base_logit,
-            logit: score.logit,
-            probability: sigmoid(score.logit),
-            contributions,
-            interactions,
-        })
+        let (logit, probability) = (score.logit, sigmoid(score.logit));
+        Ok(Explanation { base_logit, logit, probability, contributions, interactions })
+    }
+}
+
+/// DeepLIFT's Rescale rule through the MLP's hidden layers: each group of features (`ranges`,
+/// as offset and width) gets its share of the output's change from the baseline `r` to `x`,
+/// passed through every unit in proportion to that unit's change.
+fn rescale_shares(mlp: &Mlp, ranges: &[(usize, usize)], x: &[f64], r: &[f64], dx: &[f64]) -> Vec<f64> {
+    // `contrib[j * units + k]`: group j's share of the change of unit k.
+    let m = ranges.len();
+    let (mut act_x, mut act_r) = (x.to_vec(), r.to_vec());
+    let mut contrib: Vec<f64> = Vec::new();
+    let mut units_in = 0;
+    for (layer_no, layer) in mlp.hidden.iter().enumerate() {
+        let (n_in, units) = (layer.inputs as usize, layer.outputs as usize);
+        let mut zx = vec![0.0; units];
+        let mut zr = vec![0.0; units];
+        layer.forward(&act_x, &mut zx);
+        layer.forward(&act_r, &mut zr);
+        let mut next = vec![0.0; m * units];
+        for k in 0..units {
+            let row = &layer.weights[k * n_in..(k + 1) * n_in];
+            for (j, &(off, w)) in ranges.iter().enumerate() {
+                next[j * units + k] = if layer_no == 0 {
+                    (off..off + w).map(|f| row[f] * dx[f]).sum()
+                } else {
+                    (0..units_in).map(|i| row[i] * contrib[j * units_in + i]).sum()
+                };
+            }
+            let rescale = rescale(zx[k], zr[k]);
+            for j in 0..m {
+                next[j * units + k] *= rescale;
+            }
+        }
+        act_x = zx.iter().map(|z| z.max(0.0)).collect();
+        act_r = zr.iter().map(|z| z.max(0.0)).collect();
+        contrib = next;
+        units_in = units;
+    }
+    (0..m).map(|j| (0..units_in).map(|k| mlp.output.weights[k] * contrib[j * units_in + k]).sum()).collect()
+}
+
+/// A ReLU unit's multiplier from its pre-activation at the baseline (`zr`) to the row (`zx`):
+/// the change of its output over the change of its input, or its slope when the input does not
+/// change.
+fn rescale(zx: f64, zr: f64) -> f64 {
+    let dz = zx - zr;
+    let dh = zx.max(0.0) - zr.max(0.0);
+    if dz != 0.0 {
+        dh / dz
+    } else if zr > 0.0 {
+        1.0
+    } else {
+        0.0
     }
 }

@@ -2,7 +2,7 @@
 //! logistic regression or a small MLP with candle, and writes a model file the scorer crate loads.
 //!
 //! The modules sit in layers, each folder importing only from the folders before it in this list
-//! (`tests/it/layers.rs` checks it, and that no two modules import each other):
+//! (`xtask/src/tidy/layers.rs` checks it, and that no two modules import each other):
 //!
 //! 1. [`error`]: the one error type, [`code`]: enums with stable text forms, and [`parallel`]:
 //!    independent jobs on every core;

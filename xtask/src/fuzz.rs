@@ -48,7 +48,7 @@ pub fn run(seconds: u32, only: Option<&str>) -> Result<Vec<Outcome>> {
         },
         None => TARGETS.to_vec(),
     };
-    ensure_cargo_fuzz()?;
+    crate::tools::ensure_cargo_tool("fuzz", CARGO_FUZZ, "1 min")?;
     let dir = target_dir()?.join("fuzz");
     let build_dir = dir.join("build");
     eprintln!("building the fuzz targets (cargo fuzz build, release, sanitizer coverage)");
@@ -113,27 +113,8 @@ fn fuzz_command(build_dir: &Path) -> Command {
     command.current_dir(root());
     // Its own target directory: sanitizer coverage changes the flags of every crate.
     command.env("CARGO_TARGET_DIR", build_dir);
+    crate::util::unlinted(&mut command);
     command
-}
-
-fn ensure_cargo_fuzz() -> Result<()> {
-    let found = Command::new(cargo()).args(["fuzz", "--version"]).output();
-    let version = found
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    if !version.ends_with(CARGO_FUZZ) {
-        eprintln!("installing cargo-fuzz {CARGO_FUZZ} with cargo install, once (about 1 min)");
-        run_command(Command::new(cargo()).args([
-            "install",
-            "cargo-fuzz",
-            "--locked",
-            "--version",
-            CARGO_FUZZ,
-        ]))?;
-    }
-    Ok(())
 }
 
 fn saved_inputs(artifacts: &Path) -> Vec<String> {

@@ -1,15 +1,16 @@
-//! `cargo xtask image`: the trainer as a container image (`deploy/Containerfile`), built with
-//! podman, and checked without running a container.
+//! `cargo xtask image [--dev]`: the trainer as a container image (`deploy/Containerfile`), built
+//! with podman, and checked without a container runtime.
 //!
-//! 1. `churn` in the release profile, linked statically (`crt-static`; the image is `FROM
-//!    scratch`, with no C library to load), for the host's target named explicitly, so that the
-//!    flag reaches the binary and not the build scripts, and the build has a folder of its own;
-//! 2. `podman build` of the Containerfile around it, the binary stripped of its symbols;
+//! 1. `churn` as cargo builds it (release, as `cargo install` builds it; `--dev` takes the dev
+//!    build the tests share, which is what `cargo xtask test` checks), with the shared libraries
+//!    it loads, found by `ldd` and copied to the paths the loader looks in: the image is `FROM
+//!    scratch` and holds nothing else;
+//! 2. `podman build` of the Containerfile around that folder, the binary stripped of its symbols;
 //! 3. the check: the image saved as an OCI layout, its layers unpacked into a folder, its
-//!    configuration read (entry point, user), and the `churn` found inside run from there:
-//!    `--version`, then `synth`, `train` and `predict` on a small table. Containers cannot run on
-//!    every machine that builds images (this VM's crun cannot set rlimits or cgroups), but the
-//!    binary inside can.
+//!    configuration read (entry point, user), and the `churn` inside run within that folder as
+//!    its root (`chroot`, in a user namespace when not root): `--version`, then `synth`, `train`
+//!    and `predict` on a small table. Containers cannot run on every machine that builds images
+//!    (this VM's crun cannot set rlimits or cgroups), but a root filesystem can.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,82 +19,82 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::tools::{self, System};
-use crate::util::{cargo, root, run_command, target_dir};
+use crate::util::{CHURN, Profile, built_binary, root, run_command, target_dir};
 
 /// The image's name; its tag is the workspace version.
 pub const NAME: &str = "localhost/churn-trainer";
 
-/// Builds the image and checks it; returns its reference.
-pub fn run() -> Result<String> {
+/// The user the image runs as (`deploy/Containerfile`).
+const USER: &str = "65532:65532";
+
+/// Builds the image from `churn` in `profile` and checks it; returns its reference.
+pub fn run(profile: Profile) -> Result<String> {
     tools::require("image", &[System::Podman])?;
-    let binary = static_churn()?;
-    let reference = build(&binary)?;
-    check(&reference)?;
+    let binary = built_binary(CHURN, profile)?;
+    let context = target_dir()?.join("image-context");
+    let files = filesystem(&binary, &context.join("rootfs"))?;
+    let reference = build(&context)?;
+    check(&reference, &files)?;
     Ok(reference)
 }
 
-/// The host's target triple, from `rustc -vV`.
-fn host() -> Result<String> {
-    let out = Command::new("rustc").arg("-vV").output().context("running rustc -vV")?;
+/// The image's files under `rootfs`: `/churn` (stripped) and every shared library `ldd` says it
+/// loads, at the same path, links resolved. Returns their paths in the image, sorted.
+fn filesystem(binary: &Path, rootfs: &Path) -> Result<Vec<String>> {
+    crate::util::step(&format!("the image's files: {} and the libraries it loads", binary.display()));
+    if rootfs.exists() {
+        std::fs::remove_dir_all(rootfs)?;
+    }
+    std::fs::create_dir_all(rootfs)?;
+    let churn = rootfs.join("churn");
+    std::fs::copy(binary, &churn)?;
+    // The symbol table is a fifth of the binary, and nothing in a container reads it.
+    run_command(Command::new("strip").arg("--strip-all").arg(&churn))?;
+    let mut files = vec!["/churn".to_string()];
+    for library in libraries(binary)? {
+        let inside = rootfs.join(library.trim_start_matches('/'));
+        std::fs::create_dir_all(inside.parent().context("a library path has a folder")?)?;
+        std::fs::copy(&library, &inside).with_context(|| format!("copying {library}"))?;
+        files.push(library);
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The absolute paths of the shared libraries `binary` loads (the dynamic loader included), as
+/// `ldd` resolves them on this machine. The kernel's vDSO has no file and is left out.
+fn libraries(binary: &Path) -> Result<Vec<String>> {
+    let out = Command::new("ldd").arg(binary).output().context("running ldd (glibc's, from libc-bin)")?;
+    if !out.status.success() {
+        let said = [&out.stdout, &out.stderr].map(|o| String::from_utf8_lossy(o).trim().to_string());
+        bail!("ldd {}: {}", binary.display(), said.join(" ").trim());
+    }
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .map(str::to_string)
-        .context("rustc -vV printed no host line")
+    let mut found = Vec::new();
+    for line in text.lines() {
+        // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)` or `/lib64/ld-linux-x86-64.so.2 (0x…)`
+        let path = line.split("=>").last().and_then(|right| right.split_whitespace().next());
+        match path {
+            Some(p) if p.starts_with('/') => found.push(p.to_string()),
+            _ if line.contains("linux-vdso") => {}
+            _ => bail!("ldd cannot resolve a library of {}: {}", binary.display(), line.trim()),
+        }
+    }
+    Ok(found)
 }
 
-/// `churn`, release profile, statically linked.
-fn static_churn() -> Result<PathBuf> {
-    let host = host()?;
-    if !host.ends_with("-linux-gnu") {
-        bail!("the image is built from a static Linux (glibc) binary; this host is {host}");
-    }
-    crate::util::step(&format!("churn, release, statically linked, for {host}"));
-    let flags = format!("CARGO_TARGET_{}_RUSTFLAGS", host.to_uppercase().replace('-', "_"));
-    run_command(
-        Command::new(cargo())
-            .args(["build", "--release", "-p", "trainer", "--bin", "churn", "--target", &host])
-            .env(flags, "-C target-feature=+crt-static"),
-    )?;
-    let binary = target_dir()?.join(&host).join("release/churn");
-    if interpreter(&std::fs::read(&binary)?)? {
-        bail!("{} asks for a dynamic loader: it is not statically linked", binary.display());
-    }
-    Ok(binary)
-}
-
-/// Whether an ELF64 file has a PT_INTERP program header (a dynamic loader to run it).
-fn interpreter(elf: &[u8]) -> Result<bool> {
-    if elf.len() < 64 || &elf[..4] != b"\x7fELF" || elf[4] != 2 || elf[5] != 1 {
-        bail!("not a 64-bit little-endian ELF file");
-    }
-    let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]) as usize;
-    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into()?) as usize;
-    let (size, count) = (u16_at(0x36), u16_at(0x38));
-    (0..count).try_fold(false, |found, i| {
-        let at = phoff + i * size;
-        let kind = elf.get(at..at + 4).context("a program header lies past the end of the file")?;
-        Ok(found || u32::from_le_bytes(kind.try_into()?) == 3)
-    })
-}
-
-/// `podman build` of `deploy/Containerfile` with `binary` in its context.
-fn build(binary: &Path) -> Result<String> {
+/// `podman build` of `deploy/Containerfile` with `context` (holding `rootfs/`).
+fn build(context: &Path) -> Result<String> {
     let version = env!("CARGO_PKG_VERSION");
     let reference = format!("{NAME}:{version}");
     crate::util::step(&format!("the image {reference} (podman build, deploy/Containerfile)"));
-    let context = target_dir()?.join("image-context");
-    std::fs::create_dir_all(&context)?;
-    std::fs::copy(binary, context.join("churn"))?;
-    // The symbol table is a fifth of the binary, and nothing in a container reads it.
-    run_command(Command::new("strip").arg("--strip-all").arg(context.join("churn")))?;
     let previous = image_id(&reference);
     run_command(
         Command::new("podman")
             .args(["build", "--quiet", "--file"])
             .arg(root().join("deploy/Containerfile"))
             .args(["--build-arg", &format!("VERSION={version}"), "--tag", &reference])
-            .arg(&context),
+            .arg(context),
     )?;
     // The image this one replaced under the tag would linger untagged, a binary's size each time.
     if let Some(old) = previous.filter(|old| image_id(&reference).as_ref() != Some(old)) {
@@ -110,15 +111,34 @@ fn image_id(reference: &str) -> Option<String> {
     (out.status.success() && !id.is_empty()).then_some(id)
 }
 
-/// Unpacks the image and runs the `churn` inside on a small table.
-fn check(reference: &str) -> Result<()> {
-    crate::util::step(&format!("the image's churn, run from its unpacked layers ({reference})"));
+/// Unpacks the image, checks its configuration and files, and runs its `churn` on a small table.
+fn check(reference: &str, files: &[String]) -> Result<()> {
+    crate::util::step(&format!("the image's churn, run in its own root filesystem ({reference})"));
     let work = target_dir()?.join("image-check");
     if work.exists() {
         std::fs::remove_dir_all(&work)?;
     }
-    std::fs::create_dir_all(&work)?;
+    let rootfs = unpack(reference, &work)?;
+    let found = walk(&rootfs, &rootfs)?;
+    if found != files {
+        bail!("the image holds {found:?}; it should hold {files:?}");
+    }
+    let inside = Inside { rootfs: rootfs.clone() };
+    let (auc, parity) = inside.train_and_predict()?;
+    eprintln!(
+        "{reference}: {} files ({} bytes of churn), entry point /churn, user {USER}; it trained a model \
+         (CV ROC AUC {auc:.4}, parity {parity:.1e}) and scored 3000 rows",
+        files.len(),
+        std::fs::metadata(rootfs.join("churn"))?.len()
+    );
+    Ok(())
+}
+
+/// Saves the image as an OCI layout under `work`, checks its configuration, and unpacks its
+/// layers; returns the folder they make.
+fn unpack(reference: &str, work: &Path) -> Result<PathBuf> {
     let layout = work.join("oci");
+    std::fs::create_dir_all(work)?;
     run_command(
         Command::new("podman")
             .args(["save", "--quiet", "--format", "oci-dir", "--output"])
@@ -141,28 +161,48 @@ fn check(reference: &str) -> Result<()> {
     let config = read(blob(manifest["config"]["digest"].as_str().context("the manifest names no config")?)?)?;
     let entrypoint = &config["config"]["Entrypoint"];
     let user = config["config"]["User"].as_str().unwrap_or("");
-    if entrypoint != &serde_json::json!(["/churn"]) || user != "65532:65532" {
+    if entrypoint != &serde_json::json!(["/churn"]) || user != USER {
         bail!(
-            "the image runs {entrypoint} as user \"{user}\"; deploy/Containerfile says [\"/churn\"] as 65532:65532"
+            "the image runs {entrypoint} as user \"{user}\"; deploy/Containerfile says [\"/churn\"] as {USER}"
         );
     }
     let rootfs = work.join("rootfs");
     std::fs::create_dir_all(&rootfs)?;
-    let layers = manifest["layers"].as_array().context("the manifest lists no layers")?;
-    for layer in layers {
+    for layer in manifest["layers"].as_array().context("the manifest lists no layers")? {
         let digest = layer["digest"].as_str().context("a layer without a digest")?;
         // GNU tar recognises a compressed layer by itself.
         run_command(Command::new("tar").arg("-xf").arg(blob(digest)?).arg("-C").arg(&rootfs))?;
     }
-    let files: Vec<String> = std::fs::read_dir(&rootfs)?
-        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect::<std::io::Result<_>>()?;
-    if files != ["churn"] {
-        bail!("the image holds {files:?}; it should hold /churn alone");
+    Ok(rootfs)
+}
+
+/// Every file under `dir`, as a path from `rootfs` (`/lib64/ld-linux-x86-64.so.2`), sorted.
+fn walk(dir: &Path, rootfs: &Path) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files.extend(walk(&path, rootfs)?);
+        } else {
+            files.push(format!("/{}", path.strip_prefix(rootfs)?.display()));
+        }
     }
-    let churn = rootfs.join("churn");
-    let output = |args: &[&str]| -> Result<String> {
-        let out = Command::new(&churn).args(args).current_dir(&work).output()?;
+    files.sort();
+    Ok(files)
+}
+
+/// The image's root filesystem, unpacked, in which its `churn` runs.
+struct Inside {
+    rootfs: PathBuf,
+}
+
+impl Inside {
+    /// `/churn ARGS` with `rootfs` as the root: `chroot`, in a user namespace that maps this user
+    /// to root when it is not root already. Returns what it printed on standard output.
+    fn churn(&self, args: &[&str]) -> Result<String> {
+        let mut command = Command::new("unshare");
+        command.arg("--map-root-user").arg("chroot").arg(&self.rootfs).arg("/churn").args(args);
+        let out = command.output().context("running unshare (util-linux)")?;
         if !out.status.success() {
             bail!(
                 "the image's churn {} failed ({}):\n{}",
@@ -172,50 +212,52 @@ fn check(reference: &str) -> Result<()> {
             );
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    };
-    let version = output(&["--version"])?;
-    let expected = format!("churn {}\n", env!("CARGO_PKG_VERSION"));
-    if version != expected {
-        bail!("the image's churn --version printed {version:?}, not {expected:?}");
     }
-    output(&["synth", "--rows", "3000", "--seed", "5", "--out", "customers.csv"])?;
-    let card: Value = serde_json::from_str(&output(&[
-        "train",
-        "--data",
-        "customers.csv",
-        "--target",
-        "churned",
-        "--id",
-        "customer_id",
-        "--out",
-        "model",
-        "--no-report",
-        "--json",
-    ])?)?;
-    let auc = card["cv"]["roc_auc"]["mean"].as_f64().context("the card has no cross-validated ROC AUC")?;
-    let parity = card["parity"]["max_abs_diff"].as_f64().context("the card has no parity check")?;
-    if !(auc > 0.75 && parity < 1e-5) {
-        bail!("the image's churn trained a model with CV ROC AUC {auc} and parity {parity}");
+
+    /// `--version`, then a model trained and used on 3,000 synthetic customers: its CV ROC AUC
+    /// and parity.
+    fn train_and_predict(&self) -> Result<(f64, f64)> {
+        let version = self.churn(&["--version"])?;
+        let expected = format!("churn {}\n", env!("CARGO_PKG_VERSION"));
+        if version != expected {
+            bail!("the image's churn --version printed {version:?}, not {expected:?}");
+        }
+        std::fs::create_dir_all(self.rootfs.join("work"))?;
+        self.churn(&["synth", "--rows", "3000", "--seed", "5", "--out", "/work/customers.csv"])?;
+        let card: Value = serde_json::from_str(&self.churn(&[
+            "train",
+            "--data",
+            "/work/customers.csv",
+            "--target",
+            "churned",
+            "--id",
+            "customer_id",
+            "--out",
+            "/work/model",
+            "--no-report",
+            "--json",
+        ])?)?;
+        let auc =
+            card["cv"]["roc_auc"]["mean"].as_f64().context("the card has no cross-validated ROC AUC")?;
+        let parity = card["parity"]["max_abs_diff"].as_f64().context("the card has no parity check")?;
+        if !(auc > 0.75 && parity < 1e-5) {
+            bail!("the image's churn trained a model with CV ROC AUC {auc} and parity {parity}");
+        }
+        let scored: Value = serde_json::from_str(&self.churn(&[
+            "predict",
+            "--model",
+            "/work/model/model.churn",
+            "--data",
+            "/work/customers.csv",
+            "--out",
+            "/work/scores.csv",
+            "--json",
+        ])?)?;
+        if scored["scored"] != 3000 {
+            bail!("the image's churn scored {} of 3000 rows", scored["scored"]);
+        }
+        Ok((auc, parity))
     }
-    let scored: Value = serde_json::from_str(&output(&[
-        "predict",
-        "--model",
-        "model/model.churn",
-        "--data",
-        "customers.csv",
-        "--out",
-        "scores.csv",
-        "--json",
-    ])?)?;
-    if scored["scored"] != 3000 {
-        bail!("the image's churn scored {} of 3000 rows", scored["scored"]);
-    }
-    eprintln!(
-        "{reference}: one static binary ({} bytes), entry point /churn, user 65532; it trained a model \
-         (CV ROC AUC {auc:.4}, parity {parity:.1e}) and scored 3000 rows",
-        std::fs::metadata(&churn)?.len()
-    );
-    Ok(())
 }
 
 #[cfg(test)]
@@ -223,13 +265,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_dynamic_binary_asks_for_a_loader_and_garbage_is_refused() {
+    fn the_libraries_of_a_dynamic_binary_are_found_and_garbage_is_refused() {
         // The xtask binary itself is linked dynamically, as cargo builds it by default.
-        let me = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        assert!(interpreter(&me).unwrap());
+        let me = std::env::current_exe().unwrap();
+        let found = libraries(&me).unwrap();
+        assert!(found.iter().any(|l| l.contains("/libc.so")), "{found:?}");
+        assert!(found.iter().any(|l| l.contains("/ld-linux")), "{found:?}");
+        let dir = tempfile_dir();
+        let script = dir.join("not-elf");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
         assert_eq!(
-            interpreter(b"#!/bin/sh\n").unwrap_err().to_string(),
-            "not a 64-bit little-endian ELF file"
+            libraries(&script).unwrap_err().to_string(),
+            format!("ldd {}: not a dynamic executable", script.display())
         );
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-image-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 }

@@ -16,6 +16,8 @@ mod schemathesis;
 mod serve;
 mod soak;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod tools;
 mod up;
 mod util;
@@ -49,9 +51,14 @@ enum Task {
     Test,
     /// Retrain the committed test models and rewrite tests/golden/golden.json.
     Golden,
-    /// Build the trainer's container image (deploy/Containerfile: a static churn, FROM scratch)
-    /// with podman, and check it: unpack its layers and run the churn inside on a small table.
-    Image,
+    /// Build the trainer's container image (deploy/Containerfile: churn and the C libraries it
+    /// loads, FROM scratch) with podman, and check it: unpack its layers and run the churn inside
+    /// them, as its root, on a small table.
+    Image {
+        /// Package the dev build of churn (the one the tests share) instead of the release build.
+        #[arg(long)]
+        dev: bool,
+    },
     /// Write the OpenAPI document GET /v1/openapi.json serves for a model (default: the Telco
     /// logistic golden model, into edge-functions/openapi.telco.json).
     Openapi {
@@ -149,7 +156,7 @@ enum Task {
         no_build: bool,
     },
     /// Serve the API and the dashboard locally, hosting the Spin components with wasmtime
-    /// (the release build of churn-serve).
+    /// (churn-serve, the dev build the tests share unless --release).
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:3000")]
@@ -168,6 +175,10 @@ enum Task {
         /// Serve the components as they are, without building them first.
         #[arg(long)]
         no_build: bool,
+        /// The release build of the host, as the benchmark measures it (wasmtime in the release
+        /// profile: minutes to build the first time).
+        #[arg(long)]
+        release: bool,
     },
 }
 
@@ -177,7 +188,9 @@ fn main() -> ExitCode {
         Task::Up { addr, no_serve } => up::run(&addr, !no_serve),
         Task::Test => test::run(),
         Task::Golden => golden::run(),
-        Task::Image => image::run().map(|_| ()),
+        Task::Image { dev } => {
+            image::run(if dev { util::Profile::Dev } else { util::Profile::Release }).map(|_| ())
+        }
         Task::Openapi { model, out, check } => openapi::run(model, out, check),
         Task::Fuzz { seconds, target } => fuzz::run(seconds, target.as_deref()).map(|_| ()),
         Task::Schemathesis { model, examples, seed } => schemathesis::run(&schemathesis::Options {
@@ -188,8 +201,9 @@ fn main() -> ExitCode {
         }),
         Task::BuildWasm { model } => build_wasm::run(model).map(|_| ()),
         Task::BuildEdge { model, challenger } => build_edge::run(model, challenger).map(|_| ()),
-        Task::Serve { addr, model, challenger, env, no_build } => {
-            serve::run(&addr, model, challenger, &env, !no_build)
+        Task::Serve { addr, model, challenger, env, no_build, release } => {
+            let profile = if release { util::Profile::Release } else { util::Profile::Dev };
+            serve::run(&addr, model, challenger, &env, !no_build, profile)
         }
         Task::Bench { soak: Some(minutes), .. } => soak::run(minutes).map(|_| ()),
         Task::Bench { quick, no_peers, seconds, connections, scale_rows, scale_memory, soak: None } => {

@@ -1,9 +1,10 @@
 //! `cargo xtask serve`: the Spin app on this machine without Spin.
 //!
-//! Builds the browser module and the components (unless `--no-build`) and the release build of
-//! the in-process host (`churn-serve`, from `edge-functions/churn-host`), then hands the terminal
-//! to that host, which serves the components routed as `spin.toml` routes them. The release
-//! build is the one users measure first: the dev build answers several times fewer requests.
+//! Builds the browser module and the components (unless `--no-build`) and the in-process host
+//! (`churn-serve`, from `edge-functions/churn-host`), then hands the terminal to that host, which
+//! serves the components routed as `spin.toml` routes them. The host is the dev build the tests
+//! share (no second build of wasmtime for a preview); `--release` builds the one the benchmark
+//! measures, which answers several times more requests a second.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -18,20 +19,24 @@ pub fn run(
     challenger: Option<PathBuf>,
     env: &[String],
     build: bool,
+    profile: Profile,
 ) -> Result<()> {
     let mut steps = Steps::default();
     if build {
         crate::build_edge::run_steps(&mut steps, model, challenger)?;
     }
-    let host = build_host(&mut steps)?;
+    let host = build_host(&mut steps, profile)?;
     steps.summary("cargo xtask serve, its steps:");
     exec(host, addr, env)
 }
 
-/// Builds the release in-process host, as a step of its own.
-pub fn build_host(steps: &mut Steps) -> Result<PathBuf> {
-    steps.next("the local host for the components (churn-serve, release build; wasmtime takes minutes the first time)");
-    built_binary(CHURN_SERVE, Profile::Release)
+/// Builds the in-process host, as a step of its own.
+pub fn build_host(steps: &mut Steps, profile: Profile) -> Result<PathBuf> {
+    let build = if profile == Profile::Release { "release" } else { "dev" };
+    steps.next(&format!(
+        "the local host for the components (churn-serve, {build} build; wasmtime takes minutes the first time)"
+    ));
+    built_binary(CHURN_SERVE, profile)
 }
 
 /// Runs the host on `addr` in place of this process, so that Ctrl-C reaches it directly.

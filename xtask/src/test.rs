@@ -1,35 +1,40 @@
 //! `cargo xtask test`: every check and test, as CI runs them.
 //!
-//! 0. the system programs it cannot install (Node.js, Chromium, wrk), checked before any build,
-//!    and the reference datasets located (missing: their tests are left out and counted; under
-//!    `CI=true`, an error);
-//! 1. formatting, and the committed OpenAPI document of the Telco golden model
-//!    (`edge-functions/openapi.telco.json`) against what the routes generate now;
-//! 2. architecture guards: the scorer crate builds for `wasm32-unknown-unknown` and none of the
-//!    heavy crates appears among its dependencies;
-//! 3. clippy, warnings denied, on the native crates and on the Spin components;
-//! 4. the browser module and the Spin components, built as users build them, with a golden
+//! 0. the system programs it cannot install (Node.js, Chromium, wrk, Python, podman), checked
+//!    before any build, and the reference datasets located (missing: their tests are left out and
+//!    counted; under `CI=true`, an error); from here on every build lints the workspace's crates
+//!    with clippy as it compiles them, warnings denied (`util::lint_while_building`);
+//! 1. formatting, the committed OpenAPI document of the Telco golden model
+//!    (`edge-functions/openapi.telco.json`) against what the routes generate now, and
+//!    `workspace-hack/` against what cargo-hakari generates now;
+//! 2. the scorer depends on none of the heavy crates, for the browser or natively;
+//! 3. the browser module and the Spin components, built as users build them, with a golden
 //!    model embedded, and the API component with a golden challenger as well; the browser module
 //!    must stay under its size budget (160,000 bytes with the Telco logistic model);
-//! 5. the test suites of every crate, including the end-to-end tests that run that module under
-//!    wasmtime, its JavaScript API in Node, and the components over HTTP in-process;
-//! 6. a smoke run of `cargo xtask bench` (tiny sizes, no peers), so that the harness cannot rot;
-//! 7. Schemathesis against the served app with the document it generates, for the demo model
-//!    and for the Telco golden model (`cargo xtask schemathesis`);
-//! 8. a smoke run of `cargo xtask fuzz` (20 s per target), so that the targets keep building
-//!    and their seeds keep passing;
-//! 9. `deploy/`: the Kubernetes manifests validated offline (`deploy/check.py`, with
+//! 4. every target of the native crates built (tests, benchmarks, binaries), then the test suites
+//!    of every crate, including the end-to-end tests that run that module under wasmtime, its
+//!    JavaScript API in Node, and the components over HTTP in-process;
+//! 5. a smoke run of `cargo xtask bench` (tiny sizes, no peers), so that the harness cannot rot;
+//!    Schemathesis against the served app with the document it generates, for the demo model and
+//!    for the Telco golden model (`cargo xtask schemathesis`); a smoke run of `cargo xtask fuzz`
+//!    (20 s per target), so that the targets keep building and their seeds keep passing;
+//! 6. `deploy/`: the Kubernetes manifests validated offline (`deploy/check.py`, with
 //!    kubernetes-validate from PyPI in a virtual environment), and the trainer's container image
-//!    built with podman and checked from its unpacked layers (`cargo xtask image`);
-//! 10. the steps with their times, and what did not run for want of reference data.
+//!    built with podman from the dev build of `churn` and checked from its unpacked layers
+//!    (`cargo xtask image --dev`);
+//! 7. the steps with their times, and what did not run for want of reference data.
+//!
+//! Every heavy crate (polars, candle, wasmtime) is compiled once, in the dev profile: the tests,
+//! the tools, the smoke runs and the image share that build.
 
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Result, bail};
 
 use crate::reference::{self, Reference};
 use crate::tools::{self, System};
-use crate::util::{Steps, cargo, root, run_command};
+use crate::util::{Profile, Steps, cargo, root, run_command};
 
 /// Where the API component with a challenger goes, for the tests of the traffic split.
 pub const SPLIT_APP: &str = "edge-functions/build/split";
@@ -45,110 +50,109 @@ pub fn run() -> Result<()> {
     if !refs.complete() {
         eprintln!("note: the checks that need the reference datasets will not run ({})", refs.advice());
     }
+    crate::util::lint_while_building()?;
     let mut steps = Steps::default();
+    static_checks(&mut steps)?;
+    let golden = root().join("tests/golden");
+    artifacts(&mut steps, &golden)?;
+    let mut not_run = suites(&mut steps, &refs)?;
+    not_run.extend(smoke_runs(&mut steps, &golden)?);
+    deployment(&mut steps)?;
+    steps.summary("cargo xtask test, its steps:");
+    if not_run.is_empty() {
+        eprintln!("\nEvery check ran.");
+        return Ok(());
+    }
+    eprintln!(
+        "\n{} reference checks did not run, for want of the reference datasets ({}):",
+        not_run.len(),
+        refs.advice()
+    );
+    for name in &not_run {
+        eprintln!("  - {name}");
+    }
+    eprintln!("Everything else passed. With the datasets in place, `cargo xtask test` runs these too.");
+    Ok(())
+}
 
+/// Formatting, the generated files that are committed, and the scorer's dependencies: what needs
+/// no build.
+fn static_checks(steps: &mut Steps) -> Result<()> {
     steps.next("formatting (cargo fmt --check)");
-    tools::ensure_components()?;
     run_command(Command::new(cargo()).args(["fmt", "--all", "--", "--check"]))?;
     steps.next("the generated OpenAPI document of the Telco golden model is up to date");
     crate::openapi::run(None, None, true)?;
+    steps.next("workspace-hack/ unifies every feature (cargo hakari verify, generate --diff, manage-deps)");
+    tools::ensure_cargo_tool("hakari", tools::CARGO_HAKARI, "2 min")?;
+    for args in [&["verify"][..], &["generate", "--diff"], &["manage-deps", "--dry-run"]] {
+        run_command(Command::new(cargo()).arg("hakari").args(args)).map_err(|e| {
+            anyhow::anyhow!("{e:#}: workspace-hack/ is out of date; run `cargo hakari generate` and `cargo hakari manage-deps`")
+        })?;
+    }
+    steps.next("the scorer depends on nothing heavy, in the browser and natively");
+    check_scorer_dependencies()
+}
 
-    steps.next("the scorer builds for wasm32-unknown-unknown and depends on nothing heavy");
-    tools::ensure_targets()?;
-    run_command(Command::new(cargo()).args([
-        "check",
-        "-p",
-        "scorer-wasm",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]))?;
-    check_scorer_dependencies()?;
-
-    steps.next("clippy on the native crates (the first run compiles polars, candle and wasmtime: minutes)");
-    let deny = ["--", "-D", "warnings"];
-    run_command(Command::new(cargo()).args(["clippy", "--all-targets"]).args(deny))?;
-    steps.next("clippy on the Spin components (wasm32-wasip2)");
-    run_command(
-        Command::new(cargo())
-            .args(["clippy", "-p", "churn-api", "-p", "churn-assets", "--target", "wasm32-wasip2"])
-            .args(deny),
-    )?;
-
-    let golden = root().join("tests/golden");
-    let built = crate::build_edge::run_steps(&mut steps, Some(golden.join("telco-logistic.churn")), None)?;
+/// The browser module and the components, with golden models inside, as the tests use them.
+fn artifacts(steps: &mut Steps, golden: &Path) -> Result<()> {
+    let built = crate::build_edge::run_steps(steps, Some(golden.join("telco-logistic.churn")), None)?;
     check_module_size(built.raw)?;
     steps.next("the API component with a challenger (Telco MLP beside the Telco logistic golden model)");
     crate::build_edge::api_with_challenger(
         &golden.join("telco-logistic.churn"),
         &golden.join("telco-mlp.churn"),
         &root().join(SPLIT_APP),
-    )?;
+    )
+}
 
-    let mut not_run = Vec::new();
+/// Every native target built and linted, then every test suite; returns the tests left out for
+/// want of the reference data.
+fn suites(steps: &mut Steps, refs: &Reference) -> Result<Vec<String>> {
+    steps.next("every target of the native crates, linted by clippy as it compiles (the first run compiles polars, candle and wasmtime: minutes)");
+    run_command(Command::new(cargo()).args(["test", "--all-targets", "--no-run"]))?;
     if refs.complete() {
         steps.next("tests (cargo test), the reference-data checks included");
         run_command(Command::new(cargo()).args(["test"]))?;
-    } else {
-        steps.next(&format!(
-            "tests (cargo test), without the reference-data checks ({})",
-            reference::TEST_FILTER
-        ));
-        run_command(Command::new(cargo()).args(["test", "--", "--skip", reference::TEST_FILTER]))?;
-        not_run.extend(reference_tests()?);
+        return Ok(Vec::new());
     }
+    steps
+        .next(&format!("tests (cargo test), without the reference-data checks ({})", reference::TEST_FILTER));
+    run_command(Command::new(cargo()).args(["test", "--", "--skip", reference::TEST_FILTER]))?;
+    reference_tests()
+}
 
+/// The smoke runs of the benchmark and the fuzzers, and Schemathesis; returns what the
+/// benchmark left out.
+fn smoke_runs(steps: &mut Steps, golden: &Path) -> Result<Vec<String>> {
     steps.next("the benchmark harness, smoke run (cargo xtask bench --quick --no-peers)");
-    let skipped = crate::bench::run(&crate::bench::Options {
-        quick: true,
-        scale_rows: vec![5_000],
-        scale_memory: 256,
-        peers: false,
-        seconds: 1,
-        connections: 4,
-    })?;
-    not_run.extend(skipped.into_iter().map(|s| format!("bench smoke run: {s}")));
-
+    let skipped = crate::bench::run(&crate::bench::Options::smoke())?;
     // The demo model first, so the components are left built with the Telco golden model as the
     // tests built them.
-    let demo = crate::schemathesis::demo_model(&mut steps)?;
+    let demo = crate::schemathesis::demo_model(steps)?;
     for model in [demo, golden.join("telco-logistic.churn")] {
-        crate::schemathesis::run_steps(
-            &mut steps,
-            &crate::schemathesis::Options {
-                model: Some(model),
-                examples: crate::schemathesis::EXAMPLES,
-                seed: crate::schemathesis::SEED,
-                profile: crate::util::Profile::Dev,
-            },
-        )?;
+        let options = crate::schemathesis::Options {
+            model: Some(model),
+            examples: crate::schemathesis::EXAMPLES,
+            seed: crate::schemathesis::SEED,
+            profile: Profile::Dev,
+        };
+        crate::schemathesis::run_steps(steps, &options)?;
     }
-
     steps.next("the fuzz targets, smoke run (cargo xtask fuzz --seconds 20)");
     crate::fuzz::run(20, None)?;
+    Ok(skipped.into_iter().map(|s| format!("bench smoke run: {s}")).collect())
+}
 
+/// `deploy/`: the manifests, and the trainer's image from the dev build.
+fn deployment(steps: &mut Steps) -> Result<()> {
     steps.next("the Kubernetes manifests of deploy/, validated offline (deploy/check.py)");
     let python = tools::venv("deploy-venv", &root().join("deploy/requirements.txt"))?;
     run_command(Command::new(python).arg(root().join("deploy/check.py")))?;
     steps.next(
-        "the trainer's container image (cargo xtask image: static churn, podman build, checked unpacked)",
+        "the trainer's container image from the dev build of churn (cargo xtask image --dev: podman build, \
+         checked in its unpacked root filesystem)",
     );
-    crate::image::run()?;
-
-    steps.summary("cargo xtask test, its steps:");
-    if not_run.is_empty() {
-        eprintln!("\nEvery check ran.");
-    } else {
-        eprintln!(
-            "\n{} reference checks did not run, for want of the reference datasets ({}):",
-            not_run.len(),
-            refs.advice()
-        );
-        for name in &not_run {
-            eprintln!("  - {name}");
-        }
-        eprintln!("Everything else passed. With the datasets in place, `cargo xtask test` runs these too.");
-    }
-    Ok(())
+    crate::image::run(Profile::Dev).map(|_| ())
 }
 
 /// The tests that need the reference datasets, by name (`cargo test -- --list`).

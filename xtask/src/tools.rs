@@ -182,7 +182,7 @@ pub fn ensure_wasm_bindgen() -> Result<()> {
             if found.is_empty() { "none" } else { &found }
         );
         // Not `--locked`: its lockfile names a webpki-roots release some registries lack.
-        run_command(Command::new(cargo()).args(["install", "wasm-bindgen-cli", "--version", &wanted]))?;
+        cargo_install("wasm-bindgen-cli", &wanted, false)?;
         if !on_path("wasm-bindgen") {
             bail!(
                 "wasm-bindgen-cli is installed in cargo's bin folder, which is not on PATH; add ~/.cargo/bin to PATH"
@@ -191,6 +191,36 @@ pub fn ensure_wasm_bindgen() -> Result<()> {
     }
     Ok(())
 }
+
+/// `cargo install KRATE --version VERSION` (`--locked` when `locked`), into cargo's bin folder,
+/// without the lint of [`crate::util::lint_while_building`]: the tool's crates are not ours.
+pub fn cargo_install(krate: &str, version: &str, locked: bool) -> Result<()> {
+    let mut command = Command::new(cargo());
+    command.args(["install", krate, "--version", version]);
+    if locked {
+        command.arg("--locked");
+    }
+    run_command(crate::util::unlinted(&mut command))
+}
+
+/// The version a cargo subcommand reports (`cargo NAME --version`), if it is installed.
+fn cargo_tool_version(name: &str) -> Option<String> {
+    let out = Command::new(cargo()).args([name, "--version"]).output().ok().filter(|o| o.status.success())?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Installs the cargo subcommand `name` (crate `cargo-NAME`) at `version` unless that version is
+/// there, saying what it costs once.
+pub fn ensure_cargo_tool(name: &str, version: &str, minutes: &str) -> Result<()> {
+    if cargo_tool_version(name).is_some_and(|v| v.ends_with(version)) {
+        return Ok(());
+    }
+    eprintln!("installing cargo-{name} {version} with cargo install, once (about {minutes} on two cores)");
+    cargo_install(&format!("cargo-{name}"), version, true)
+}
+
+/// The cargo-hakari release that keeps `workspace-hack/` (see `.config/hakari.toml`).
+pub const CARGO_HAKARI: &str = "0.9.39";
 
 /// Installs the npm packages of `package-lock.json` (wasm-opt, playwright-core) when missing.
 pub fn ensure_npm() -> Result<()> {

@@ -6,8 +6,9 @@
 //!    champion);
 //! 3. installs what the wasm builds need (rustup targets, wasm-bindgen-cli, npm packages) and
 //!    builds the browser module and the Spin components with that model embedded;
-//! 4. builds the release in-process host, prints every step with its time, and serves the API
-//!    and the dashboard (routed as `spin.toml`), or stops after building with `--no-serve`.
+//! 4. builds the in-process host (the dev build the tests share), prints every step with its
+//!    time, and serves the API and the dashboard (routed as `spin.toml`), or stops after building
+//!    with `--no-serve`.
 
 use std::process::Command;
 
@@ -58,7 +59,7 @@ pub fn run(addr: &str, serve: bool) -> Result<()> {
         steps.summary("cargo xtask up --no-serve, its steps:");
         return Ok(());
     }
-    let host = crate::serve::build_host(&mut steps)?;
+    let host = crate::serve::build_host(&mut steps, crate::util::Profile::Dev)?;
     steps.summary("cargo xtask up, its steps:");
     crate::serve::exec(host, addr, &[])
 }

@@ -51,6 +51,38 @@ pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
+/// The variables with which cargo runs clippy as its compiler for the workspace's own crates
+/// (what `cargo clippy` sets, see clippy's `cargo-clippy` and `clippy-driver`), warnings denied.
+const LINT: [&str; 2] = ["RUSTC_WORKSPACE_WRAPPER", "CLIPPY_ARGS"];
+
+/// From here on, every cargo build this process starts compiles the workspace's own crates with
+/// clippy, which lints them as it compiles them, every warning an error; dependencies are
+/// compiled by rustc as ever. `cargo clippy` would check every dependency a second time, in
+/// check mode (polars, candle and wasmtime again: ten minutes on two cores), for the same lints.
+/// A build with and one without it compile the workspace's crates twice, so a task that sets it
+/// sets it before its first build. `cargo install` and the fuzz builds, whose crates are not
+/// ours to lint, take the variables away ([`unlinted`]).
+pub fn lint_while_building() -> Result<()> {
+    crate::tools::ensure_components()?;
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).current_dir(root()).output()?;
+    let driver = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim()).join("bin/clippy-driver");
+    if !driver.is_file() {
+        bail!("{} is missing: add clippy with rustup component add clippy", driver.display());
+    }
+    // SAFETY: called by a task before it starts any thread, so nothing reads the environment
+    // while it changes.
+    unsafe {
+        std::env::set_var(LINT[0], &driver);
+        std::env::set_var(LINT[1], "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__");
+    }
+    Ok(())
+}
+
+/// `command` without the variables of [`lint_while_building`].
+pub fn unlinted(command: &mut Command) -> &mut Command {
+    LINT.iter().fold(command, |c, v| c.env_remove(v))
+}
+
 /// Runs a command in the workspace root, failing with its name if it fails.
 ///
 /// What it prints reaches the user as it comes. On a terminal its stderr is the terminal's, so
@@ -80,7 +112,8 @@ const QUIET: Duration = Duration::from_secs(20);
 fn relayed(cmd: &mut Command) -> std::io::Result<ExitStatus> {
     let started = Instant::now();
     let mut child = cmd.stderr(Stdio::piped()).spawn()?;
-    let stderr = child.stderr.take().expect("stderr was piped above");
+    let stderr =
+        child.stderr.take().ok_or_else(|| std::io::Error::other("the command's stderr is not piped"))?;
     // The last line relayed: when, and the crate cargo last said it was compiling.
     let last = Arc::new(Mutex::new((Instant::now(), String::new())));
     let relay = {

@@ -261,90 +261,11 @@ pub const MAX_HIDDEN: usize = 1024;
 
 impl TrainArgs {
     pub fn into_options(self) -> Result<TrainOptions> {
-        let usage = |m: String| Err(Error::Usage(m));
-        if self.hidden.is_empty()
-            || self.hidden.len() > 2
-            || self.hidden.iter().any(|&h| h == 0 || h > MAX_HIDDEN)
-        {
-            return usage(format!(
-                "--hidden takes one or two layer sizes between 1 and {MAX_HIDDEN}, got {:?}",
-                self.hidden
-            ));
-        }
+        self.check_sizes()?;
         let fit = self.fit_options()?;
-        if !(1..=256).contains(&self.bins) {
-            return usage(format!("--bins must be between 1 and 256, got {}", self.bins));
-        }
-        if self.max_levels == 0 || self.min_level_count == 0 {
-            return usage("--max-levels and --min-level-count must be at least 1".into());
-        }
-        if !(2..=100).contains(&self.folds) {
-            return usage(format!("--folds must be between 2 and 100, got {}", self.folds));
-        }
         let stream = if self.stream { Some(self.stream_options()?) } else { None };
-        if !(2..=pipeline::MAX_SIDE_KNOTS - 1).contains(&self.interaction_resolution) {
-            return usage(format!(
-                "--interaction-resolution must be between 2 and {}, got {}",
-                pipeline::MAX_SIDE_KNOTS - 1,
-                self.interaction_resolution
-            ));
-        }
-        if let Some(n) = self.interactions
-            && n > pipeline::MAX_INTERACTIONS
-        {
-            return usage(format!("--interactions must be at most {}, got {n}", pipeline::MAX_INTERACTIONS));
-        }
-        if self.tune && !(1..=1000).contains(&self.tune_budget) {
-            return usage(format!("--tune-budget must be between 1 and 1000, got {}", self.tune_budget));
-        }
-        let (model, search, families) = match (self.model, self.tune) {
-            // Streaming trains one recipe: auto falls back to the logistic regression.
-            (ModelChoice::Auto, false) if self.stream => {
-                (ModelKind::Logistic, Search::Fixed, vec![ModelKind::Logistic])
-            }
-            (ModelChoice::Auto, false) => (ModelKind::Logistic, Search::Auto, vec![ModelKind::Logistic]),
-            (ModelChoice::Auto, true) => (
-                ModelKind::Logistic,
-                Search::Tune { budget: self.tune_budget },
-                vec![ModelKind::Logistic, ModelKind::Mlp],
-            ),
-            (ModelChoice::Family(k), false) => (k, Search::Fixed, vec![k]),
-            (ModelChoice::Family(k), true) => (k, Search::Tune { budget: self.tune_budget }, vec![k]),
-        };
-        if self.stream && (search != Search::Fixed || self.interactions.unwrap_or(0) > 0) {
-            return usage(
-                "--stream trains the recipe the flags give: it takes no --tune and no --interactions".into(),
-            );
-        }
-        if search != Search::Fixed && self.interactions.is_some() {
-            return usage(format!(
-                "--interactions sets the terms of one recipe; {} chooses its own (use --model logistic \
-                 --interactions {} to fix them)",
-                if self.tune { "--tune" } else { "--model auto" },
-                self.interactions.unwrap_or(0)
-            ));
-        }
-        if self.members != 1 {
-            if !(1..=MAX_MEMBERS).contains(&self.members) {
-                return usage(format!("--members must be between 1 and {MAX_MEMBERS}, got {}", self.members));
-            }
-            let widest = self.hidden.iter().copied().max().unwrap_or(1);
-            if self.members * widest > MAX_HIDDEN {
-                return usage(format!(
-                    "--members {} of --hidden {widest} makes layers of {} units; an ensemble takes at most \
-                     {MAX_HIDDEN} units per layer in all",
-                    self.members,
-                    self.members * widest
-                ));
-            }
-            if self.model != ModelChoice::Family(ModelKind::Mlp) || self.tune || self.stream {
-                return usage(format!(
-                    "--members {} averages MLPs: it needs --model mlp, without --tune (which chooses its own) \
-                     and without --stream",
-                    self.members
-                ));
-            }
-        }
+        let (model, search, families) = self.search()?;
+        self.check_members()?;
         let name = self.name.unwrap_or_else(|| {
             self.data.file_stem().map_or_else(|| "churn-model".into(), |s| s.to_string_lossy().into_owned())
         });
@@ -382,6 +303,104 @@ impl TrainArgs {
             allow: self.allow,
             stream,
         })
+    }
+
+    /// Every count and size within its range.
+    fn check_sizes(&self) -> Result<()> {
+        let usage = |m: String| Err(Error::Usage(m));
+        if self.hidden.is_empty()
+            || self.hidden.len() > 2
+            || self.hidden.iter().any(|&h| h == 0 || h > MAX_HIDDEN)
+        {
+            return usage(format!(
+                "--hidden takes one or two layer sizes between 1 and {MAX_HIDDEN}, got {:?}",
+                self.hidden
+            ));
+        }
+        if !(1..=256).contains(&self.bins) {
+            return usage(format!("--bins must be between 1 and 256, got {}", self.bins));
+        }
+        if self.max_levels == 0 || self.min_level_count == 0 {
+            return usage("--max-levels and --min-level-count must be at least 1".into());
+        }
+        if !(2..=100).contains(&self.folds) {
+            return usage(format!("--folds must be between 2 and 100, got {}", self.folds));
+        }
+        if !(2..=pipeline::MAX_SIDE_KNOTS - 1).contains(&self.interaction_resolution) {
+            return usage(format!(
+                "--interaction-resolution must be between 2 and {}, got {}",
+                pipeline::MAX_SIDE_KNOTS - 1,
+                self.interaction_resolution
+            ));
+        }
+        if let Some(n) = self.interactions
+            && n > pipeline::MAX_INTERACTIONS
+        {
+            return usage(format!("--interactions must be at most {}, got {n}", pipeline::MAX_INTERACTIONS));
+        }
+        if self.tune && !(1..=1000).contains(&self.tune_budget) {
+            return usage(format!("--tune-budget must be between 1 and 1000, got {}", self.tune_budget));
+        }
+        Ok(())
+    }
+
+    /// The model family, how the recipe is chosen, and the families the choice ranges over.
+    fn search(&self) -> Result<(ModelKind, Search, Vec<ModelKind>)> {
+        let tune = Search::Tune { budget: self.tune_budget };
+        let (model, search, families) = match (self.model, self.tune) {
+            // Streaming trains one recipe: auto falls back to the logistic regression.
+            (ModelChoice::Auto, false) if self.stream => {
+                (ModelKind::Logistic, Search::Fixed, vec![ModelKind::Logistic])
+            }
+            (ModelChoice::Auto, false) => (ModelKind::Logistic, Search::Auto, vec![ModelKind::Logistic]),
+            (ModelChoice::Auto, true) => {
+                (ModelKind::Logistic, tune, vec![ModelKind::Logistic, ModelKind::Mlp])
+            }
+            (ModelChoice::Family(k), false) => (k, Search::Fixed, vec![k]),
+            (ModelChoice::Family(k), true) => (k, tune, vec![k]),
+        };
+        if self.stream && (search != Search::Fixed || self.interactions.unwrap_or(0) > 0) {
+            return Err(Error::Usage(
+                "--stream trains the recipe the flags give: it takes no --tune and no --interactions".into(),
+            ));
+        }
+        if search != Search::Fixed && self.interactions.is_some() {
+            return Err(Error::Usage(format!(
+                "--interactions sets the terms of one recipe; {} chooses its own (use --model logistic \
+                 --interactions {} to fix them)",
+                if self.tune { "--tune" } else { "--model auto" },
+                self.interactions.unwrap_or(0)
+            )));
+        }
+        Ok((model, search, families))
+    }
+
+    /// `--members`: an ensemble of MLPs, within the units a layer may have.
+    fn check_members(&self) -> Result<()> {
+        if self.members == 1 {
+            return Ok(());
+        }
+        let usage = |m: String| Err(Error::Usage(m));
+        if !(1..=MAX_MEMBERS).contains(&self.members) {
+            return usage(format!("--members must be between 1 and {MAX_MEMBERS}, got {}", self.members));
+        }
+        let widest = self.hidden.iter().copied().max().unwrap_or(1);
+        if self.members * widest > MAX_HIDDEN {
+            return usage(format!(
+                "--members {} of --hidden {widest} makes layers of {} units; an ensemble takes at most \
+                 {MAX_HIDDEN} units per layer in all",
+                self.members,
+                self.members * widest
+            ));
+        }
+        if self.model != ModelChoice::Family(ModelKind::Mlp) || self.tune || self.stream {
+            return usage(format!(
+                "--members {} averages MLPs: it needs --model mlp, without --tune (which chooses its own) \
+                 and without --stream",
+                self.members
+            ));
+        }
+        Ok(())
     }
 
     /// The penalty and iteration limit, with each model family's defaults.

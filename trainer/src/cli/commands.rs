@@ -45,16 +45,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             show(args.json, &report, |r| output::evaluate_summary(r, &table.file_name()))?;
             Ok(exit(report.verdict != "ok"))
         }
-        Command::Compare(args) => {
-            let options = args.options()?;
-            let load =
-                |reference: &str| predict::load_model(&model_file(args.registry.as_deref(), reference)?);
-            let (a, b) = (load(&args.models[0])?, load(&args.models[1])?);
-            let table = data::read_table(&args.data, args.format)?;
-            let comparison = compare::compare(&a, &b, &table, &options)?;
-            show(args.json, &comparison, |c| output::compare_summary(c, &table.file_name()))?;
-            Ok(exit(comparison.verdict != compare::Preference::NoSignificantDifference))
-        }
+        Command::Compare(args) => compare_command(&args),
         Command::Report(args) => {
             let model = predict::load_model(&args.model)?;
             let table = args.data.as_ref().map(|d| data::read_table(d, args.format)).transpose()?;
@@ -63,39 +54,54 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("Wrote {}", args.out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Retrain(args) => {
-            let options = args.options()?;
-            let progress = progress_bar(args.json);
-            let decision = retrain::retrain(&args.registry, &args.data, args.format, &options, &progress)?;
-            progress.finish_and_clear();
-            let folder = Path::new(&decision.folder);
-            let text = serde_json::to_string_pretty(&decision).map_err(|e| Error::Training(e.to_string()))?;
-            write_file(&folder.join("decision.json"), format!("{text}\n").as_bytes())?;
-            write_file(&folder.join("decision.html"), crate::report::decision::render(&decision).as_bytes())?;
-            if args.json {
-                println!("{text}");
-            } else {
-                print!("{}", output::retrain_summary(&decision));
-            }
-            Ok(exit(decision.outcome == retrain::Outcome::Refused))
-        }
+        Command::Retrain(args) => retrain_command(&args),
         Command::Registry(command) => registry_command(command),
-        Command::Synth(args) => {
-            let drift = synth::Drift::new(args.concept_drift, args.covariate_shift)?;
-            let summary = synth::write(&args.out, args.format, args.rows, args.seed, drift, args.with_truth)?;
-            show(args.json, &summary, |s| {
-                format!(
-                    "Wrote {} synthetic customers to {}: {:.1}% churned; the true churn probability \
-                     ranks them with ROC AUC {:.4}, the best any model can do on these rows\n",
-                    s.rows,
-                    args.out.display(),
-                    100.0 * s.churn_rate,
-                    s.true_probability_roc_auc
-                )
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Synth(args) => synth_command(&args),
     }
+}
+
+fn compare_command(args: &cli::CompareArgs) -> Result<ExitCode> {
+    let options = args.options()?;
+    let load = |reference: &str| predict::load_model(&model_file(args.registry.as_deref(), reference)?);
+    let (a, b) = (load(&args.models[0])?, load(&args.models[1])?);
+    let table = data::read_table(&args.data, args.format)?;
+    let comparison = compare::compare(&a, &b, &table, &options)?;
+    show(args.json, &comparison, |c| output::compare_summary(c, &table.file_name()))?;
+    Ok(exit(comparison.verdict != compare::Preference::NoSignificantDifference))
+}
+
+/// One retraining cycle; its decision is written beside the challenger, as JSON and as a page.
+fn retrain_command(args: &cli::RetrainArgs) -> Result<ExitCode> {
+    let options = args.options()?;
+    let progress = progress_bar(args.json);
+    let decision = retrain::retrain(&args.registry, &args.data, args.format, &options, &progress)?;
+    progress.finish_and_clear();
+    let folder = Path::new(&decision.folder);
+    let text = serde_json::to_string_pretty(&decision).map_err(|e| Error::Training(e.to_string()))?;
+    write_file(&folder.join("decision.json"), format!("{text}\n").as_bytes())?;
+    write_file(&folder.join("decision.html"), crate::report::decision::render(&decision).as_bytes())?;
+    if args.json {
+        println!("{text}");
+    } else {
+        print!("{}", output::retrain_summary(&decision));
+    }
+    Ok(exit(decision.outcome == retrain::Outcome::Refused))
+}
+
+fn synth_command(args: &cli::SynthArgs) -> Result<ExitCode> {
+    let drift = synth::Drift::new(args.concept_drift, args.covariate_shift)?;
+    let summary = synth::write(&args.out, args.format, args.rows, args.seed, drift, args.with_truth)?;
+    show(args.json, &summary, |s| {
+        format!(
+            "Wrote {} synthetic customers to {}: {:.1}% churned; the true churn probability \
+             ranks them with ROC AUC {:.4}, the best any model can do on these rows\n",
+            s.rows,
+            args.out.display(),
+            100.0 * s.churn_rate,
+            s.true_probability_roc_auc
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn exit(finding: bool) -> ExitCode {
@@ -123,12 +129,52 @@ fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
     let (data, format, out) = (args.data.clone(), args.format, args.out.clone());
     let (register, no_report) = (args.register.clone(), args.no_report);
     let mut opts = args.into_options()?;
+    stream_when_too_big(&mut opts, &data, format)?;
+    let progress = progress_bar(json);
+    let (trained, table) = fit(&opts, &data, format, &progress, json)?;
+    progress.set_message("writing the report");
+    let written = trained.write(&out)?;
+    let report_path = out.join("report.html");
+    if !no_report {
+        write_file(&report_path, report::render(&trained.model, Some(&table))?.as_bytes())?;
+    }
+    progress.finish_and_clear();
+    let registered = match &register {
+        Some(dir) => {
+            let added = registry::Update::open(dir)?.add(&written.model)?;
+            Some((dir.clone(), added.entry.id, added.champion))
+        }
+        None => None,
+    };
+    if json {
+        println!("{}", written.card_text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (model, card) = (written.model.display().to_string(), written.card.display().to_string());
+    print!("{}", output::train_summary(&table, &trained, &model, &card, written.bytes));
+    if !no_report {
+        println!("Report: {}", report_path.display());
+    }
+    if let Some((dir, id, champion)) = registered {
+        let first = if champion { " as champion (the registry's first model)" } else { "" };
+        println!("Registered {id} in {}{first}", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Without `--stream`, a Parquet file that would not fit in memory is streamed anyway, and the
+/// user is told so.
+fn stream_when_too_big(
+    opts: &mut train::TrainOptions,
+    data: &Path,
+    format: Option<data::Format>,
+) -> Result<()> {
     let parquet =
-        format.map_or_else(|| data::Format::from_path(&data).ok(), Some) == Some(data::Format::Parquet);
+        format.map_or_else(|| data::Format::from_path(data).ok(), Some) == Some(data::Format::Parquet);
     if opts.stream.is_none()
         && parquet
         && let Some(limit) = stream::memory_limit_mb()?
-        && let Some(reason) = stream::too_big_for_memory(&data, limit)?
+        && let Some(reason) = stream::too_big_for_memory(data, limit)?
     {
         let options = StreamOptions::defaults(opts.model);
         eprintln!(
@@ -138,71 +184,38 @@ fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
         );
         opts.stream = Some(options);
     }
-    let progress = progress_bar(json);
-    let (trained, table) = match &opts.stream {
-        Some(stream) => {
-            if format.is_some_and(|f| f != data::Format::Parquet) {
-                return Err(Error::Usage(
-                    "--stream reads Parquet only; drop --format or train without --stream".into(),
-                ));
-            }
-            let on_epoch = |e: &train::EpochTiming| {
-                if !json {
-                    progress.suspend(|| {
-                        eprintln!(
-                            "epoch {}: {} rows in {:.1} s ({:.0} rows/s), training loss {:.5}",
-                            e.epoch, e.rows, e.seconds, e.rows_per_second, e.loss
-                        )
-                    });
-                }
-            };
-            stream::train(&data, &opts, stream, &progress, &on_epoch)?
-        }
-        None => {
-            let table = data::read_table(&data, format)?;
-            (train::train(&table, &opts, &progress)?, table)
+    Ok(())
+}
+
+/// The model trained in memory or streamed, and the table (or the streamed sample) it was
+/// checked on.
+fn fit(
+    opts: &train::TrainOptions,
+    data: &Path,
+    format: Option<data::Format>,
+    progress: &ProgressBar,
+    json: bool,
+) -> Result<(train::Trained, data::Table)> {
+    let Some(stream) = &opts.stream else {
+        let table = data::read_table(data, format)?;
+        return Ok((train::train(&table, opts, progress)?, table));
+    };
+    if format.is_some_and(|f| f != data::Format::Parquet) {
+        return Err(Error::Usage(
+            "--stream reads Parquet only; drop --format or train without --stream".into(),
+        ));
+    }
+    let on_epoch = |e: &train::EpochTiming| {
+        if !json {
+            progress.suspend(|| {
+                eprintln!(
+                    "epoch {}: {} rows in {:.1} s ({:.0} rows/s), training loss {:.5}",
+                    e.epoch, e.rows, e.seconds, e.rows_per_second, e.loss
+                )
+            });
         }
     };
-    progress.set_message("writing the report");
-    let written = trained.write(&out)?;
-    let (model_path, card_path, card_text) = (written.model, written.card, written.card_text);
-    let report_path = out.join("report.html");
-    if !no_report {
-        write_file(&report_path, report::render(&trained.model, Some(&table))?.as_bytes())?;
-    }
-    progress.finish_and_clear();
-    let registered = match &register {
-        Some(dir) => {
-            let added = registry::Update::open(dir)?.add(&model_path)?;
-            Some((dir.clone(), added.entry.id, added.champion))
-        }
-        None => None,
-    };
-    if json {
-        println!("{card_text}");
-    } else {
-        print!(
-            "{}",
-            output::train_summary(
-                &table,
-                &trained,
-                &model_path.display().to_string(),
-                &card_path.display().to_string(),
-                written.bytes
-            )
-        );
-        if !no_report {
-            println!("Report: {}", report_path.display());
-        }
-        if let Some((dir, id, champion)) = registered {
-            println!(
-                "Registered {id} in {}{}",
-                dir.display(),
-                if champion { " as champion (the registry's first model)" } else { "" }
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    stream::train(data, opts, stream, progress, &on_epoch)
 }
 
 fn registry_command(command: cli::RegistryCommand) -> Result<ExitCode> {

@@ -175,54 +175,18 @@ pub fn compare(a: &Model, b: &Model, table: &Table, opts: &CompareOptions) -> Re
             ),
         ));
     }
-    let side = |m: &Model| Side {
-        model_id: m.id().to_string(),
-        name: m.meta().name.clone(),
-        model: m.meta().kind.clone(),
-        threshold: m.spec().decision.threshold,
-    };
-    let (side_a, side_b) = (side(a), side(b));
+    let (side_a, side_b) = (Side::of(a), Side::of(b));
     let log_loss =
         |p: &[f64]| -> Vec<f64> { y.iter().zip(p).map(|(&t, &q)| metrics::row_log_loss(t, q)).collect() };
-    let (churner, other) = (economics.profit(1.0, 0.0), economics.profit(0.0, 1.0));
-    let profit = |p: &[f64], threshold: f64| -> Vec<f64> {
-        y.iter()
-            .zip(p)
-            .map(|(&t, &q)| {
-                if q < threshold {
-                    0.0
-                } else if t == 1.0 {
-                    churner
-                } else {
-                    other
-                }
-            })
-            .collect()
-    };
-    let roc_auc = paired::delong(y, pa, pb, opts.alpha);
-    let log_loss =
-        paired::bootstrap_mean(y, &log_loss(pa), &log_loss(pb), opts.alpha, opts.resamples, opts.seed);
-    let profit_per_customer = paired::bootstrap_mean(
-        y,
-        &profit(pa, side_a.threshold),
-        &profit(pb, side_b.threshold),
-        opts.alpha,
-        opts.resamples,
-        opts.seed,
-    );
+    let profit = |p: &[f64], threshold: f64| row_profits(y, p, threshold, &economics);
+    let (alpha, resamples, seed) = (opts.alpha, opts.resamples, opts.seed);
+    let roc_auc = paired::delong(y, pa, pb, alpha);
+    let log_loss = paired::bootstrap_mean(y, &log_loss(pa), &log_loss(pb), alpha, resamples, seed);
+    let (profit_a, profit_b) = (profit(pa, side_a.threshold), profit(pb, side_b.threshold));
+    let profit_per_customer = paired::bootstrap_mean(y, &profit_a, &profit_b, alpha, resamples, seed);
     let decisive = opts.metric.of(&roc_auc, &log_loss, &profit_per_customer);
-    let b_ahead = match opts.metric {
-        Metric::LogLoss => decisive.difference < 0.0,
-        Metric::RocAuc | Metric::Profit => decisive.difference > 0.0,
-    };
-    let verdict = if decisive.p_value >= opts.alpha || decisive.difference == 0.0 {
-        Preference::NoSignificantDifference
-    } else if b_ahead {
-        Preference::BBetter
-    } else {
-        Preference::ABetter
-    };
-    let summary = summary(verdict, opts.metric, decisive, opts.alpha);
+    let verdict = verdict(opts.metric, decisive, alpha);
+    let summary = summary(verdict, opts.metric, decisive, alpha);
     Ok(Comparison {
         a: side_a,
         b: side_b,
@@ -232,17 +196,56 @@ pub fn compare(a: &Model, b: &Model, table: &Table, opts: &CompareOptions) -> Re
         unlabelled: scored.unlabelled,
         failed: scored.failed,
         first_errors: scored.first_errors,
-        alpha: opts.alpha,
+        alpha,
         metric: opts.metric,
         roc_auc,
         log_loss,
         profit_per_customer,
         economics,
-        resamples: opts.resamples as u64,
-        seed: opts.seed,
+        resamples: resamples as u64,
+        seed,
         verdict,
         summary,
     })
+}
+
+impl Side {
+    fn of(m: &Model) -> Side {
+        Side {
+            model_id: m.id().to_string(),
+            name: m.meta().name.clone(),
+            model: m.meta().kind.clone(),
+            threshold: m.spec().decision.threshold,
+        }
+    }
+}
+
+/// Each row's campaign profit when customers at or above `threshold` are contacted.
+fn row_profits(y: &[f64], p: &[f64], threshold: f64, economics: &Economics) -> Vec<f64> {
+    let (churner, other) = (economics.profit(1.0, 0.0), economics.profit(0.0, 1.0));
+    y.iter()
+        .zip(p)
+        .map(|(&t, &q)| match (q >= threshold, t == 1.0) {
+            (false, _) => 0.0,
+            (true, true) => churner,
+            (true, false) => other,
+        })
+        .collect()
+}
+
+/// Which model the decisive difference (B − A) prefers at `alpha`, if either.
+fn verdict(metric: Metric, decisive: &Difference, alpha: f64) -> Preference {
+    let b_ahead = match metric {
+        Metric::LogLoss => decisive.difference < 0.0,
+        Metric::RocAuc | Metric::Profit => decisive.difference > 0.0,
+    };
+    if decisive.p_value >= alpha || decisive.difference == 0.0 {
+        Preference::NoSignificantDifference
+    } else if b_ahead {
+        Preference::BBetter
+    } else {
+        Preference::ABetter
+    }
 }
 
 /// The decisive difference in words: "ROC AUC B − A = +0.0084 (95% CI +0.0068 to +0.0100), p = …".

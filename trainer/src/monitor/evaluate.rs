@@ -7,7 +7,7 @@
 //! `cv_mean − auc > 2·√(cv_sd² + se²)`. Calibration is checked the same way: the mean predicted
 //! probability against the observed churn rate, with the binomial standard error.
 
-use scorer_wasm::{Model, Value};
+use scorer_wasm::{Model, Target, Value};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -132,20 +132,7 @@ pub(crate) struct Labelled {
 /// Scores every row with an outcome by each of `models`, which must predict the same target; a
 /// label the models do not know is an error naming the row.
 pub(crate) fn score_labelled(models: &[&Model], table: &Table) -> Result<Labelled> {
-    let target = models[0].target();
-    if let Some(other) = models.iter().find(|m| m.target() != target) {
-        let t = other.target();
-        return Err(Error::Usage(format!(
-            "model {} predicts \"{}\" = \"{}\" and model {} predicts \"{}\" = \"{}\": models compared on \
-             the same rows must predict the same outcome",
-            models[0].id(),
-            target.name,
-            target.positive,
-            other.id(),
-            t.name,
-            t.positive
-        )));
-    }
+    let target = same_target(models)?;
     let Some(t) = table.column_index(&target.name) else {
         return Err(Error::data(
             &table.path,
@@ -168,30 +155,9 @@ pub(crate) fn score_labelled(models: &[&Model], table: &Table) -> Result<Labelle
         failed: 0,
         first_errors: Vec::new(),
     };
-    let mut row = Vec::new();
-    let mut scores = Vec::with_capacity(models.len());
+    let (mut row, mut scores) = (Vec::new(), Vec::with_capacity(models.len()));
     for r in 0..table.rows() {
-        let label = match table.columns[t].value(r) {
-            Value::Missing => None,
-            cell => match label_text(cell) {
-                None => None,
-                Some(l) if l == target.positive => Some(1.0),
-                Some(l) if l == target.negative => Some(0.0),
-                Some(l) => {
-                    return Err(Error::data(
-                        &table.path,
-                        format!(
-                            "{}: target \"{}\" is \"{l}\"; the model knows \"{}\" (churn) and \"{}\"",
-                            table.locate(r),
-                            target.name,
-                            target.positive,
-                            target.negative
-                        ),
-                    ));
-                }
-            },
-        };
-        let Some(label) = label else {
+        let Some(label) = label(table, t, r, target)? else {
             out.unlabelled += 1;
             continue;
         };
@@ -212,9 +178,7 @@ pub(crate) fn score_labelled(models: &[&Model], table: &Table) -> Result<Labelle
         match failure {
             None => {
                 out.labels.push(label);
-                for (series, &p) in out.probabilities.iter_mut().zip(&scores) {
-                    series.push(p);
-                }
+                out.probabilities.iter_mut().zip(&scores).for_each(|(series, &p)| series.push(p));
             }
             Some(message) => {
                 out.failed += 1;
@@ -225,6 +189,51 @@ pub(crate) fn score_labelled(models: &[&Model], table: &Table) -> Result<Labelle
         }
     }
     Ok(out)
+}
+
+/// The target every one of `models` predicts, or an error naming two that differ.
+fn same_target<'m>(models: &[&'m Model]) -> Result<&'m Target> {
+    let target = models[0].target();
+    match models.iter().find(|m| m.target() != target) {
+        None => Ok(target),
+        Some(other) => {
+            let t = other.target();
+            Err(Error::Usage(format!(
+                "model {} predicts \"{}\" = \"{}\" and model {} predicts \"{}\" = \"{}\": models compared on \
+                 the same rows must predict the same outcome",
+                models[0].id(),
+                target.name,
+                target.positive,
+                other.id(),
+                t.name,
+                t.positive
+            )))
+        }
+    }
+}
+
+/// Row `r`'s outcome in column `t`: 1 for churn, 0 for the other value, `None` when missing; a
+/// value the model does not know is an error naming the row.
+fn label(table: &Table, t: usize, r: usize, target: &Target) -> Result<Option<f64>> {
+    let cell = table.columns[t].value(r);
+    if cell == Value::Missing {
+        return Ok(None);
+    }
+    match label_text(cell) {
+        None => Ok(None),
+        Some(l) if l == target.positive => Ok(Some(1.0)),
+        Some(l) if l == target.negative => Ok(Some(0.0)),
+        Some(l) => Err(Error::data(
+            &table.path,
+            format!(
+                "{}: target \"{}\" is \"{l}\"; the model knows \"{}\" (churn) and \"{}\"",
+                table.locate(r),
+                target.name,
+                target.positive,
+                target.negative
+            ),
+        )),
+    }
 }
 
 /// Why the model is worse than its card says, if it is: ROC AUC fallen by more than fold spread

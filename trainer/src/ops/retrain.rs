@@ -17,12 +17,13 @@
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
+use scorer_wasm::Model;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::code::Code;
 use crate::error::{Error, Result};
-use crate::input::data::{Format, read_table};
+use crate::input::data::{Format, Table, read_table};
 use crate::model::card::ModelCard;
 use crate::monitor::compare::{self, CompareOptions, Comparison, Preference};
 use crate::monitor::drift::{self, DriftReport};
@@ -190,163 +191,208 @@ pub fn retrain(
     opts: &RetrainOptions,
     progress: &ProgressBar,
 ) -> Result<Decision> {
-    let registry = Registry::open_existing(dir)?;
-    let Some(champion_id) = registry.alias(Alias::Champion).map(str::to_string) else {
-        return Err(Error::Usage(format!(
-            "the registry {} has no champion to retrain: register a first model with churn train --register {}",
-            dir.display(),
-            dir.display()
-        )));
-    };
-    let champion_path = registry.model_path(registry.resolve(&champion_id)?);
-    let champion = load_model(&champion_path)?;
-    let champion_card = ModelCard::of(&champion)?;
-    let settings = TrainOptions::recorded(&champion_card)?;
-    let data_sha256 = file_sha256(data)?;
-    let run = run_key(&data_sha256, &champion_id, opts);
-    let folder = opts.out.clone().unwrap_or_else(|| dir.join("retrain").join(&run));
-    let mut decision = Decision {
-        run,
-        at: crate::ops::registry::now(),
-        registry: dir.display().to_string(),
-        data: data.display().to_string(),
-        data_sha256,
-        policy: opts.policy,
-        outcome: Outcome::Refused,
-        reasons: Vec::new(),
-        champion: ModelSummary::of(&champion_id, &champion_card),
-        checks: None,
-        drift: None,
-        holdout: None,
-        challenger: None,
-        registered_new: false,
-        comparison: None,
-        event: None,
-        folder: folder.display().to_string(),
-    };
-
+    let champion = Champion::open(dir)?;
+    let mut decision = champion.decision(dir, data, opts)?;
     progress.set_message("checking the new data");
     let table = read_table(data, format)?;
-    let (validation, decisions) = crate::prepare::examine(&table, &settings.columns)?;
+    let (training, holdout) = match checked_split(&mut decision, &champion, table, opts)? {
+        Ok(parts) => parts,
+        Err(reasons) => return Ok(refuse(decision, reasons)),
+    };
+    progress.set_message("training the challenger");
+    let trained = train::train(&training, &champion.settings, progress)?;
+    let challenger = Challenger {
+        path: trained.write(&Path::new(&decision.folder).join("challenger"))?.model,
+        id: trained.model.id().to_string(),
+    };
+    decision.challenger = Some(ModelSummary::of(&challenger.id, &trained.card));
+    progress.set_message("comparing on the holdout");
+    let comparison = compare::compare(&champion.model, &trained.model, &holdout, &opts.compare)?;
+    decide(decision, dir, &champion.id, &challenger, comparison, opts)
+}
+
+/// The registry's champion: its id, the model, and the settings its card records.
+struct Champion {
+    id: String,
+    model: Model,
+    card: ModelCard,
+    settings: TrainOptions,
+}
+
+impl Champion {
+    fn open(dir: &Path) -> Result<Champion> {
+        let registry = Registry::open_existing(dir)?;
+        let Some(id) = registry.alias(Alias::Champion).map(str::to_string) else {
+            return Err(Error::Usage(format!(
+                "the registry {} has no champion to retrain: register a first model with churn train --register {}",
+                dir.display(),
+                dir.display()
+            )));
+        };
+        let model = load_model(&registry.model_path(registry.resolve(&id)?))?;
+        let card = ModelCard::of(&model)?;
+        let settings = TrainOptions::recorded(&card)?;
+        Ok(Champion { id, model, card, settings })
+    }
+
+    /// The record of a cycle on `data` against it, before anything is decided.
+    fn decision(&self, dir: &Path, data: &Path, opts: &RetrainOptions) -> Result<Decision> {
+        let data_sha256 = file_sha256(data)?;
+        let run = run_key(&data_sha256, &self.id, opts);
+        let folder = opts.out.clone().unwrap_or_else(|| dir.join("retrain").join(&run));
+        Ok(Decision {
+            run,
+            at: crate::ops::registry::now(),
+            registry: dir.display().to_string(),
+            data: data.display().to_string(),
+            data_sha256,
+            policy: opts.policy,
+            outcome: Outcome::Refused,
+            reasons: Vec::new(),
+            champion: ModelSummary::of(&self.id, &self.card),
+            checks: None,
+            drift: None,
+            holdout: None,
+            challenger: None,
+            registered_new: false,
+            comparison: None,
+            event: None,
+            folder: folder.display().to_string(),
+        })
+    }
+}
+
+/// The retrained model, as written.
+struct Challenger {
+    id: String,
+    path: PathBuf,
+}
+
+/// The new data checked (as `churn validate`), its drift from the champion's (as `churn drift`),
+/// and its rows split into the challenger's training rows and a stratified holdout; or the
+/// reasons to refuse the cycle.
+fn checked_split(
+    decision: &mut Decision,
+    champion: &Champion,
+    table: Table,
+    opts: &RetrainOptions,
+) -> Result<std::result::Result<(Table, Table), Vec<String>>> {
+    let (validation, decisions) = crate::prepare::examine(&table, &champion.settings.columns)?;
     decision.checks = Some(checks(&validation));
     let blockers: Vec<String> = validation
-        .blockers(&settings.allow)
-        .map(|f| format!("[{}] {}", f.code.as_str(), f.message))
+        .blockers(&champion.settings.allow)
+        .map(|f| format!("blocking data finding: [{}] {}", f.code.as_str(), f.message))
         .collect();
     if !blockers.is_empty() {
-        return Ok(refuse(
-            decision,
-            blockers.into_iter().map(|b| format!("blocking data finding: {b}")).collect(),
-        ));
+        return Ok(Err(blockers));
     }
     // The champion reads the new rows for drift, as it will for the comparison: columns it does
     // not know are a change of schema, which a person should look at.
-    match drift::drift(&champion, &table) {
+    match drift::drift(&champion.model, &table) {
         Ok(report) => decision.drift = Some(report),
         Err(e) => {
-            let reason = format!(
+            return Ok(Err(vec![format!(
                 "the new data does not fit the champion's columns ({e}); train a model for the new columns with \
                  churn train and register it"
-            );
-            return Ok(refuse(decision, vec![reason]));
+            )]));
         }
     }
     let plan = match decisions.into_plan(&table) {
         Ok(plan) => plan,
-        Err(e) => return Ok(refuse(decision, vec![format!("the data cannot be trained on: {e}")])),
+        Err(e) => return Ok(Err(vec![format!("the data cannot be trained on: {e}")])),
     };
-
     let labels = &plan.target.labels;
     let (kept, held) = folds::holdout(labels, opts.holdout, opts.seed);
     let positives = held.iter().filter(|&&i| labels[i] == 1.0).count();
-    decision.holdout = Some(Holdout {
-        share: opts.holdout,
-        rows: held.len() as u64,
-        positives: positives as u64,
-        seed: opts.seed,
-    });
-    let fewest = positives.min(held.len() - positives);
-    if fewest < MIN_HOLDOUT_PER_CLASS {
-        let message = format!(
+    let (share, seed) = (opts.holdout, opts.seed);
+    decision.holdout = Some(Holdout { share, rows: held.len() as u64, positives: positives as u64, seed });
+    if positives.min(held.len() - positives) < MIN_HOLDOUT_PER_CLASS {
+        return Ok(Err(vec![format!(
             "too few labelled rows to decide: the holdout ({} of {} rows) has {positives} churners and {} \
              others, and a comparison needs at least {MIN_HOLDOUT_PER_CLASS} of each; retrain on more labelled \
              rows or a larger --holdout",
             held.len(),
             labels.len(),
             held.len() - positives
-        );
-        return Ok(refuse(decision, vec![message]));
+        )]));
     }
-    let (training, holdout) = (table.take(&kept)?, table.take(&held)?);
-    drop(table);
+    Ok(Ok((table.take(&kept)?, table.take(&held)?)))
+}
 
-    progress.set_message("training the challenger");
-    let trained = train::train(&training, &settings, progress)?;
-    let challenger_path = trained.write(&folder.join("challenger"))?.model;
-    let challenger_id = trained.model.id().to_string();
-    decision.challenger = Some(ModelSummary::of(&challenger_id, &trained.card));
-
-    progress.set_message("comparing on the holdout");
-    let comparison = compare::compare(&champion, &trained.model, &holdout, &opts.compare)?;
-    let better = comparison.verdict == Preference::BBetter;
-
+/// Under the registry's lock: the challenger registered, the outcome of the comparison under the
+/// policy, and the alias it moves.
+fn decide(
+    mut decision: Decision,
+    dir: &Path,
+    champion_id: &str,
+    challenger: &Challenger,
+    comparison: Comparison,
+    opts: &RetrainOptions,
+) -> Result<Decision> {
     let mut registry = Update::open(dir)?;
     let now = registry.alias(Alias::Champion).map(str::to_string);
-    if now.as_deref() != Some(champion_id.as_str()) {
+    if now.as_deref() != Some(champion_id) {
         return Err(Error::Usage(format!(
             "the champion of {} changed while retraining (from {champion_id} to {}); run the cycle again",
             dir.display(),
             now.as_deref().unwrap_or("none")
         )));
     }
-    decision.registered_new = registry.add(&challenger_path)?.new;
-    let figures = compare::figures(comparison.metric, comparison.decisive(), comparison.alpha);
-    let (outcome, reason) = if challenger_id == champion_id {
-        (
-            Outcome::KeepChampion,
-            "the retrained model is the champion already (same data, settings and seed)".into(),
-        )
-    } else if !better {
-        (
-            Outcome::KeepChampion,
-            format!(
-                "the retrained model is not significantly better at α = {} ({figures})",
-                comparison.alpha
-            ),
-        )
-    } else {
-        match opts.policy {
-            Policy::Champion => {
-                (Outcome::PromoteChampion, format!("the retrained model is significantly better ({figures})"))
-            }
-            Policy::Challenger if registry.alias(Alias::Challenger) == Some(challenger_id.as_str()) => (
-                Outcome::KeepChampion,
-                format!("the retrained model is significantly better and the challenger already ({figures})"),
-            ),
-            Policy::Challenger => (
-                Outcome::PromoteChallenger,
-                format!(
-                    "the retrained model is significantly better ({figures}) and becomes the challenger for a \
-                     traffic split"
-                ),
-            ),
-            Policy::Register => (
-                Outcome::KeepChampion,
-                format!(
-                    "the retrained model is significantly better ({figures}); --policy register moves no alias"
-                ),
-            ),
-        }
-    };
+    decision.registered_new = registry.add(&challenger.path)?.new;
+    let already_challenger = registry.alias(Alias::Challenger) == Some(challenger.id.as_str());
+    let (outcome, reason) =
+        outcome(&comparison, champion_id, &challenger.id, already_challenger, opts.policy);
     decision.event = match outcome {
-        Outcome::PromoteChampion => Some(registry.promote(&challenger_id, Alias::Champion)?),
-        Outcome::PromoteChallenger => Some(registry.promote(&challenger_id, Alias::Challenger)?),
+        Outcome::PromoteChampion => Some(registry.promote(&challenger.id, Alias::Champion)?),
+        Outcome::PromoteChallenger => Some(registry.promote(&challenger.id, Alias::Challenger)?),
         Outcome::KeepChampion | Outcome::Refused => None,
     };
     decision.outcome = outcome;
     decision.reasons = vec![reason];
     decision.comparison = Some(comparison);
     Ok(decision)
+}
+
+/// What the comparison means under `policy`, and why, in a sentence.
+fn outcome(
+    comparison: &Comparison,
+    champion_id: &str,
+    challenger_id: &str,
+    already_challenger: bool,
+    policy: Policy,
+) -> (Outcome, String) {
+    let figures = compare::figures(comparison.metric, comparison.decisive(), comparison.alpha);
+    if challenger_id == champion_id {
+        let why = "the retrained model is the champion already (same data, settings and seed)";
+        return (Outcome::KeepChampion, why.into());
+    }
+    if comparison.verdict != Preference::BBetter {
+        let alpha = comparison.alpha;
+        let why = format!("the retrained model is not significantly better at α = {alpha} ({figures})");
+        return (Outcome::KeepChampion, why);
+    }
+    match policy {
+        Policy::Champion => {
+            (Outcome::PromoteChampion, format!("the retrained model is significantly better ({figures})"))
+        }
+        Policy::Challenger if already_challenger => (
+            Outcome::KeepChampion,
+            format!("the retrained model is significantly better and the challenger already ({figures})"),
+        ),
+        Policy::Challenger => (
+            Outcome::PromoteChallenger,
+            format!(
+                "the retrained model is significantly better ({figures}) and becomes the challenger for a \
+                 traffic split"
+            ),
+        ),
+        Policy::Register => (
+            Outcome::KeepChampion,
+            format!(
+                "the retrained model is significantly better ({figures}); --policy register moves no alias"
+            ),
+        ),
+    }
 }
 
 fn refuse(mut decision: Decision, reasons: Vec<String>) -> Decision {

@@ -128,36 +128,19 @@ pub fn train(
     let sample = &sampled.sample;
     let (validation, plan) = train::check_and_plan(sample, opts)?;
     let positive = plan.target.positive.clone();
-    let (rows, positives) = sampled.targets.totals(&plan, &source)?;
     let pipeline = fit_pipeline(sample, &plan, &(0..sample.rows()).collect::<Vec<_>>(), &opts.encoding)?;
-    let d = pipeline.width();
-    let training_rows: u64 = sampled.training_per_chunk.iter().sum();
     let schedule = Schedule::of(&sampled.training_per_chunk, stream);
     progress.set_length(source.rows * (schedule.epochs as u64 + 2));
     let encoder = ChunkEncoder { pipeline: &pipeline, plan: &plan, target, positive: &positive, path };
+    let reading = Reading { source: &source, encoder: &encoder, split: &split, chunk_rows: sizes.chunk_rows };
 
     // 3. Epochs.
+    let training_rows: u64 = sampled.training_per_chunk.iter().sum();
+    let d = pipeline.width();
     let net = crate::training::recipe::build_net(&opts.recipe(), d, opts.seed)?;
-    let mut adam = AdamW::new(
-        net.vars().to_vec(),
-        ParamsAdamW { lr: stream.learning_rate, weight_decay: 0.0, ..ParamsAdamW::default() },
-    )?;
-    let fitting = Fitting {
-        net: net.as_ref(),
-        d,
-        penalty: opts.fit.l2 / (2.0 * training_rows.max(1) as f64),
-        schedule: &schedule,
-        stream,
-    };
-    let reading = Reading { source: &source, encoder: &encoder, split: &split, chunk_rows: sizes.chunk_rows };
-    let mut step = 0u64;
-    let mut epochs = Vec::with_capacity(schedule.epochs);
-    for epoch in 0..schedule.epochs {
-        progress.set_message(format!("epoch {}/{}", epoch + 1, schedule.epochs));
-        let timing = run_epoch(&fitting, &reading, &mut adam, &mut step, epoch, opts.seed, progress)?;
-        on_epoch(&timing);
-        epochs.push(timing);
-    }
+    let penalty = opts.fit.l2 / (2.0 * training_rows.max(1) as f64);
+    let fitting = Fitting { net: net.as_ref(), d, penalty, schedule: &schedule, stream };
+    let epochs = epochs(&fitting, &reading, opts.seed, progress, on_epoch)?;
 
     // 4. The evaluation pass over the held-out rows.
     progress.set_message("scoring the held-out rows");
@@ -166,9 +149,9 @@ pub fn train(
 
     // 5. The sample: baseline, drift reference, parity.
     progress.set_message("checking parity");
-    let all: Vec<usize> = (0..sample.rows()).collect();
-    let x = encode_design(&pipeline, sample, &plan, &all)?;
+    let x = encode_design(&pipeline, sample, &plan, &(0..sample.rows()).collect::<Vec<_>>())?;
     let logits = nn::design_logits(net.as_ref(), &x)?;
+    let (rows, positives) = sampled.targets.totals(&plan, &source)?;
     let mut data = train::data_summary(sample, &plan, &validation);
     data.rows = rows;
     data.positives = positives;
@@ -183,16 +166,34 @@ pub fn train(
         ..settings(stream)
     };
     let evaluation = Evaluation { labels: &holdout_y, folds: parts, streaming: Some(report), search: None };
-    let fit = FinalFit {
-        pipeline: pipeline.clone(),
-        baseline: x.column_means(),
-        net,
-        logits,
-        recipe: opts.recipe(),
-    };
+    let baseline = x.column_means();
+    let fit = FinalFit { pipeline: pipeline.clone(), baseline, net, logits, recipe: opts.recipe() };
     let mut trained = train::assemble(sample, &plan, data, evaluation, fit, opts, started)?;
     trained.epochs = epochs;
     Ok((trained, sampled.sample))
+}
+
+/// Adam over `schedule.epochs` passes of the training rows, each epoch's timing.
+fn epochs(
+    fitting: &Fitting<'_>,
+    reading: &Reading<'_>,
+    seed: u64,
+    progress: &ProgressBar,
+    on_epoch: &dyn Fn(&EpochTiming),
+) -> Result<Vec<EpochTiming>> {
+    let params =
+        ParamsAdamW { lr: fitting.stream.learning_rate, weight_decay: 0.0, ..ParamsAdamW::default() };
+    let mut adam = AdamW::new(fitting.net.vars().to_vec(), params)?;
+    let mut step = 0u64;
+    let total = fitting.schedule.epochs;
+    let mut epochs = Vec::with_capacity(total);
+    for epoch in 0..total {
+        progress.set_message(format!("epoch {}/{total}", epoch + 1));
+        let timing = run_epoch(fitting, reading, &mut adam, &mut step, epoch, seed, progress)?;
+        on_epoch(&timing);
+        epochs.push(timing);
+    }
+    Ok(epochs)
 }
 
 /// The card's record of the streaming flags (the counts are filled in by the caller).

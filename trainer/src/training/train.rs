@@ -452,56 +452,19 @@ pub(crate) fn assemble(
     let FinalFit { pipeline, baseline, net, logits: trainer_logits, recipe } = fit;
     let Evaluation { labels: y, folds, streaming, search } = evaluation;
     let oof = OutOfFold::new(y, &folds, opts.calibration);
-    let cv = cv_report(y, &oof, opts);
     let threshold = economics::choose(opts.threshold, &opts.economics, y, &oof.calibrated);
-    let mut histogram = ScoreHistogram::new(100);
-    for (&p, &t) in oof.calibrated.iter().zip(y) {
-        histogram.add(p, t == 1.0);
-    }
-
     let prevalence = data.positive_rate;
     let card = ModelCard {
-        name: opts.name.clone(),
-        model: crate::code::Code::as_str(recipe.model).into(),
-        trainer: format!("churn {}", env!("CARGO_PKG_VERSION")),
-        target: plan.target.name.clone(),
-        positive_label: plan.target.positive.clone(),
-        seed: opts.seed,
-        data,
-        cv,
-        calibration: oof.report(y, opts.calibration),
-        economics: opts.economics,
-        threshold: threshold_report(opts, y, &oof.calibrated, threshold),
-        profit_curve: ProfitCurve {
-            step: 1.0 / PROFIT_STEPS as f64,
-            per_customer: economics::profit_curve(&opts.economics, y, &oof.calibrated, PROFIT_STEPS)
-                .into_iter()
-                .map(|(_, v)| v)
-                .collect(),
-        },
-        curves: fold_curves(y, &oof),
         hyperparameters: hyperparameters(&recipe, &pipeline),
-        settings: Some(Settings {
-            ids: opts.columns.ids.clone(),
-            drops: opts.columns.drops.clone(),
-            allow: opts.allow.iter().map(|c| crate::code::Code::as_str(*c).to_string()).collect(),
-            threshold: opts.threshold.flag(),
-            search: opts.search.flag(),
-            families: opts.families.iter().map(|f| crate::code::Code::as_str(*f).to_string()).collect(),
-        }),
-        oof_histogram: histogram,
         streaming,
         search,
+        ..card(opts, plan, data, y, &oof, threshold, recipe.model)
     };
-    let calibration = oof.final_map;
-    let final_probabilities: Vec<f64> =
-        trainer_logits.iter().map(|&z| sigmoid(calibration.apply(z))).collect();
-    let column_indices: Vec<usize> = plan.columns.iter().map(|c| c.index).collect();
-    let mut spec = ModelSpec {
+    let spec = ModelSpec {
         meta: Meta { name: card.name.clone(), kind: card.model.clone(), trainer: card.trainer.clone() },
         card: serde_json::to_string(&card).map_err(|e| Error::Training(format!("model card: {e}")))?,
         baseline,
-        // Filled in below, from the scorer's own probabilities.
+        // Filled in by `checked`, from the scorer's own probabilities.
         reference: scorer_wasm::reference::DriftReference::default(),
         pipeline,
         target: Target {
@@ -510,26 +473,83 @@ pub(crate) fn assemble(
             negative: plan.target.negative.clone(),
         },
         predictor: net.predictor()?,
-        calibration,
+        calibration: oof.final_map,
         decision: Decision { threshold, rule: opts.threshold.to_string() },
         bands: RiskBands { medium: prevalence, high: (2.0 * prevalence).min(0.9).max(prevalence) },
     };
+    let (model, parity) = checked(spec, table, plan, &trainer_logits)?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(Trained { model, card, plan: plan.clone(), parity, seconds, epochs: Vec::new() })
+}
+
+/// The card of a model from its out-of-fold predictions (its hyperparameters, and how it was
+/// streamed or searched, left at their defaults for the caller).
+fn card(
+    opts: &TrainOptions,
+    plan: &Plan,
+    data: DataSummary,
+    y: &[f64],
+    oof: &OutOfFold,
+    threshold: f64,
+    model: ModelKind,
+) -> ModelCard {
+    let mut histogram = ScoreHistogram::new(100);
+    for (&p, &t) in oof.calibrated.iter().zip(y) {
+        histogram.add(p, t == 1.0);
+    }
+    let profit = economics::profit_curve(&opts.economics, y, &oof.calibrated, PROFIT_STEPS);
+    let codes = |codes: Vec<&'static str>| codes.into_iter().map(str::to_string).collect();
+    ModelCard {
+        name: opts.name.clone(),
+        model: crate::code::Code::as_str(model).into(),
+        trainer: format!("churn {}", env!("CARGO_PKG_VERSION")),
+        target: plan.target.name.clone(),
+        positive_label: plan.target.positive.clone(),
+        seed: opts.seed,
+        data,
+        cv: cv_report(y, oof, opts),
+        calibration: oof.report(y, opts.calibration),
+        economics: opts.economics,
+        threshold: threshold_report(opts, y, &oof.calibrated, threshold),
+        profit_curve: ProfitCurve {
+            step: 1.0 / PROFIT_STEPS as f64,
+            per_customer: profit.into_iter().map(|(_, v)| v).collect(),
+        },
+        curves: fold_curves(y, oof),
+        hyperparameters: Hyperparameters::default(),
+        settings: Some(Settings {
+            ids: opts.columns.ids.clone(),
+            drops: opts.columns.drops.clone(),
+            allow: codes(opts.allow.iter().map(|c| crate::code::Code::as_str(*c)).collect()),
+            threshold: opts.threshold.flag(),
+            search: opts.search.flag(),
+            families: codes(opts.families.iter().map(|f| crate::code::Code::as_str(*f)).collect()),
+        }),
+        oof_histogram: histogram,
+        streaming: None,
+        search: None,
+    }
+}
+
+/// The model of `spec`, checked against the trainer: the scorer's probabilities of `table`'s
+/// rows against the trainer's own (`trainer_logits`, calibrated), within [`PARITY_LIMIT`]. The
+/// score's drift reference is what the scorer gives the training rows, the very numbers `churn
+/// drift` bins on new data, so the training data drifts from itself by exactly 0.
+fn checked(
+    mut spec: ModelSpec,
+    table: &Table,
+    plan: &Plan,
+    trainer_logits: &[f64],
+) -> Result<(Model, Parity)> {
     let invalid =
         |e: scorer_wasm::ArtifactError| Error::Training(format!("the trained model is invalid: {e}"));
+    let calibration = spec.calibration;
+    let trainer: Vec<f64> = trainer_logits.iter().map(|&z| sigmoid(calibration.apply(z))).collect();
     let probabilities = scorer_probabilities(&Model::new(spec.clone()).map_err(invalid)?, table, plan)?;
-    let parity = check_parity(&probabilities, &final_probabilities)?;
-    // The score's reference distribution is what the scorer gives the training rows, the very
-    // numbers `churn drift` bins on new data: the training data drifts from itself by exactly 0.
+    let parity = check_parity(&probabilities, &trainer)?;
+    let column_indices: Vec<usize> = plan.columns.iter().map(|c| c.index).collect();
     spec.reference = distribution::reference(&spec.pipeline, table, &column_indices, &probabilities);
-    let model = Model::new(spec).map_err(invalid)?;
-    Ok(Trained {
-        model,
-        card,
-        plan: plan.clone(),
-        parity,
-        seconds: started.elapsed().as_secs_f64(),
-        epochs: Vec::new(),
-    })
+    Ok((Model::new(spec).map_err(invalid)?, parity))
 }
 
 /// The decision threshold and what it does on the out-of-fold probabilities.

@@ -159,15 +159,22 @@ fn missing_text() -> String {
 
 /// What a value of one column may be.
 fn column_schema(column: &scorer_wasm::api::ColumnOut) -> Json {
-    use serde_json::json;
-    let typical = column.typical.as_ref().map(scalar);
     let range = match (&column.min, &column.max) {
         (Some(min), Some(max)) => format!(" In training: {} to {}.", show(min), show(max)),
         _ => String::new(),
     };
-    // What the encoders do with a missing value (`scorer_wasm::Encoder::encode`); every one
-    // comes back as an `imputed` warning.
-    let missing = match (column.role, column.missing_in_training) {
+    let mut schema = role_schema(column, &range, missing_note(column));
+    schema["x-churn-role"] = column.role.into();
+    if let Some(typical) = column.typical.as_ref().map(scalar) {
+        schema["examples"] = Json::Array(vec![typical]);
+    }
+    schema
+}
+
+/// What the encoders do with a missing value of the column (`scorer_wasm::Encoder::encode`);
+/// every one comes back as an `imputed` warning.
+fn missing_note(column: &scorer_wasm::api::ColumnOut) -> &'static str {
+    match (column.role, column.missing_in_training) {
         ("categorical", true) => {
             " Missing (null, absent or a missing spelling) has a level of its own, learned in training; it comes back as an imputed warning."
         }
@@ -180,8 +187,13 @@ fn column_schema(column: &scorer_wasm::api::ColumnOut) -> Json {
         (_, false) => {
             " Missing (null, absent or a missing spelling) is imputed as the typical value, with an imputed warning."
         }
-    };
-    let mut schema = match column.role {
+    }
+}
+
+/// The schema of a column by its role: the JSON types and text patterns the scorer reads.
+fn role_schema(column: &scorer_wasm::api::ColumnOut, range: &str, missing: &str) -> Json {
+    use serde_json::json;
+    match column.role {
         "numeric" => {
             let whole = if column.integer == Some(true) { " Whole numbers in training." } else { "" };
             json!({
@@ -193,20 +205,7 @@ fn column_schema(column: &scorer_wasm::api::ColumnOut) -> Json {
                 "description": format!("A number.{range}{whole} Outside that range it is scored with an out_of_range warning.{missing}"),
             })
         }
-        "boolean" => {
-            let labels = column.categories.clone().unwrap_or_default();
-            let (t, f) =
-                (labels.first().map_or("", String::as_str), labels.get(1).map_or("", String::as_str));
-            json!({
-                "anyOf": [
-                    { "type": "boolean" },
-                    { "enum": [0, 1] },
-                    { "type": "string", "pattern": boolean_text(t, f) },
-                    { "type": "null" }
-                ],
-                "description": format!("Yes or no: {t:?} is true and {f:?} false; also true/false, 1/0, yes/no, y/n or t/f in any case.{missing}"),
-            })
-        }
+        "boolean" => boolean_schema(column, missing),
         "categorical" => {
             let levels = column.categories.clone().unwrap_or_default();
             json!({
@@ -235,12 +234,21 @@ fn column_schema(column: &scorer_wasm::api::ColumnOut) -> Json {
             "type": ["string", "number", "boolean", "null"],
             "description": format!("Not used by the model: {}.", column.reason.as_deref().unwrap_or("ignored in training")),
         }),
-    };
-    schema["x-churn-role"] = column.role.into();
-    if let Some(typical) = typical {
-        schema["examples"] = Json::Array(vec![typical]);
     }
-    schema
+}
+
+fn boolean_schema(column: &scorer_wasm::api::ColumnOut, missing: &str) -> Json {
+    let labels = column.categories.clone().unwrap_or_default();
+    let (t, f) = (labels.first().map_or("", String::as_str), labels.get(1).map_or("", String::as_str));
+    serde_json::json!({
+        "anyOf": [
+            { "type": "boolean" },
+            { "enum": [0, 1] },
+            { "type": "string", "pattern": boolean_text(t, f) },
+            { "type": "null" }
+        ],
+        "description": format!("Yes or no: {t:?} is true and {f:?} false; also true/false, 1/0, yes/no, y/n or t/f in any case.{missing}"),
+    })
 }
 
 fn scalar(value: &scorer_wasm::api::Scalar) -> Json {

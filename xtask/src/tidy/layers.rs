@@ -1,9 +1,10 @@
 //! The trainer's modules in layers (`trainer/src/lib.rs` lists them): each imports only from its
 //! own layer or the layers below, and no modules import each other in a cycle. The check reads
-//! the `crate::…` paths of every source file, as rust-analyzer's tidy tests read its sources.
+//! the `crate::…` paths of every source file of `trainer/src/`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+
+use crate::util::root;
 
 /// The layers, bottom first: a module may name `crate::` paths of its own layer or those before.
 const LAYERS: [&str; 12] = [
@@ -166,7 +167,7 @@ fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 /// Every source file of the trainer's library, but `lib.rs` (which declares the layers) and
 /// `main.rs` (which sits on top of everything).
 fn trainer_sources() -> Vec<Source> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = root().join("trainer/src");
     let mut out = Vec::new();
     let mut stack = vec![src.clone()];
     while let Some(dir) = stack.pop() {
@@ -186,64 +187,69 @@ fn trainer_sources() -> Vec<Source> {
     out
 }
 
-#[test]
-fn the_trainer_imports_only_downward_and_without_cycles() {
-    let sources = trainer_sources();
-    assert!(sources.len() >= 25, "read only {} files", sources.len());
-    let found = violations(&sources);
-    assert!(found.is_empty(), "layering violations:\n{}", found.join("\n"));
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn source(file: &str, text: &str) -> Source {
-    (file.to_string(), text.to_string())
-}
+    #[test]
+    fn the_trainer_imports_only_downward_and_without_cycles() {
+        let sources = trainer_sources();
+        assert!(sources.len() >= 25, "read only {} files", sources.len());
+        let found = violations(&sources);
+        assert!(found.is_empty(), "layering violations:\n{}", found.join("\n"));
+    }
 
-#[test]
-fn an_upward_import_is_named() {
-    let sources = [
-        source("stats/metrics.rs", "use crate::error::Result;\nuse crate::cli::args::Cli;\n"),
-        source("cli/args.rs", "use crate::error::Result;\n"),
-        source("error.rs", ""),
-    ];
-    assert_eq!(
-        violations(&sources),
-        ["src/stats/metrics.rs imports crate::cli::args, a layer above its own (cli above stats)"]
-    );
-}
+    fn source(file: &str, text: &str) -> Source {
+        (file.to_string(), text.to_string())
+    }
 
-#[test]
-fn grouped_paths_and_paths_in_code_count_and_comments_do_not() {
-    let sources = [
-        source(
-            "prepare/infer.rs",
-            "// crate::report::page is only named here\nfn f() { crate::input::data::read(); }\n",
-        ),
-        source("prepare/validate.rs", "use crate::{input::data, report::{page, svg}};\n"),
-        source("input/data.rs", ""),
-        source("report/page.rs", ""),
-        source("report/svg.rs", ""),
-    ];
-    assert_eq!(
-        violations(&sources),
-        [
-            "src/prepare/validate.rs imports crate::report::page, a layer above its own (report above prepare)",
-            "src/prepare/validate.rs imports crate::report::svg, a layer above its own (report above prepare)",
-        ]
-    );
-}
+    #[test]
+    fn an_upward_import_is_named() {
+        let sources = [
+            source("stats/metrics.rs", "use crate::error::Result;\nuse crate::cli::args::Cli;\n"),
+            source("cli/args.rs", "use crate::error::Result;\n"),
+            source("error.rs", ""),
+        ];
+        assert_eq!(
+            violations(&sources),
+            ["src/stats/metrics.rs imports crate::cli::args, a layer above its own (cli above stats)"]
+        );
+    }
 
-#[test]
-fn a_cycle_within_a_layer_is_named() {
-    let sources = [
-        source("training/train.rs", "use crate::training::stream::StreamOptions;\n"),
-        source("training/stream.rs", "use crate::training::train::{self, TrainOptions};\n"),
-        source("src_extra/other.rs", ""),
-    ];
-    assert_eq!(
-        violations(&sources),
-        [
-            "src/src_extra/other.rs is in no layer: add its folder to LAYERS and to lib.rs",
-            "modules import each other: training::stream → training::train → training::stream",
-        ]
-    );
+    #[test]
+    fn grouped_paths_and_paths_in_code_count_and_comments_do_not() {
+        let sources = [
+            source(
+                "prepare/infer.rs",
+                "// crate::report::page is only named here\nfn f() { crate::input::data::read(); }\n",
+            ),
+            source("prepare/validate.rs", "use crate::{input::data, report::{page, svg}};\n"),
+            source("input/data.rs", ""),
+            source("report/page.rs", ""),
+            source("report/svg.rs", ""),
+        ];
+        assert_eq!(
+            violations(&sources),
+            [
+                "src/prepare/validate.rs imports crate::report::page, a layer above its own (report above prepare)",
+                "src/prepare/validate.rs imports crate::report::svg, a layer above its own (report above prepare)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cycle_within_a_layer_is_named() {
+        let sources = [
+            source("training/train.rs", "use crate::training::stream::StreamOptions;\n"),
+            source("training/stream.rs", "use crate::training::train::{self, TrainOptions};\n"),
+            source("src_extra/other.rs", ""),
+        ];
+        assert_eq!(
+            violations(&sources),
+            [
+                "src/src_extra/other.rs is in no layer: add its folder to LAYERS and to lib.rs",
+                "modules import each other: training::stream → training::train → training::stream",
+            ]
+        );
+    }
 }
