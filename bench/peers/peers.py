@@ -1,6 +1,6 @@
 """The stack users would pick instead, measured the way `cargo xtask bench` measures ours.
 
-    python peers.py fit   --data FILE --target COL --drop COL... [--quick]   # JSON on stdout
+    python peers.py fit   --data FILE --target COL --drop COL... [--models a,b] [--quick]   # JSON on stdout
     python peers.py onnx  --data FILE --target COL --drop COL... [--quick]   # JSON on stdout
     python peers.py serve --data FILE --target COL --drop COL... --port N    # FastAPI + uvicorn
 
@@ -10,6 +10,7 @@ the folds; fit time is the whole job (read, CV, final fit), as for `churn train`
 """
 
 import argparse
+import datetime
 import json
 import sys
 import time
@@ -32,12 +33,19 @@ def is_text(series):
 
 
 def read(path, target, drop):
-    frame = pd.read_csv(path)
+    # The same file churn reads: CSV, or Parquet (the synthetic tables of the scale rows).
+    frame = pd.read_parquet(path) if str(path).endswith(".parquet") else pd.read_csv(path)
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     y_raw = frame.pop(target)
-    positive = "Yes" if "Yes" in set(y_raw.astype(str)) else "1"
+    values = set(y_raw.astype(str))
+    positive = "Yes" if "Yes" in values else "True" if "True" in values else "1"
     y = (y_raw.astype(str) == positive).astype(int).to_numpy()
     for column in frame.columns:
+        # Dates (a Parquet file's date columns) become days since 1970, as churn reads them.
+        first = frame[column].dropna().head(1)
+        if len(first) and isinstance(first.iloc[0], (datetime.date, pd.Timestamp)):
+            frame[column] = (pd.to_datetime(frame[column]) - pd.Timestamp("1970-01-01")).dt.days
+            continue
         if is_text(frame[column]):
             numbers = pd.to_numeric(frame[column].str.strip().replace("", np.nan), errors="coerce")
             # A text column that is numbers apart from blanks (Telco's TotalCharges) is numeric.
@@ -76,7 +84,10 @@ def pipeline(frame, estimator):
 
 def fit(args):
     results = {}
+    wanted = args.models.split(",") if args.models else None
     for name, make in models(args.quick).items():
+        if wanted is not None and name not in wanted:
+            continue
         started = time.perf_counter()
         frame, y = read(args.data, args.target, args.drop)
         aucs = []
@@ -263,6 +274,8 @@ def main():
     parser.add_argument("--port", type=int, default=3918)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--trials", type=int, default=50)
+    # Only these of `fit`'s models (comma-separated names), e.g. lightgbm for the large tables.
+    parser.add_argument("--models")
     args = parser.parse_args()
     if args.quick:
         # A smoke run stops the MLP early on purpose; its convergence warnings are noise.

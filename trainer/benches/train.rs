@@ -44,8 +44,8 @@ fn train(c: &mut Criterion) {
         let opts = args.into_options().expect("valid options");
         group.bench_function(format!("Telco {model} (7043 rows, 5 folds)"), |b| {
             b.iter(|| {
-                let table = trainer::input::data::read_table(&data, None).expect("reads");
-                trainer::training::train::train(&table, &opts, &ProgressBar::hidden()).expect("trains")
+                let mut table = trainer::input::data::read_table(&data, None).expect("reads");
+                trainer::training::train::train(&mut table, &opts, &ProgressBar::hidden()).expect("trains")
             })
         });
     }

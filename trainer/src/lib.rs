@@ -40,3 +40,28 @@ pub use cli::commands::run;
 /// Declared in the library so that the `churn` binary, the tests and the benches all use it.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `mi_option_purge_delay` (its `mimalloc.h`, version 3, which `libmimalloc-sys`
+/// builds by default): the milliseconds freed memory waits before it goes back to the system, a
+/// second by default. Not among the crate's named options; a test checks that this index reads
+/// that documented default.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// From here on, memory freed goes back to the system at once rather than after mimalloc's delay
+/// of a second. A fit of a million rows frees a design of hundreds of megabytes and allocates the
+/// next, larger one (the design with interaction terms) well within that second, so both stay
+/// resident: on 10⁶ rows the peak was 1.33 GB, against 0.96 GB with immediate purging,
+/// for 4 % more time in page faults. Small fits keep the delay, where it saves time.
+pub fn return_memory_at_once() {
+    // SAFETY: `mi_option_set` takes no pointer and may be called at any time.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_purge_delay_option_is_the_one_named() {
+        // SAFETY: reads an option.
+        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) }, 1000);
+    }
+}

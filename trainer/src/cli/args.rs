@@ -22,7 +22,7 @@ use crate::prepare::infer::InferOptions;
 use crate::prepare::pairs::PairOptions;
 use crate::stats::economics::{Economics, ThresholdRule};
 use crate::training::search::{self, ModelChoice, Search};
-use crate::training::train::{CalibrationMethod, ModelKind, StreamOptions, TrainOptions};
+use crate::training::train::{CalibrationMethod, Folds, ModelKind, StreamOptions, TrainOptions};
 use scorer_wasm::pipeline;
 
 /// Train, check and run customer-churn models.
@@ -167,9 +167,10 @@ pub struct TrainArgs {
     /// Training rows a category level needs to get its own slot.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub min_level_count: usize,
-    /// Cross-validation folds (stratified by the target).
-    #[arg(long, default_value_t = 5, value_name = "K")]
-    pub folds: usize,
+    /// Cross-validation folds (stratified by the target). Default: 5, or fewer (down to 2) for a
+    /// table so large that each fold's model still trains on 200,000 rows or more.
+    #[arg(long, value_name = "K")]
+    pub folds: Option<usize>,
     /// Seed for fold assignment and initialisation; the same data, flags and seed give a
     /// byte-identical model file.
     #[arg(long, default_value_t = 42, value_name = "N")]
@@ -209,22 +210,18 @@ pub struct TrainArgs {
     /// Print the model card as JSON on stdout instead of the human summary.
     #[arg(long)]
     pub json: bool,
-    /// Train on a Parquet file too large for memory: read it in chunks, fit the encoders on a
-    /// sample, train by mini-batch Adam over --epochs passes, and evaluate on held-out rows
-    /// (--holdout) dealt into --folds parts instead of cross-validating. A Parquet file that would
-    /// not fit in memory (80 % of what is available, or CHURN_MEMORY_LIMIT_MB) is streamed
-    /// without it, with a note saying so.
+    /// Train on a Parquet file too large for memory: read it in chunks, choose the recipe (with
+    /// --model auto) and fit the encoders on a sample, train by mini-batch Adam over --epochs
+    /// passes, and evaluate on held-out rows (--holdout) dealt into --folds parts instead of
+    /// cross-validating. A Parquet file that would need more than --memory in memory (or 80 % of
+    /// what is available, or CHURN_MEMORY_LIMIT_MB) is streamed without it, with a note.
     #[arg(long, help_heading = "Streaming")]
     pub stream: bool,
-    /// Memory budget of --stream in MB for the data held at once (the sample, one read of whole
-    /// row groups, one chunk), whatever the file's size; the program itself adds about 130 MB.
-    #[arg(
-        long,
-        default_value_t = StreamOptions::DEFAULT_MEMORY_MB,
-        value_name = "MB",
-        requires = "stream",
-        help_heading = "Streaming"
-    )]
+    /// Memory budget in MB. In memory, training plans to stay within it: a Parquet file that would
+    /// need more is streamed, with a note. With --stream, the most data held at once (the sample,
+    /// one read of whole row groups, one chunk), whatever the file's size; the program itself
+    /// adds about 130 MB.
+    #[arg(long, default_value_t = StreamOptions::DEFAULT_MEMORY_MB, value_name = "MB", help_heading = "Streaming")]
     pub memory: u64,
     /// Passes over the training rows with --stream. Default: 3, or as many as make 1,000 Adam
     /// steps on smaller files (at most 100).
@@ -294,7 +291,7 @@ impl TrainArgs {
             },
             search,
             families,
-            folds: self.folds,
+            folds: self.folds.map_or(Folds::BySize, Folds::Given),
             seed: self.seed,
             name,
             calibration: self.calibration,
@@ -302,6 +299,7 @@ impl TrainArgs {
             economics: self.economics,
             allow: self.allow,
             stream,
+            memory_mb: self.memory,
         })
     }
 
@@ -323,8 +321,10 @@ impl TrainArgs {
         if self.max_levels == 0 || self.min_level_count == 0 {
             return usage("--max-levels and --min-level-count must be at least 1".into());
         }
-        if !(2..=100).contains(&self.folds) {
-            return usage(format!("--folds must be between 2 and 100, got {}", self.folds));
+        if let Some(k) = self.folds
+            && !(2..=100).contains(&k)
+        {
+            return usage(format!("--folds must be between 2 and 100, got {k}"));
         }
         if !(2..=pipeline::MAX_SIDE_KNOTS - 1).contains(&self.interaction_resolution) {
             return usage(format!(
@@ -348,20 +348,20 @@ impl TrainArgs {
     fn search(&self) -> Result<(ModelKind, Search, Vec<ModelKind>)> {
         let tune = Search::Tune { budget: self.tune_budget };
         let (model, search, families) = match (self.model, self.tune) {
-            // Streaming trains one recipe: auto falls back to the logistic regression.
-            (ModelChoice::Auto, false) if self.stream => {
-                (ModelKind::Logistic, Search::Fixed, vec![ModelKind::Logistic])
+            (ModelChoice::Auto, false) => {
+                (ModelKind::Logistic, Search::Auto, vec![ModelKind::Logistic, ModelKind::Mlp])
             }
-            (ModelChoice::Auto, false) => (ModelKind::Logistic, Search::Auto, vec![ModelKind::Logistic]),
             (ModelChoice::Auto, true) => {
                 (ModelKind::Logistic, tune, vec![ModelKind::Logistic, ModelKind::Mlp])
             }
             (ModelChoice::Family(k), false) => (k, Search::Fixed, vec![k]),
             (ModelChoice::Family(k), true) => (k, tune, vec![k]),
         };
-        if self.stream && (search != Search::Fixed || self.interactions.unwrap_or(0) > 0) {
+        if self.stream && self.tune {
             return Err(Error::Usage(
-                "--stream trains the recipe the flags give: it takes no --tune and no --interactions".into(),
+                "--stream chooses among auto's recipes on its sample; it takes no --tune (tune on a sample of \
+                 the table written as a file of its own)"
+                    .into(),
             ));
         }
         if search != Search::Fixed && self.interactions.is_some() {
@@ -446,21 +446,17 @@ impl TrainArgs {
         if !(1..=1_000_000).contains(&self.batch_size) {
             return usage(format!("--batch-size must be between 1 and 1000000, got {}", self.batch_size));
         }
-        let learning_rate = self.learning_rate.unwrap_or_else(|| {
-            StreamOptions::default_learning_rate(match self.model {
-                ModelChoice::Auto => ModelKind::Logistic,
-                ModelChoice::Family(k) => k,
-            })
-        });
-        if !(learning_rate.is_finite() && learning_rate > 0.0) {
-            return usage(format!("--learning-rate must be a positive number, got {learning_rate}"));
+        if let Some(rate) = self.learning_rate
+            && !(rate.is_finite() && rate > 0.0)
+        {
+            return usage(format!("--learning-rate must be a positive number, got {rate}"));
         }
         Ok(StreamOptions {
             memory_mb: self.memory,
             epochs: self.epochs,
             holdout: self.holdout,
             batch_size: self.batch_size,
-            learning_rate,
+            learning_rate: self.learning_rate,
         })
     }
 }

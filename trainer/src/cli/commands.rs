@@ -173,10 +173,9 @@ fn stream_when_too_big(
         format.map_or_else(|| data::Format::from_path(data).ok(), Some) == Some(data::Format::Parquet);
     if opts.stream.is_none()
         && parquet
-        && let Some(limit) = stream::memory_limit_mb()?
-        && let Some(reason) = stream::too_big_for_memory(data, limit)?
+        && let Some(reason) = stream::too_big_for_memory(data, stream::memory_limit_mb(opts.memory_mb)?)?
     {
-        let options = StreamOptions::defaults(opts.model);
+        let options = StreamOptions::defaults(opts.memory_mb);
         eprintln!(
             "note: {reason}; training with --stream --memory {} instead (pass --stream to choose the \
              budget and the epochs yourself)",
@@ -197,8 +196,8 @@ fn fit(
     json: bool,
 ) -> Result<(train::Trained, data::Table)> {
     let Some(stream) = &opts.stream else {
-        let table = data::read_table(data, format)?;
-        return Ok((train::train(&table, opts, progress)?, table));
+        let mut table = data::read_table(data, format)?;
+        return Ok((train::train(&mut table, opts, progress)?, table));
     };
     if format.is_some_and(|f| f != data::Format::Parquet) {
         return Err(Error::Usage(

@@ -126,6 +126,19 @@ impl Column {
     pub fn values(&self) -> impl ExactSizeIterator<Item = Value<'_>> + Clone + '_ {
         (0..self.len).map(|r| self.value(r))
     }
+
+    /// The column with every cell as the scorer's number rule reads it (`read::number`): numbers,
+    /// and missing cells for the blanks and missing spellings; `None` when it holds no text or a
+    /// cell does not read as a number. Every encoder that reads a number gets the same value from
+    /// either column, without parsing the text again.
+    pub fn read_numbers(&self) -> Option<Column> {
+        if !matches!(self.cells, Cells::Text(_) | Cells::Mixed(_)) {
+            return None;
+        }
+        let numbers: Vec<Option<f64>> =
+            self.values().map(scorer_wasm::read::number).collect::<Result<_, _>>().ok()?;
+        Column::of(numbers.into_iter().map(|x| x.map_or(Value::Missing, Value::Number))).ok()
+    }
 }
 
 /// A column too large for its 32-bit codes.

@@ -102,6 +102,19 @@ impl Table {
         self.names.iter().position(|n| n == name)
     }
 
+    /// Columns `indices`, numbers written as text (a CSV's), stored as the numbers the scorer
+    /// reads them as (see [`Column::read_numbers`]), so that fitting and encoding them does not
+    /// parse every cell again for every fold. A column with a cell that is not a number stays as
+    /// it is. Call it once the data checks have read the cells as they were written.
+    pub fn read_numbers(&mut self, indices: &[usize]) {
+        let read = crate::parallel::map(indices, |&i| self.columns.get(i).and_then(Column::read_numbers));
+        for (&i, column) in indices.iter().zip(read) {
+            if let Some(column) = column {
+                self.columns[i] = column;
+            }
+        }
+    }
+
     /// The table of these rows, in this order. Messages give each row's line in the file (text
     /// formats) and its row number in the new table.
     pub fn take(&self, rows: &[usize]) -> Result<Table> {

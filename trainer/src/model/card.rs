@@ -227,6 +227,9 @@ pub struct ColumnReport {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CvReport {
     pub folds: u32,
+    /// Why fewer folds than the default, when the table's size chose them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds_reason: Option<String>,
     pub stratified: bool,
     pub roc_auc: Stat,
     pub pr_auc: Stat,
@@ -365,6 +368,15 @@ pub struct Settings {
     pub search: String,
     #[serde(default)]
     pub families: Vec<String>,
+    /// `--folds K` as given, or `by_size` when the table decided them; absent from cards of
+    /// models trained before churn chose folds by size (they had `cv.folds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<String>,
+    /// The recipe the flags gave (its interaction terms the cap): a search's starting point, from
+    /// which it draws its candidates, so that a successor searches the same ones. Absent from
+    /// older cards, whose successors start from the recipe chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Hyperparameters>,
 }
 
 /// Counts of probabilities in `bins` equal-width bins over [0, 1], split by true class.

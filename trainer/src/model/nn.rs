@@ -308,6 +308,8 @@ pub struct FitOptions {
     pub tolerance_grad: f64,
     /// ...or an iteration lowers the cost by less than this.
     pub tolerance_cost: f64,
+    /// Newton's method stops when the gradient's norm falls below this.
+    pub tolerance_newton: f64,
 }
 
 impl FitOptions {
@@ -320,7 +322,7 @@ impl FitOptions {
 
     pub fn new(l2: f64, max_iter: u64) -> FitOptions {
         let (tolerance_grad, tolerance_cost) = FitOptions::TOLERANCE;
-        FitOptions { l2, max_iter, tolerance_grad, tolerance_cost }
+        FitOptions { l2, max_iter, tolerance_grad, tolerance_cost, tolerance_newton: newton::TOLERANCE_GRAD }
     }
 }
 
@@ -347,7 +349,8 @@ pub fn fit<N: Net + ?Sized>(net: &N, design: &Design, y: &[f64], opts: FitOption
     let layers = layers_of(net)?;
     if layers.0.len() == 1
         && newton::suits(design)
-        && let Some((params, loss)) = newton::fit(design, y, opts.l2, &params_of(net)?, opts.max_iter)
+        && let Some((params, loss)) =
+            newton::fit(design, y, opts.l2, &params_of(net)?, opts.max_iter, opts.tolerance_newton)
     {
         set_params(net, &params)?;
         return Ok(FitReport { solver: Solver::Newton, loss });
@@ -414,6 +417,41 @@ pub fn start_from<N: Net + ?Sized, M: Net + ?Sized>(net: &N, from: &M) -> Result
         return Err(Error::Training("a warm start needs a net of the same shape".into()));
     }
     set_params(net, &params_of(from)?)
+}
+
+/// Starts a logistic regression `net` from `from`, one fitted on the first of its features (the
+/// columns' own, before any interaction terms): their weights and the bias carried over, the
+/// new features' weights zero. The warm start of a refit with interaction terms.
+pub fn start_from_prefix<N: Net + ?Sized, M: Net + ?Sized>(net: &N, from: &M) -> Result<()> {
+    let (wide, narrow) = (layers_of(net)?.0, layers_of(from)?.0);
+    let (&[(1, d)], &[(1, prefix)]) = (wide.as_slice(), narrow.as_slice()) else {
+        return Err(Error::Training(
+            "a warm start from fewer features needs two logistic regressions".into(),
+        ));
+    };
+    if prefix > d {
+        return Err(Error::Training("a warm start from fewer features needs fewer features".into()));
+    }
+    // Laid out as `d` weights, then the bias.
+    let old = params_of(from)?;
+    let mut params = vec![0.0; d + 1];
+    params[..prefix].copy_from_slice(&old[..prefix]);
+    params[d] = old[prefix];
+    set_params(net, &params)
+}
+
+/// Sets a logistic regression's bias to the log-odds of the churn rate of `y`, its weights zero:
+/// the optimum of the model without features.
+pub fn start_at_base_rate<N: Net + ?Sized>(net: &N, y: &[f64]) -> Result<()> {
+    let [(1, d)] = layers_of(net)?.0[..] else {
+        return Err(Error::Training("the base rate starts a logistic regression only".into()));
+    };
+    let rate = y.iter().sum::<f64>() / y.len().max(1) as f64;
+    let mut params = vec![0.0; d + 1];
+    if rate > 0.0 && rate < 1.0 {
+        params[d] = (rate / (1.0 - rate)).ln();
+    }
+    set_params(net, &params)
 }
 
 /// Logits of a fitted net on the rows of `design`, by the forward pass fits use.

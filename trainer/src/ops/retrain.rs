@@ -200,7 +200,8 @@ pub fn retrain(
         Err(reasons) => return Ok(refuse(decision, reasons)),
     };
     progress.set_message("training the challenger");
-    let trained = train::train(&training, &champion.settings, progress)?;
+    let mut training = training;
+    let trained = train::train(&mut training, &champion.settings, progress)?;
     let challenger = Challenger {
         path: trained.write(&Path::new(&decision.folder).join("challenger"))?.model,
         id: trained.model.id().to_string(),

@@ -16,6 +16,19 @@ pub struct Design {
 }
 
 impl Design {
+    /// The rows at positions `at`, in that order.
+    pub fn subset(&self, at: &[usize]) -> Design {
+        let mut out = Design::new(self.width, at.len());
+        for &i in at {
+            let (columns, values) = self.row_slices(i);
+            out.columns.extend_from_slice(columns);
+            out.values.extend_from_slice(values);
+            out.starts.push(out.columns.len());
+            out.rows += 1;
+        }
+        out
+    }
+
     /// An empty matrix of `width` columns, with room for `rows` rows.
     pub fn new(width: usize, rows: usize) -> Design {
         let mut starts = Vec::with_capacity(rows + 1);

@@ -78,6 +78,11 @@ impl Plan {
     pub fn positives(&self) -> usize {
         self.target.labels.iter().filter(|&&y| y == 1.0).count()
     }
+
+    /// The table's indices of the columns read as numbers.
+    pub fn numeric_columns(&self) -> Vec<usize> {
+        self.columns.iter().filter(|c| c.kind == Kind::Numeric).map(|c| c.index).collect()
+    }
 }
 
 /// What the user said about columns.

@@ -35,11 +35,13 @@ use scorer_wasm::Value;
 
 use crate::error::{Error, Result};
 use crate::input::data::{ColumnBuilder, ColumnData, Format, Table};
-use crate::model::card::StreamReport;
+use crate::model::card::{SearchReport, StreamReport};
 use crate::model::nn::{self, Net};
 use crate::prepare::fit::{encode_design, fit_pipeline};
 use crate::prepare::infer::{Plan, target_key};
 use crate::stats::folds;
+use crate::training::recipe::Recipe;
+use crate::training::search;
 use crate::training::train::{
     self, EpochTiming, Evaluation, FinalFit, FoldResult, StreamOptions, TrainOptions, Trained,
 };
@@ -75,20 +77,24 @@ pub fn too_big_for_memory(path: &Path, limit_mb: u64) -> Result<Option<String>> 
     }))
 }
 
-/// The memory in MB that in-memory training may use: `CHURN_MEMORY_LIMIT_MB` when set, else 80 %
-/// of what the kernel reports available (`MemAvailable`); `None` where neither is known.
-pub fn memory_limit_mb() -> Result<Option<u64>> {
+/// The memory in MB that in-memory training may use: the budget (`--memory`), or less when
+/// `CHURN_MEMORY_LIMIT_MB` is set lower, or when 80 % of what the kernel reports available
+/// (`MemAvailable`) is less.
+pub fn memory_limit_mb(budget_mb: u64) -> Result<u64> {
     if let Ok(text) = std::env::var("CHURN_MEMORY_LIMIT_MB") {
-        return text.trim().parse().map(Some).map_err(|_| {
+        let limit: u64 = text.trim().parse().map_err(|_| {
             Error::Usage(format!("CHURN_MEMORY_LIMIT_MB must be a whole number of MB, got \"{text}\""))
-        });
+        })?;
+        return Ok(limit.min(budget_mb));
     }
-    let Ok(meminfo) = std::fs::read_to_string("/proc/meminfo") else { return Ok(None) };
-    Ok(meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemAvailable:"))
-        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kb| ((kb / 1024) as f64 * AVAILABLE_SHARE) as u64))
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|meminfo| {
+        meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemAvailable:"))
+            .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| ((kb / 1024) as f64 * AVAILABLE_SHARE) as u64)
+    });
+    Ok(available.map_or(budget_mb, |a| a.min(budget_mb)))
 }
 /// Adam steps the default number of epochs makes at least (up to [`MAX_DEFAULT_EPOCHS`]): on a
 /// hundred thousand rows three passes are under three hundred steps, too few to converge.
@@ -128,7 +134,16 @@ pub fn train(
     let sample = &sampled.sample;
     let (validation, plan) = train::check_and_plan(sample, opts)?;
     let positive = plan.target.positive.clone();
-    let pipeline = fit_pipeline(sample, &plan, &(0..sample.rows()).collect::<Vec<_>>(), &opts.encoding)?;
+    let all: Vec<usize> = (0..sample.rows()).collect();
+    let (recipe, search) = sample_recipe(sample, &plan, opts, source.rows, progress)?;
+    let pipeline = if recipe.pairs.pairs == 0 {
+        fit_pipeline(sample, &plan, &all, &recipe.encoding)?
+    } else {
+        // The interaction terms come from the sample, as in memory: an additive fit, the pair
+        // search on its residuals; only the pipeline is kept, the streamed fit is the model.
+        progress.set_message("finding interaction terms on the sample");
+        crate::training::recipe::fit(sample, &plan, &all, &recipe, opts.seed)?.pipeline
+    };
     let schedule = Schedule::of(&sampled.training_per_chunk, stream);
     progress.set_length(source.rows * (schedule.epochs as u64 + 2));
     let encoder = ChunkEncoder { pipeline: &pipeline, plan: &plan, target, positive: &positive, path };
@@ -137,9 +152,10 @@ pub fn train(
     // 3. Epochs.
     let training_rows: u64 = sampled.training_per_chunk.iter().sum();
     let d = pipeline.width();
-    let net = crate::training::recipe::build_net(&opts.recipe(), d, opts.seed)?;
-    let penalty = opts.fit.l2 / (2.0 * training_rows.max(1) as f64);
-    let fitting = Fitting { net: net.as_ref(), d, penalty, schedule: &schedule, stream };
+    let net = crate::training::recipe::build_net(&recipe, d, opts.seed)?;
+    let penalty = recipe.fit.l2 / (2.0 * training_rows.max(1) as f64);
+    let learning_rate = stream.learning_rate(recipe.model);
+    let fitting = Fitting { net: net.as_ref(), d, penalty, schedule: &schedule, stream, learning_rate };
     let epochs = epochs(&fitting, &reading, opts.seed, progress, on_epoch)?;
 
     // 4. The evaluation pass over the held-out rows.
@@ -149,7 +165,7 @@ pub fn train(
 
     // 5. The sample: baseline, drift reference, parity.
     progress.set_message("checking parity");
-    let x = encode_design(&pipeline, sample, &plan, &(0..sample.rows()).collect::<Vec<_>>())?;
+    let x = encode_design(&pipeline, sample, &plan, &all)?;
     let logits = nn::design_logits(net.as_ref(), &x)?;
     let (rows, positives) = sampled.targets.totals(&plan, &source)?;
     let mut data = train::data_summary(sample, &plan, &validation);
@@ -163,14 +179,39 @@ pub fn train(
         sample_rows: sample.rows() as u64,
         chunk_rows: sizes.chunk_rows,
         epoch_loss: epochs.iter().map(|e| e.loss).collect(),
-        ..settings(stream)
+        ..settings(stream, learning_rate)
     };
-    let evaluation = Evaluation { labels: &holdout_y, folds: parts, streaming: Some(report), search: None };
+    let evaluation =
+        Evaluation { labels: &holdout_y, folds: parts, folds_reason: None, streaming: Some(report), search };
     let baseline = x.column_means();
-    let fit = FinalFit { pipeline: pipeline.clone(), baseline, net, logits, recipe: opts.recipe() };
+    let fit = FinalFit { pipeline: pipeline.clone(), baseline, net, logits, recipe };
     let mut trained = train::assemble(sample, &plan, data, evaluation, fit, opts, started)?;
     trained.epochs = epochs;
     Ok((trained, sampled.sample))
+}
+
+/// The recipe to stream: the one the flags give, or with `--model auto` the candidate a
+/// cross-validation on the sample prefers (on a stratified part of it, sized as in-memory searches
+/// size theirs; see [`search::selection_sample`]). The sample holds training rows only, so the
+/// choice never sees a held-out row. `rows` is the file's, which decides whether an MLP is tried.
+fn sample_recipe(
+    sample: &Table,
+    plan: &Plan,
+    opts: &TrainOptions,
+    rows: u64,
+    progress: &ProgressBar,
+) -> Result<(Recipe, Option<SearchReport>)> {
+    let candidates =
+        search::candidates(&opts.recipe(), opts.search, &opts.families, rows as usize, opts.seed);
+    if candidates.len() == 1 {
+        return Ok((opts.recipe(), None));
+    }
+    progress.set_message(format!("choosing among {} recipes on the sample", candidates.len()));
+    let scope = vec![(0..sample.rows()).collect::<Vec<usize>>()];
+    let scores = search::score(sample, plan, &scope, &candidates, opts.seed, &ProgressBar::hidden())?;
+    let chosen = search::best(&scores[0]);
+    let report = search::report(opts.search, &candidates, &scores, &[chosen]);
+    Ok((candidates[chosen].clone(), Some(report)))
 }
 
 /// Adam over `schedule.epochs` passes of the training rows, each epoch's timing.
@@ -181,8 +222,7 @@ fn epochs(
     progress: &ProgressBar,
     on_epoch: &dyn Fn(&EpochTiming),
 ) -> Result<Vec<EpochTiming>> {
-    let params =
-        ParamsAdamW { lr: fitting.stream.learning_rate, weight_decay: 0.0, ..ParamsAdamW::default() };
+    let params = ParamsAdamW { lr: fitting.learning_rate, weight_decay: 0.0, ..ParamsAdamW::default() };
     let mut adam = AdamW::new(fitting.net.vars().to_vec(), params)?;
     let mut step = 0u64;
     let total = fitting.schedule.epochs;
@@ -197,11 +237,11 @@ fn epochs(
 }
 
 /// The card's record of the streaming flags (the counts are filled in by the caller).
-fn settings(stream: &StreamOptions) -> StreamReport {
+fn settings(stream: &StreamOptions, learning_rate: f64) -> StreamReport {
     StreamReport {
         memory_mb: stream.memory_mb,
         batch_size: stream.batch_size as u32,
-        learning_rate: stream.learning_rate,
+        learning_rate,
         ..StreamReport::default()
     }
 }
@@ -324,6 +364,8 @@ struct Fitting<'a> {
     penalty: f64,
     schedule: &'a Schedule,
     stream: &'a StreamOptions,
+    /// Adam's initial step size, for the family trained.
+    learning_rate: f64,
 }
 
 /// Where the rows come from, and how they are encoded.
@@ -380,7 +422,7 @@ fn run_epoch(
                     yb.push(y[r]);
                 }
                 let progress_share = *step as f64 / fitting.schedule.total_steps.max(1) as f64;
-                adam.set_learning_rate(cosine(stream.learning_rate, progress_share));
+                adam.set_learning_rate(cosine(fitting.learning_rate, progress_share));
                 let loss = step_loss(fitting.net, &xb, &yb, d, fitting.penalty)?;
                 loss_sum += loss.to_scalar::<f64>()?;
                 adam.backward_step(&loss)?;
@@ -396,7 +438,7 @@ fn run_epoch(
         return Err(Error::Training(format!(
             "the training loss diverged in epoch {}; lower --learning-rate (now {})",
             epoch + 1,
-            stream.learning_rate
+            fitting.learning_rate
         )));
     }
     let seconds = epoch_started.elapsed().as_secs_f64();
@@ -439,17 +481,17 @@ fn holdout_parts(
     stream: &StreamOptions,
 ) -> Result<Vec<FoldResult>> {
     let positives = y.iter().filter(|&&y| y == 1.0).count();
-    if positives < opts.folds || y.len() - positives < opts.folds {
+    let parts = opts.folds.parts();
+    if positives < parts || y.len() - positives < parts {
         return Err(Error::Usage(format!(
-            "the holdout has {} rows, {positives} of them churners: too few to evaluate in {} \
+            "the holdout has {} rows, {positives} of them churners: too few to evaluate in {parts} \
              parts; raise --holdout (now {})",
             y.len(),
-            opts.folds,
             stream.holdout
         )));
     }
-    let assignment = folds::stratified(y, opts.folds, opts.seed)?;
-    Ok((0..opts.folds)
+    let assignment = folds::stratified(y, parts, opts.seed)?;
+    Ok((0..parts)
         .map(|k| {
             let test: Vec<usize> = (0..y.len()).filter(|&i| assignment[i] == k).collect();
             let logits = test.iter().map(|&i| z[i]).collect();

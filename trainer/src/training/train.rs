@@ -89,8 +89,10 @@ pub struct StreamOptions {
     pub holdout: f64,
     /// Rows per Adam step.
     pub batch_size: usize,
-    /// Adam's initial step size.
-    pub learning_rate: f64,
+    /// Adam's initial step size; `None`: the default of the family trained
+    /// ([`StreamOptions::default_learning_rate`]), which `auto` may choose only once it has read
+    /// the sample.
+    pub learning_rate: Option<f64>,
 }
 
 impl StreamOptions {
@@ -98,15 +100,20 @@ impl StreamOptions {
     pub const DEFAULT_HOLDOUT: f64 = 0.1;
     pub const DEFAULT_BATCH_SIZE: usize = 1024;
 
-    /// The options `--stream` gets with no other streaming flag.
-    pub fn defaults(model: ModelKind) -> StreamOptions {
+    /// The options `--stream` gets with no other streaming flag, within `memory_mb`.
+    pub fn defaults(memory_mb: u64) -> StreamOptions {
         StreamOptions {
-            memory_mb: StreamOptions::DEFAULT_MEMORY_MB,
+            memory_mb,
             epochs: None,
             holdout: StreamOptions::DEFAULT_HOLDOUT,
             batch_size: StreamOptions::DEFAULT_BATCH_SIZE,
-            learning_rate: StreamOptions::default_learning_rate(model),
+            learning_rate: None,
         }
+    }
+
+    /// Adam's initial step size for `model`.
+    pub fn learning_rate(&self, model: ModelKind) -> f64 {
+        self.learning_rate.unwrap_or_else(|| StreamOptions::default_learning_rate(model))
     }
 
     /// The step size that suits the model family when none is given.
@@ -114,6 +121,56 @@ impl StreamOptions {
         match model {
             ModelKind::Logistic => 0.03,
             ModelKind::Mlp => 0.01,
+        }
+    }
+}
+
+/// How many cross-validation folds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Folds {
+    /// `--folds K`.
+    Given(usize),
+    /// [`Folds::DEFAULT`], or fewer for a table large enough that fewer cost less and buy the same
+    /// (see [`Folds::count`]).
+    BySize,
+}
+
+impl Folds {
+    pub const DEFAULT: usize = 5;
+
+    /// Rows each fold's model trains on, at least, when the table decides the folds. Measured on
+    /// 10⁶ synthetic customers (the default's recipe, ROC AUC on 200,000 rows none trained on):
+    /// a model trained on 25,000 rows scores 0.84582, on 100,000 0.84706, on 200,000 0.84714, on
+    /// 400,000 0.84728, on 800,000 0.84737. Past 200,000 rows, more rows move it by 0.0002 at
+    /// most, so a fold that trains on that many measures what the final model does.
+    pub const ROWS_PER_MODEL: usize = 200_000;
+
+    /// Parts a holdout is dealt into for its metrics' spread: the folds given, else the default.
+    pub fn parts(self) -> usize {
+        match self {
+            Folds::Given(k) => k,
+            Folds::BySize => Folds::DEFAULT,
+        }
+    }
+
+    /// The folds for a table of `rows` rows, and when the size decided them, why.
+    pub fn count(self, rows: usize) -> (usize, Option<String>) {
+        match self {
+            Folds::Given(k) => (k, None),
+            Folds::BySize => {
+                let fewest = (2..Folds::DEFAULT)
+                    .find(|&k| (k - 1) * rows >= k * Folds::ROWS_PER_MODEL)
+                    .unwrap_or(Folds::DEFAULT);
+                let why = (fewest < Folds::DEFAULT).then(|| {
+                    format!(
+                        "{fewest} folds rather than {}: each fold's model still trains on {} rows or more, past which \
+                         more rows move the ROC AUC by 0.0002 at most, and every row is still held out once",
+                        Folds::DEFAULT,
+                        Folds::ROWS_PER_MODEL
+                    )
+                });
+                (fewest, why)
+            }
         }
     }
 }
@@ -134,7 +191,7 @@ pub struct TrainOptions {
     pub search: Search,
     /// The families a search chooses among.
     pub families: Vec<ModelKind>,
-    pub folds: usize,
+    pub folds: Folds,
     pub seed: u64,
     pub name: String,
     pub calibration: CalibrationMethod,
@@ -144,6 +201,9 @@ pub struct TrainOptions {
     pub allow: Vec<crate::prepare::validate::FindingCode>,
     /// Train by streaming the file in chunks (`training::stream`) instead of reading it whole.
     pub stream: Option<StreamOptions>,
+    /// The memory training may plan to use, in MB (`--memory`): a Parquet table that would need
+    /// more in memory is streamed.
+    pub memory_mb: u64,
 }
 
 impl TrainOptions {
@@ -170,7 +230,7 @@ impl TrainOptions {
                 card.name, card.trainer
             )));
         };
-        let h = &card.hyperparameters;
+        let h = settings.base.as_ref().unwrap_or(&card.hyperparameters);
         let unreadable = |what: &str, e: String| {
             Error::Usage(format!("the card of model \"{}\" has an unreadable {what}: {e}", card.name))
         };
@@ -198,7 +258,12 @@ impl TrainOptions {
                 min_level_count: encoding.min_level_count,
             },
             model: ModelKind::parse(&h.model).map_err(|e| unreadable("model", e))?,
-            hidden: h.hidden.iter().map(|&n| n as usize).collect(),
+            // A logistic base records no hidden layers; a search that tries an MLP needs them.
+            hidden: if h.hidden.is_empty() {
+                vec![crate::training::recipe::DEFAULT_HIDDEN]
+            } else {
+                h.hidden.iter().map(|&n| n as usize).collect()
+            },
             members: (h.members as usize).max(1),
             fit: FitOptions::new(h.l2, u64::from(h.max_iter)),
             encoding,
@@ -212,7 +277,11 @@ impl TrainOptions {
                 families
             },
             search,
-            folds: card.cv.folds as usize,
+            folds: match settings.folds.as_deref() {
+                Some("by_size") => Folds::BySize,
+                Some(k) => Folds::Given(k.parse().map_err(|_| unreadable("folds", format!("\"{k}\"")))?),
+                None => Folds::Given(card.cv.folds as usize),
+            },
             seed: card.seed,
             name: card.name.clone(),
             calibration: CalibrationMethod::parse(&card.calibration.method)
@@ -226,6 +295,7 @@ impl TrainOptions {
                 .collect::<std::result::Result<_, _>>()
                 .map_err(|e| unreadable("--allow code", e))?,
             stream: None,
+            memory_mb: StreamOptions::DEFAULT_MEMORY_MB,
         })
     }
 }
@@ -341,21 +411,24 @@ pub(crate) struct FoldResult {
 const CURVE_STEPS: usize = 50;
 const PROFIT_STEPS: usize = 100;
 
-pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Result<Trained> {
+pub fn train(table: &mut Table, opts: &TrainOptions, progress: &ProgressBar) -> Result<Trained> {
     let started = Instant::now();
     let (validation, plan) = check_and_plan(table, opts)?;
+    table.read_numbers(&plan.numeric_columns());
+    let table = &*table;
     let y = &plan.target.labels;
-    let assignment = folds::stratified(y, opts.folds, opts.seed)?;
+    let (k, folds_reason) = opts.folds.count(y.len());
+    let assignment = folds::stratified(y, k, opts.seed)?;
 
     // The recipe of each outer fold and of the final model: the given one, or each chosen by
     // an inner cross-validation on that fold's training rows (see `search`).
-    let candidates = search::candidates(&opts.recipe(), opts.search, &opts.families, opts.seed);
+    let candidates = search::candidates(&opts.recipe(), opts.search, &opts.families, y.len(), opts.seed);
     let (chosen, search_report) = if candidates.len() == 1 {
-        progress.set_length(opts.folds as u64 + 2);
-        (vec![0; opts.folds + 1], None)
+        progress.set_length(k as u64 + 2);
+        (vec![0; k + 1], None)
     } else {
-        let scopes: Vec<Vec<usize>> = (0..opts.folds).map(|f| folds::split(&assignment, f).0).collect();
-        progress.set_length((search::jobs(&candidates, scopes.len()) + opts.folds + 2) as u64);
+        let scopes: Vec<Vec<usize>> = (0..k).map(|f| folds::split(&assignment, f).0).collect();
+        progress.set_length((search::jobs(&candidates, scopes.len()) + k + 2) as u64);
         progress
             .set_message(format!("choosing among {} recipes by nested cross-validation", candidates.len()));
         let scores = search::score(table, &plan, &scopes, &candidates, opts.seed, progress)?;
@@ -369,19 +442,31 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
     // The k fold fits and the final fit are independent: run them all on a work queue, one fit
     // per core (each fit is single-threaded; see `main`).
     let all: Vec<usize> = (0..y.len()).collect();
-    let jobs: Vec<Option<usize>> = (0..opts.folds).map(Some).chain([None]).collect();
-    let results = crate::parallel::map(&jobs, |job| {
+    let run = |job: &Option<usize>| {
         let r = match *job {
             Some(f) => {
                 run_fold(table, &plan, &assignment, f, &candidates[chosen[f]], opts.seed).map(Job::Fold)
             }
-            None => fit_final(table, &plan, &all, &candidates[chosen[opts.folds]], opts.seed)
+            None => fit_final(table, &plan, &all, &candidates[chosen[k]], opts.seed)
                 .map(|f| Job::Final(Box::new(f))),
         };
         progress.inc(1);
         r
-    });
-    let mut folds = Vec::with_capacity(opts.folds);
+    };
+    let folds_jobs: Vec<Option<usize>> = (0..k).map(Some).collect();
+    let results: Vec<Result<Job>> = if folds_reason.is_some() {
+        // A table cut into fewer folds for its size: the final fit, on every row, runs alone
+        // first, so that its design and a fold's are never in memory at once (on 10⁶ rows 0.99
+        // GB at the peak, against 1.22 GB side by side), then the folds side by side.
+        crate::return_memory_at_once();
+        let last = run(&None);
+        std::iter::once(last).chain(crate::parallel::map(&folds_jobs, run)).collect()
+    } else {
+        // The final fit first: it is the longest, so the fold fits fill the other cores around it.
+        let jobs: Vec<Option<usize>> = std::iter::once(None).chain(folds_jobs).collect();
+        crate::parallel::map(&jobs, run)
+    };
+    let mut folds = Vec::with_capacity(k);
     let mut final_fit = None;
     for r in results {
         match r? {
@@ -393,7 +478,7 @@ pub fn train(table: &Table, opts: &TrainOptions, progress: &ProgressBar) -> Resu
         return Err(Error::Training("the final fit did not run".into()));
     };
     let data = data_summary(table, &plan, &validation);
-    let evaluation = Evaluation { labels: y, folds, streaming: None, search: search_report };
+    let evaluation = Evaluation { labels: y, folds, folds_reason, streaming: None, search: search_report };
     progress.set_message("checking parity");
     assemble(table, &plan, data, evaluation, final_fit, opts, started)
 }
@@ -432,6 +517,8 @@ pub(crate) fn check_and_plan(table: &Table, opts: &TrainOptions) -> Result<(Vali
 pub(crate) struct Evaluation<'a> {
     pub labels: &'a [f64],
     pub folds: Vec<FoldResult>,
+    /// Why fewer folds than the default, when the table's size chose them.
+    pub folds_reason: Option<String>,
     pub streaming: Option<StreamReport>,
     /// How each fold's recipe was chosen, when it was.
     pub search: Option<SearchReport>,
@@ -450,16 +537,17 @@ pub(crate) fn assemble(
     started: Instant,
 ) -> Result<Trained> {
     let FinalFit { pipeline, baseline, net, logits: trainer_logits, recipe } = fit;
-    let Evaluation { labels: y, folds, streaming, search } = evaluation;
+    let Evaluation { labels: y, folds, folds_reason, streaming, search } = evaluation;
     let oof = OutOfFold::new(y, &folds, opts.calibration);
     let threshold = economics::choose(opts.threshold, &opts.economics, y, &oof.calibrated);
     let prevalence = data.positive_rate;
-    let card = ModelCard {
+    let mut card = ModelCard {
         hyperparameters: hyperparameters(&recipe, &pipeline),
         streaming,
         search,
         ..card(opts, plan, data, y, &oof, threshold, recipe.model)
     };
+    card.cv.folds_reason = folds_reason;
     let spec = ModelSpec {
         meta: Meta { name: card.name.clone(), kind: card.model.clone(), trainer: card.trainer.clone() },
         card: serde_json::to_string(&card).map_err(|e| Error::Training(format!("model card: {e}")))?,
@@ -524,6 +612,11 @@ fn card(
             threshold: opts.threshold.flag(),
             search: opts.search.flag(),
             families: codes(opts.families.iter().map(|f| crate::code::Code::as_str(*f)).collect()),
+            folds: Some(match opts.folds {
+                Folds::Given(k) => k.to_string(),
+                Folds::BySize => "by_size".into(),
+            }),
+            base: Some(recipe_hyperparameters(&opts.recipe())),
         }),
         oof_histogram: histogram,
         streaming: None,
@@ -570,16 +663,25 @@ fn threshold_report(opts: &TrainOptions, y: &[f64], calibrated: &[f64], threshol
 }
 
 /// The recipe the final model was fitted with, and the terms it found, for the card.
+/// The card's record of the recipe a model was fitted with, and the terms its pipeline took.
 fn hyperparameters(recipe: &Recipe, pipeline: &Pipeline) -> Hyperparameters {
     let name = |c: usize| pipeline.columns()[c].name.clone();
+    let mlp = recipe.model == ModelKind::Mlp;
+    Hyperparameters {
+        hidden: if mlp { recipe.hidden.iter().map(|&h| h as u32).collect() } else { vec![] },
+        members: if mlp { recipe.members.max(1) as u32 } else { 1 },
+        pairs: pipeline.interactions().iter().map(|t| t.columns().map(name)).collect(),
+        ..recipe_hyperparameters(recipe)
+    }
+}
+
+/// A recipe as the card records it, whatever its family (a search's base keeps its hidden
+/// sizes, which its MLP candidates take).
+fn recipe_hyperparameters(recipe: &Recipe) -> Hyperparameters {
     Hyperparameters {
         model: crate::code::Code::as_str(recipe.model).into(),
-        hidden: if recipe.model == ModelKind::Mlp {
-            recipe.hidden.iter().map(|&h| h as u32).collect()
-        } else {
-            vec![]
-        },
-        members: if recipe.model == ModelKind::Mlp { recipe.members.max(1) as u32 } else { 1 },
+        hidden: recipe.hidden.iter().map(|&h| h as u32).collect(),
+        members: recipe.members.max(1) as u32,
         l2: recipe.fit.l2,
         bins: recipe.encoding.bins as u32,
         max_levels: recipe.encoding.max_levels as u32,
@@ -588,7 +690,7 @@ fn hyperparameters(recipe: &Recipe, pipeline: &Pipeline) -> Hyperparameters {
         knots: crate::code::Code::as_str(recipe.encoding.knots).into(),
         interactions: recipe.pairs.pairs as u32,
         interaction_resolution: recipe.pairs.resolution as u32,
-        pairs: pipeline.interactions().iter().map(|t| t.columns().map(name)).collect(),
+        pairs: Vec::new(),
     }
 }
 
@@ -735,7 +837,8 @@ fn cv_report(y: &[f64], oof: &OutOfFold<'_>, opts: &TrainOptions) -> CvReport {
     }
     let [roc_auc, pr_auc, log_loss, brier, precision, recall, f1, profit_per_customer] = m.map(Stat::of);
     CvReport {
-        folds: opts.folds as u32,
+        folds: oof.folds.len() as u32,
+        folds_reason: None,
         stratified: true,
         roc_auc,
         pr_auc,
@@ -806,18 +909,33 @@ pub(crate) fn data_summary(table: &Table, plan: &Plan, validation: &Validation) 
 
 /// Every training row's probability, through the scorer crate from raw values.
 fn scorer_probabilities(model: &Model, table: &Table, plan: &Plan) -> Result<Vec<f64>> {
-    let mut scorer = model.scorer();
-    let mut values = Vec::with_capacity(plan.columns.len());
-    (0..table.rows())
-        .map(|row| {
-            row_values(table, plan, row, &mut values);
-            let score = scorer
-                .score(&values)
-                .map_err(|e| Error::data(&table.path, format!("{}: {e}", table.locate(row))))?;
-            Ok(score.probability)
-        })
-        .collect()
+    // A chunk of rows per job, on every core: each row's probability is its own.
+    let chunks: Vec<std::ops::Range<usize>> = (0..table.rows())
+        .step_by(PARITY_CHUNK_ROWS)
+        .map(|a| a..(a + PARITY_CHUNK_ROWS).min(table.rows()))
+        .collect();
+    let parts = crate::parallel::map(&chunks, |rows| {
+        let mut scorer = model.scorer();
+        let mut values = Vec::with_capacity(plan.columns.len());
+        rows.clone()
+            .map(|row| {
+                row_values(table, plan, row, &mut values);
+                let score = scorer
+                    .score(&values)
+                    .map_err(|e| Error::data(&table.path, format!("{}: {e}", table.locate(row))))?;
+                Ok(score.probability)
+            })
+            .collect::<Result<Vec<f64>>>()
+    });
+    let mut out = Vec::with_capacity(table.rows());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
+
+/// Rows scored per job of the parity check.
+const PARITY_CHUNK_ROWS: usize = 65_536;
 
 /// The scorer's probabilities against the trainer's forward pass, row by row.
 fn check_parity(scorer_probabilities: &[f64], trainer_probabilities: &[f64]) -> Result<Parity> {
@@ -833,4 +951,24 @@ fn check_parity(scorer_probabilities: &[f64], trainer_probabilities: &[f64]) -> 
         return Err(Error::Parity { max_abs_diff: worst, row: worst_row + 1, limit: PARITY_LIMIT });
     }
     Ok(Parity { max_abs_diff: worst, rows: trainer_probabilities.len() })
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+
+    #[test]
+    fn the_size_decides_the_folds_only_when_none_are_given() {
+        assert_eq!(Folds::BySize.count(7_043), (5, None));
+        assert_eq!(Folds::BySize.count(249_999).0, 5);
+        assert_eq!(Folds::BySize.count(266_667).0, 4);
+        assert_eq!(Folds::BySize.count(300_000).0, 3);
+        let (k, why) = Folds::BySize.count(1_000_000);
+        assert_eq!(k, 2);
+        assert!(
+            why.unwrap().starts_with("2 folds rather than 5: each fold's model still trains on 200000 rows")
+        );
+        assert_eq!(Folds::Given(5).count(1_000_000), (5, None));
+        assert_eq!((Folds::BySize.parts(), Folds::Given(3).parts()), (5, 3));
+    }
 }

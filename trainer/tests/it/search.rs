@@ -69,6 +69,26 @@ fn tuning_on_shuffled_labels_finds_nothing() {
     }
 }
 
+/// The default on a table large enough that each outer fold's search sees only a sample of its
+/// training rows: on shuffled labels it still finds nothing, so the sample leaks no held-out row.
+#[test]
+fn the_default_on_shuffled_labels_finds_nothing_where_it_searches_a_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = shuffled(dir.path(), 40_000);
+    let out = dir.path().join("model").display().to_string();
+    let (code, _, stderr) = churn(&["train", "--data", &data, "--target", "churned", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    let c = card(std::path::Path::new(&out));
+    let auc = c["cv"]["roc_auc"]["mean"].as_f64().unwrap();
+    assert!((auc - 0.5).abs() <= 0.03, "CV ROC AUC on shuffled labels: {auc}");
+    assert_eq!(c["cv"]["folds"], 5);
+    for fold in c["search"]["outer"].as_array().unwrap() {
+        let chosen = fold["chosen"].as_u64().unwrap() as usize;
+        let inner = fold["scores"][chosen].as_f64().unwrap();
+        assert!((inner - 0.5).abs() <= 0.05, "inner ROC AUC of the chosen recipe: {inner}");
+    }
+}
+
 #[test]
 fn auto_records_every_choice_and_the_terms_it_keeps() {
     let dir = tempfile::tempdir().unwrap();
@@ -80,7 +100,7 @@ fn auto_records_every_choice_and_the_terms_it_keeps() {
     let c = card(std::path::Path::new(&out));
     let search = &c["search"];
     assert_eq!(search["method"], "auto");
-    assert_eq!(search["inner_folds"], 3);
+    assert_eq!(search["inner_folds"], 2);
     let candidates: Vec<&str> =
         search["candidates"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     assert_eq!(
@@ -94,24 +114,37 @@ fn auto_records_every_choice_and_the_terms_it_keeps() {
             "logistic α=10 bins=8 tree pairs≤16 at 4",
             "logistic α=1 bins=8 tree",
             "logistic α=1 bins=8 tree pairs≤16 at 4",
+            "mlp hidden=16 α=20 bins=8 quantile",
         ]
     );
-    let chosen = search["final_choice"]["chosen"].as_u64().unwrap() as usize;
-    let (knots, l2, expected_pairs) =
-        (["quantile", "tree"][chosen / 4], ["10", "1"][chosen / 2 % 2], [0, 16][chosen % 2]);
-    assert_eq!(c["hyperparameters"]["knots"], knots);
-    assert_eq!(c["hyperparameters"]["l2"].as_f64().unwrap(), l2.parse::<f64>().unwrap());
-    assert_eq!(c["hyperparameters"]["interactions"], expected_pairs);
-    let pairs = c["hyperparameters"]["pairs"].as_array().unwrap();
-    assert!(pairs.len() <= expected_pairs, "{pairs:?}");
-    assert!(stdout.contains("recipe       auto of 8 by nested CV (3 inner folds)"), "{stdout}");
+    assert!(stdout.contains("recipe       auto of 9 by nested CV (2 inner folds)"), "{stdout}");
     // The final model is exactly the chosen recipe fitted on every row: the same flags, given
     // by hand, give the same weights to the bit.
+    let chosen = search["final_choice"]["chosen"].as_u64().unwrap() as usize;
+    let h = &c["hyperparameters"];
     let fixed = dir.path().join("fixed").display().to_string();
-    let interactions = expected_pairs.to_string();
-    let args = ["train", "--data", &data, "--target", "churned", "--model", "logistic", "--knots", knots];
-    let more = ["--l2", l2, "--interactions", &interactions, "--out", &fixed];
-    let (code, _, stderr) = churn(&[&args[..], &more[..]].concat());
+    let flags: Vec<String> = if chosen == 8 {
+        assert_eq!(
+            (h["model"].as_str(), h["l2"].as_f64(), h["max_iter"].as_u64()),
+            (Some("mlp"), Some(20.0), Some(80))
+        );
+        ["--model", "mlp", "--hidden", "16", "--l2", "20", "--max-iter", "80"].map(String::from).to_vec()
+    } else {
+        let (knots, l2, expected_pairs) =
+            (["quantile", "tree"][chosen / 4], ["10", "1"][chosen / 2 % 2], [0, 16][chosen % 2]);
+        assert_eq!(h["knots"], knots);
+        assert_eq!(h["l2"].as_f64().unwrap(), l2.parse::<f64>().unwrap());
+        assert_eq!(h["interactions"], expected_pairs);
+        let pairs = h["pairs"].as_array().unwrap();
+        assert!(pairs.len() <= expected_pairs, "{pairs:?}");
+        let interactions = expected_pairs.to_string();
+        ["--model", "logistic", "--knots", knots, "--l2", l2, "--interactions", &interactions]
+            .map(String::from)
+            .to_vec()
+    };
+    let args = ["train", "--data", &data, "--target", "churned", "--out", &fixed];
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let (code, _, stderr) = churn(&[&args[..], &flags[..]].concat());
     assert_eq!(code, 0, "{stderr}");
     let predictor = |dir: &str| {
         let bytes = std::fs::read(std::path::Path::new(dir).join("model.churn")).unwrap();

@@ -68,6 +68,16 @@ fn streams_a_parquet_file_into_a_checked_model() {
     assert!(auc > truth - 0.025 && auc <= truth + 0.01, "holdout AUC {auc} against the truth's {truth}");
     assert_eq!(card["parity"]["rows"], s["sample_rows"]);
     assert!(card["parity"]["max_abs_diff"].as_f64().unwrap() < 1e-9);
+    // The default chose its recipe on the sample, once, among auto's candidates (an MLP among
+    // them: the file has fewer rows than auto tries one on), and streamed that recipe.
+    let search = &card["search"];
+    assert_eq!(search["method"], "auto");
+    assert_eq!(search["outer"].as_array().unwrap().len(), 1);
+    let candidates = search["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 9);
+    let chosen = &candidates[search["final_choice"]["chosen"].as_u64().unwrap() as usize];
+    let h = &card["hyperparameters"];
+    assert!(chosen.as_str().unwrap().starts_with(h["model"].as_str().unwrap()), "{chosen} against {h}");
 
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains(
