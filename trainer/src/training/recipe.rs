@@ -169,44 +169,21 @@ pub(crate) fn fit_path(
     purpose: Purpose,
 ) -> Result<(Vec<Fitted>, Vec<usize>)> {
     let labels: Vec<f64> = rows.iter().map(|&i| plan.target.labels[i]).collect();
+    let on = On { table, plan, rows, labels: &labels, seed, purpose };
     let pipeline = fit_pipeline(table, plan, rows, &recipe.encoding)?;
-    let x = encode_design(&pipeline, table, plan, rows)?;
-    let columns = pipeline.columns().to_vec();
     let mut penalties: Vec<f64> = Vec::new();
     for v in variants {
         if !penalties.contains(&v.l2) {
             penalties.push(v.l2);
         }
     }
-    // Per α: the additive model, and the terms its residuals lead to.
-    let mut paths: Vec<(Recipe, Option<Fitted>, Vec<Interaction>)> = Vec::with_capacity(penalties.len());
-    let tolerance_newton =
-        if purpose == Purpose::Search { SEARCH_TOLERANCE } else { recipe.fit.tolerance_newton };
-    for &l2 in &penalties {
-        let at = Recipe { fit: FitOptions { l2, tolerance_newton, ..recipe.fit }, ..recipe.clone() };
-        // The logistic regression's optimum is unique: the previous α's is a warm start that
-        // Newton's method leaves in a few steps. An MLP starts from its seed, as `fit` does.
-        let start = match (recipe.model, paths.last()) {
-            (ModelKind::Logistic, Some((_, Some(previous), _))) => Some(Start::Same(previous.net.as_ref())),
-            _ => None,
-        };
-        let additive = fit_design(&at, pipeline.clone(), &x, &labels, seed, start)?;
-        let most = variants.iter().filter(|v| v.l2 == l2).map(|v| v.pairs).max().unwrap_or(0);
-        let terms = if most == 0 {
-            Vec::new()
-        } else {
-            let opts = PairOptions { pairs: most, ..recipe.pairs };
-            pairs::search_subset(table, plan, &additive.pipeline, rows, &x, &additive.logits, opts)?.0
-        };
-        paths.push((at, Some(additive), terms));
-    }
-    drop(x);
+    let mut paths = on.additive_paths(recipe, &pipeline, variants, &penalties)?;
     // The distinct models: (α's index, terms taken), in the order the variants first ask.
     let keys: Vec<(usize, usize)> = variants
         .iter()
         .map(|v| {
             let a = penalties.iter().position(|&l2| l2 == v.l2).unwrap_or(0);
-            (a, v.pairs.min(paths[a].2.len()))
+            (a, v.pairs.min(paths[a].terms.len()))
         })
         .collect();
     let mut distinct: Vec<(usize, usize)> = Vec::new();
@@ -216,44 +193,114 @@ pub(crate) fn fit_path(
         }
     }
     let index = keys.iter().map(|key| distinct.iter().position(|d| d == key).unwrap_or(0)).collect();
-    // Designs with terms, shared by the α that found the same terms.
-    let mut designs: Vec<(Vec<Interaction>, Design)> = Vec::new();
-    let mut out = Vec::with_capacity(distinct.len());
-    let warm = recipe.model == ModelKind::Logistic && purpose == Purpose::Search;
-    // (Copies: an additive fit is handed out below as the model without terms.)
-    let starts: Vec<Option<Box<dyn Net + Send + Sync>>> = paths
-        .iter()
-        .map(|(at, additive, _)| match additive {
-            Some(fitted) if warm => {
-                let copy = build_net(at, fitted.pipeline.width(), seed)?;
-                nn::start_from(copy.as_ref(), fitted.net.as_ref())?;
-                Ok(Some(copy))
-            }
-            _ => Ok(None),
-        })
-        .collect::<Result<_>>()?;
-    for &(a, k) in &distinct {
-        let (at, additive, terms) = &mut paths[a];
-        if k == 0 {
-            out.push(
-                additive.take().ok_or_else(|| Error::Training("an additive fit was used twice".into()))?,
-            );
-            continue;
-        }
-        let terms = &terms[..k];
-        let pipeline = Pipeline::with_interactions(columns.clone(), terms.to_vec())
-            .map_err(|m| Error::Training(format!("the interaction terms are invalid: {m}")))?;
-        let x = match designs.iter().position(|(t, _)| t.as_slice() == terms) {
-            Some(i) => &designs[i].1,
-            None => {
-                let x = encode_design(&pipeline, table, plan, rows)?;
-                designs.push((terms.to_vec(), x));
-                &designs[designs.len() - 1].1
-            }
-        };
-        out.push(fit_design(at, pipeline, x, &labels, seed, starts[a].as_deref().map(Start::Prefix))?);
-    }
+    let out = on.models(recipe, pipeline.columns(), &mut paths, &distinct)?;
     Ok((out, index))
+}
+
+/// The rows a [`fit_path`] fits on, and what for.
+struct On<'a> {
+    table: &'a Table,
+    plan: &'a Plan,
+    rows: &'a [usize],
+    labels: &'a [f64],
+    seed: u64,
+    purpose: Purpose,
+}
+
+/// One α of a [`fit_path`]: its recipe, its additive model (until handed out), and the terms the
+/// additive model's residuals lead to.
+struct AlphaPath {
+    at: Recipe,
+    additive: Option<Fitted>,
+    terms: Vec<Interaction>,
+}
+
+impl On<'_> {
+    /// Per α, in order: the additive fit on the rows encoded once, and the pair search on its
+    /// residuals for the most terms any variant of that α asks.
+    fn additive_paths(
+        &self,
+        recipe: &Recipe,
+        pipeline: &Pipeline,
+        variants: &[Variant],
+        penalties: &[f64],
+    ) -> Result<Vec<AlphaPath>> {
+        let x = encode_design(pipeline, self.table, self.plan, self.rows)?;
+        let tolerance_newton =
+            if self.purpose == Purpose::Search { SEARCH_TOLERANCE } else { recipe.fit.tolerance_newton };
+        let mut paths: Vec<AlphaPath> = Vec::with_capacity(penalties.len());
+        for &l2 in penalties {
+            let at = Recipe { fit: FitOptions { l2, tolerance_newton, ..recipe.fit }, ..recipe.clone() };
+            // The logistic regression's optimum is unique: the previous α's is a warm start that
+            // Newton's method leaves in a few steps. An MLP starts from its seed, as `fit` does.
+            let start = match (recipe.model, paths.last()) {
+                (ModelKind::Logistic, Some(AlphaPath { additive: Some(previous), .. })) => {
+                    Some(Start::Same(previous.net.as_ref()))
+                }
+                _ => None,
+            };
+            let additive = fit_design(&at, pipeline.clone(), &x, self.labels, self.seed, start)?;
+            let most = variants.iter().filter(|v| v.l2 == l2).map(|v| v.pairs).max().unwrap_or(0);
+            let terms = if most == 0 {
+                Vec::new()
+            } else {
+                let opts = PairOptions { pairs: most, ..recipe.pairs };
+                let (table, plan, rows) = (self.table, self.plan, self.rows);
+                pairs::search_subset(table, plan, &additive.pipeline, rows, &x, &additive.logits, opts)?.0
+            };
+            paths.push(AlphaPath { at, additive: Some(additive), terms });
+        }
+        Ok(paths)
+    }
+
+    /// The `distinct` models, (α's index, terms taken): the additive fit itself, or a refit
+    /// with that many of its α's terms, on designs shared by the α that found the same terms.
+    fn models(
+        &self,
+        recipe: &Recipe,
+        columns: &[scorer_wasm::Column],
+        paths: &mut [AlphaPath],
+        distinct: &[(usize, usize)],
+    ) -> Result<Vec<Fitted>> {
+        // A search's refits with terms start from their α's additive fit (copied: the additive
+        // fit is handed out as the model without terms).
+        let warm = recipe.model == ModelKind::Logistic && self.purpose == Purpose::Search;
+        let starts: Vec<Option<Box<dyn Net + Send + Sync>>> = paths
+            .iter()
+            .map(|path| match &path.additive {
+                Some(fitted) if warm => {
+                    let copy = build_net(&path.at, fitted.pipeline.width(), self.seed)?;
+                    nn::start_from(copy.as_ref(), fitted.net.as_ref())?;
+                    Ok(Some(copy))
+                }
+                _ => Ok(None),
+            })
+            .collect::<Result<_>>()?;
+        let mut designs: Vec<(Vec<Interaction>, Design)> = Vec::new();
+        let mut out = Vec::with_capacity(distinct.len());
+        for &(a, k) in distinct {
+            let path = &mut paths[a];
+            if k == 0 {
+                let additive = path.additive.take();
+                out.push(additive.ok_or_else(|| Error::Training("an additive fit was used twice".into()))?);
+                continue;
+            }
+            let terms = &path.terms[..k];
+            let pipeline = Pipeline::with_interactions(columns.to_vec(), terms.to_vec())
+                .map_err(|m| Error::Training(format!("the interaction terms are invalid: {m}")))?;
+            let x = match designs.iter().position(|(t, _)| t.as_slice() == terms) {
+                Some(i) => &designs[i].1,
+                None => {
+                    designs
+                        .push((terms.to_vec(), encode_design(&pipeline, self.table, self.plan, self.rows)?));
+                    &designs[designs.len() - 1].1
+                }
+            };
+            let start = starts[a].as_deref().map(Start::Prefix);
+            out.push(fit_design(&path.at, pipeline, x, self.labels, self.seed, start)?);
+        }
+        Ok(out)
+    }
 }
 
 /// Seeds of an ensemble's members: the first is the single model's, so one member is that model.
