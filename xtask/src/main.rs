@@ -130,13 +130,10 @@ enum Task {
         /// Concurrent keep-alive connections in load tests.
         #[arg(long, default_value_t = 16)]
         connections: u32,
-        /// Synthetic table sizes to stream through the trainer for the scale rows
+        /// Synthetic table sizes the default recipe is timed on for the scale rows
         /// (comma-separated). The first run writes each table once (ten million rows: ~3 min).
         #[arg(long, value_delimiter = ',', default_value = "100000,1000000,10000000")]
         scale_rows: Vec<u64>,
-        /// Memory budget of the scale runs (churn train --stream --memory), in MB.
-        #[arg(long, default_value_t = 2048)]
-        scale_memory: u64,
         /// Instead of the table: a soak of this many minutes, a mixed load (valid, malformed,
         /// wrong types, deeply nested and oversized bodies) on the release server, counting
         /// answers by status and sampling its resident memory. Writes target/soak.json.
@@ -206,17 +203,10 @@ fn main() -> ExitCode {
             serve::run(&addr, model, challenger, &env, !no_build, profile)
         }
         Task::Bench { soak: Some(minutes), .. } => soak::run(minutes).map(|_| ()),
-        Task::Bench { quick, no_peers, seconds, connections, scale_rows, scale_memory, soak: None } => {
+        Task::Bench { quick, no_peers, seconds, connections, scale_rows, soak: None } => {
             let scale_rows = if quick { vec![5_000] } else { scale_rows };
-            bench::run(&bench::Options {
-                quick,
-                scale_rows,
-                scale_memory,
-                peers: !no_peers,
-                seconds,
-                connections,
-            })
-            .map(|_| ())
+            bench::run(&bench::Options { quick, scale_rows, peers: !no_peers, seconds, connections })
+                .map(|_| ())
         }
         Task::BenchHttp { seconds, connections, no_build } => {
             bench_http::run(seconds, connections, !no_build).map(|_| ())
