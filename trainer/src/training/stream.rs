@@ -49,9 +49,10 @@ use crate::training::train::{
 /// Passes over the data by default: on millions of rows the loss settles within two.
 pub const DEFAULT_EPOCHS: usize = 3;
 
-/// What training a table in memory costs per cell (the stored cell, its share of the sparse
-/// design matrices of the two fits that run at once, the profiles), measured: 10⁶ synthetic rows
-/// of 20 columns peak at 1.29 GB, 57 bytes a cell besides the program.
+/// What training a table in memory may cost per cell (the stored cell, its share of the sparse
+/// design matrices of the two fits that run at once, the profiles). Measured with the default
+/// recipe: 10⁶ synthetic rows of 19 columns peak at 0.99 GB, 44 bytes a cell besides the program;
+/// the rest is a margin for tables whose categories encode wider.
 const IN_MEMORY_BYTES_PER_CELL: u64 = 60;
 /// What the program needs besides the data.
 const PROGRAM_BYTES: u64 = 150 << 20;
