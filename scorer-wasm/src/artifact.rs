@@ -20,10 +20,11 @@ use crate::model::{Model, ModelSpec};
 
 /// The first eight bytes of every model file.
 pub const MAGIC: [u8; 8] = [0x89, b'C', b'H', b'U', b'R', b'N', b'\r', b'\n'];
-/// The format version this crate writes and the newest it reads.
-/// Version 2 added the drift reference distributions; version 3 the pipeline's interaction
-/// terms.
-pub const FORMAT_VERSION: u32 = 3;
+/// The newest format version this crate reads and writes. Version 2 added the drift reference
+/// distributions; version 3 the pipeline's interaction terms; version 4 an event model's feature
+/// definitions. A model is written in the oldest version that holds it
+/// ([`ModelSpec::format_version`]): a table model is still a version 3 file.
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest version this crate reads. A version 2 file is a version 3 model without
 /// interaction terms and loads as one, keeping its checksum and id: models already deployed keep
 /// scoring, identically, when the scorer is rebuilt. (Re-serialised, it is written as version 3,
@@ -55,7 +56,8 @@ impl Model {
     pub fn new(spec: ModelSpec) -> Result<Model, ArtifactError> {
         let payload = encode_payload(&spec)?;
         let checksum = hex(&Sha256::digest(&payload));
-        Model::from_spec(spec, checksum, FORMAT_VERSION)
+        let version = spec.format_version();
+        Model::from_spec(spec, checksum, version)
     }
 
     /// Loads a model file.
@@ -112,12 +114,25 @@ impl Model {
                 payload.len()
             )));
         }
-        let (spec, read): (ModelSpec, usize) = if version == 2 {
-            let (v2, read): (crate::model::ModelSpecV2, usize) =
-                bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
-            (v2.into(), read)
-        } else {
-            bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?
+        let (spec, read): (ModelSpec, usize) = match version {
+            2 => {
+                let (v2, read): (crate::model::ModelSpecV2, usize) =
+                    bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
+                (v2.into(), read)
+            }
+            // Version 4 is version 3's fields followed by the event spec: one decoder for both.
+            _ => {
+                let (v3, mut read): (crate::model::ModelSpecV3, usize) =
+                    bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
+                let mut spec = ModelSpec::from(v3);
+                if version == 4 {
+                    let (events, more) = bincode::decode_from_slice(&payload[read..], bincode_config())
+                        .map_err(|e| describe(&e))?;
+                    spec.events = Some(events);
+                    read += more;
+                }
+                (spec, read)
+            }
         };
         if read != payload.len() {
             return Err(ArtifactError::Decode(format!(
@@ -136,7 +151,7 @@ impl Model {
         let payload = encode_payload(self.spec()).unwrap_or_default();
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&self.spec().format_version().to_le_bytes());
         out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         out.extend_from_slice(&Sha256::digest(&payload));
         out.extend_from_slice(&payload);
@@ -145,8 +160,14 @@ impl Model {
 }
 
 fn encode_payload(spec: &ModelSpec) -> Result<Vec<u8>, ArtifactError> {
-    bincode::encode_to_vec(spec, bincode_config())
-        .map_err(|_| ArtifactError::Decode(format!("the model does not fit in {MAX_PAYLOAD} bytes")))
+    let mut encoded = bincode::encode_to_vec(crate::model::ModelSpecV3Ref::from(spec), bincode_config());
+    if let (Ok(bytes), Some(events)) = (&mut encoded, &spec.events) {
+        match bincode::encode_to_vec(events, bincode_config()) {
+            Ok(more) => bytes.extend_from_slice(&more),
+            Err(e) => encoded = Err(e),
+        }
+    }
+    encoded.map_err(|_| ArtifactError::Decode(format!("the model does not fit in {MAX_PAYLOAD} bytes")))
 }
 
 /// Says what is wrong with a payload. (bincode's own `Display` is its `Debug`, which would pull

@@ -32,6 +32,7 @@
 //!     reference: Default::default(),
 //!     meta: Meta::default(),
 //!     card: "{}".into(),
+//!     events: None,
 //! })?;
 //!
 //! let mut scorer = model.scorer();
@@ -57,6 +58,7 @@ pub mod artifact;
 pub mod csv;
 pub mod embedded;
 pub mod error;
+pub mod events;
 pub mod explain;
 pub mod json;
 pub mod math;
@@ -77,6 +79,7 @@ pub mod web;
 
 pub use csv::{Csv, Record};
 pub use error::{ArtifactError, CsvError, Error, InputError, Problem};
+pub use events::EventSpec;
 pub use explain::{Contribution, Explanation, PairContribution};
 pub use model::{
     Alias, Band, Calibration, Decision, Meta, Model, ModelSpec, RiskBands, Score, Scorer, Target, Verdict,

@@ -3,6 +3,7 @@
 use bincode::{Decode, Encode};
 
 use crate::error::{ArtifactError, InputError};
+use crate::events::EventSpec;
 use crate::math::sigmoid;
 use crate::pipeline::{Column, Pipeline, Warning};
 use crate::predictor::Predictor;
@@ -122,8 +123,9 @@ pub struct Meta {
     pub trainer: String,
 }
 
-/// Everything a model file holds: what the trainer builds and [`crate::artifact`] stores.
-#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+/// Everything a model file holds: what the trainer builds and [`crate::artifact`] stores (as
+/// version 3's fields, [`ModelSpecV3Ref`], then the event spec of an event model).
+#[derive(Clone, Debug, PartialEq)]
 pub struct ModelSpec {
     pub meta: Meta,
     /// Every input column of the training data except the target, in file order.
@@ -139,6 +141,83 @@ pub struct ModelSpec {
     pub reference: DriftReference,
     /// The model card as JSON, written by the trainer; scorers pass it through as it is.
     pub card: String,
+    /// An event model's feature definitions: its behaviour columns are computed from raw events
+    /// by [`EventSpec::features`]. `None` for a model of a customer table.
+    pub events: Option<EventSpec>,
+}
+
+impl ModelSpec {
+    /// The format version that holds this model: 4 for an event model, else 3, so that a table
+    /// model's file stays what it was (its bytes, checksum and id) and older scorers still read it.
+    pub fn format_version(&self) -> u32 {
+        if self.events.is_some() { 4 } else { 3 }
+    }
+}
+
+/// Format version 3's fields, borrowed, for writing: every field of [`ModelSpec`] but `events`.
+#[derive(Encode)]
+pub(crate) struct ModelSpecV3Ref<'a> {
+    meta: &'a Meta,
+    pipeline: &'a Pipeline,
+    target: &'a Target,
+    predictor: &'a Predictor,
+    calibration: &'a Calibration,
+    decision: &'a Decision,
+    bands: &'a RiskBands,
+    baseline: &'a Vec<f64>,
+    reference: &'a DriftReference,
+    card: &'a String,
+}
+
+impl<'a> From<&'a ModelSpec> for ModelSpecV3Ref<'a> {
+    fn from(s: &'a ModelSpec) -> Self {
+        ModelSpecV3Ref {
+            meta: &s.meta,
+            pipeline: &s.pipeline,
+            target: &s.target,
+            predictor: &s.predictor,
+            calibration: &s.calibration,
+            decision: &s.decision,
+            bands: &s.bands,
+            baseline: &s.baseline,
+            reference: &s.reference,
+            card: &s.card,
+        }
+    }
+}
+
+/// A model file of format version 3, and the start of a version 4 file: a [`ModelSpec`] without
+/// `events`.
+#[derive(Decode)]
+pub(crate) struct ModelSpecV3 {
+    meta: Meta,
+    pipeline: Pipeline,
+    target: Target,
+    predictor: Predictor,
+    calibration: Calibration,
+    decision: Decision,
+    bands: RiskBands,
+    baseline: Vec<f64>,
+    reference: DriftReference,
+    card: String,
+}
+
+impl From<ModelSpecV3> for ModelSpec {
+    fn from(v3: ModelSpecV3) -> ModelSpec {
+        ModelSpec {
+            meta: v3.meta,
+            pipeline: v3.pipeline,
+            target: v3.target,
+            predictor: v3.predictor,
+            calibration: v3.calibration,
+            decision: v3.decision,
+            bands: v3.bands,
+            baseline: v3.baseline,
+            reference: v3.reference,
+            card: v3.card,
+            events: None,
+        }
+    }
 }
 
 /// A model file of format version 2, which had no interaction terms: the same fields, in the same
@@ -170,6 +249,7 @@ impl From<ModelSpecV2> for ModelSpec {
             baseline: v2.baseline,
             reference: v2.reference,
             card: v2.card,
+            events: None,
         }
     }
 }
@@ -257,6 +337,9 @@ impl Model {
         }
         if spec.target.positive == spec.target.negative {
             return Err(invalid("the target's two labels are the same".into()));
+        }
+        if let Some(events) = &spec.events {
+            events.check(&spec.pipeline).map_err(invalid)?;
         }
         Ok(Model { spec, checksum, format_version })
     }

@@ -176,10 +176,12 @@ fn reference_tests() -> Result<Vec<String>> {
 }
 
 /// The most the browser module may weigh, in bytes, with the Telco logistic model embedded: every
-/// page load downloads it. Measured: 157,952 bytes (154.2 KiB), 68.9 KiB gzipped, of which
-/// interaction terms (encoding, checks, split explanations) take about 8.5 KB and reading model
-/// format 2 about 3.5 KB (145,939 bytes before both). The budget was 150,000 before them.
-const MODULE_BUDGET: usize = 160_000;
+/// page load downloads it. Measured: 164,226 bytes (160.4 KiB), 71.4 KiB gzipped, of which
+/// reading an event model's feature definitions (model format 4: decoding, bounds, a pipeline
+/// column for every feature name) takes 6.3 KB, interaction terms (encoding, checks, split
+/// explanations) about 8.5 KB and reading model format 2 about 3.5 KB (145,939 bytes before the
+/// last two). The budget was 150,000 before interaction terms, 160,000 before event models.
+const MODULE_BUDGET: usize = 168_000;
 
 fn check_module_size(size: usize) -> Result<()> {
     if size > MODULE_BUDGET {

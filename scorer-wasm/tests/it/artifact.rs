@@ -11,8 +11,36 @@ fn round_trip_is_byte_identical() {
         let (model, bytes) = golden_model(file);
         assert_eq!(model.to_bytes(), bytes);
         assert_eq!(&bytes[..8], &MAGIC);
-        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), FORMAT_VERSION);
+        // A table model is written in version 3, the oldest that holds it; 4 adds event models.
+        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 3);
+        assert_eq!(FORMAT_VERSION, 4);
     }
+}
+
+#[test]
+fn an_event_spec_must_name_columns_the_pipeline_has() {
+    let (model, _) = golden_model("telco-logistic.churn");
+    let mut spec = model.spec().clone();
+    spec.events = Some(scorer_wasm::EventSpec {
+        id_column: "customerID".into(),
+        time_column: "time".into(),
+        type_column: None,
+        types: vec![],
+        values: vec![],
+        windows: vec![7],
+        tenure: false,
+        start_column: None,
+        end_column: None,
+        horizon_days: 30,
+        active_days: 90,
+        every_days: 28,
+    });
+    assert_eq!(
+        Model::new(spec).unwrap_err(),
+        ArtifactError::Invalid(
+            "the behaviour feature \"events in the last 7 days\" has no column in the pipeline".into()
+        )
+    );
 }
 
 #[test]

@@ -102,15 +102,21 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Customer table: CSV, Parquet or NDJSON, chosen by extension (see --format).
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
+    /// Customer table: CSV, Parquet or NDJSON, chosen by extension (see --format). Or, instead,
+    /// an event log (--events).
+    #[arg(long, value_name = "FILE", required_unless_present = "events", conflicts_with = "events")]
+    pub data: Option<PathBuf>,
     /// Read the file as this format whatever its extension.
     #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
-    /// Column with the churn outcome; it must have exactly two distinct values.
-    #[arg(long, value_name = "COL")]
-    pub target: String,
+    /// Column with the churn outcome; it must have exactly two distinct values. (An event log's
+    /// outcome comes from its snapshots.)
+    #[arg(long, value_name = "COL", required_unless_present = "events", conflicts_with = "events")]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub event_log: EventArgs,
+    #[command(flatten)]
+    pub snapshots: SnapshotArgs,
     /// Target value that means "churned". Default: the value that reads as yes, true or 1 (or
     /// churn, churned, exited, left), otherwise the less frequent value.
     #[arg(long, value_name = "VALUE")]
@@ -263,12 +269,15 @@ impl TrainArgs {
         let stream = if self.stream { Some(self.stream_options()?) } else { None };
         let (model, search, families) = self.search()?;
         self.check_members()?;
+        let source = self.data.as_ref().or(self.event_log.events.as_ref());
         let name = self.name.unwrap_or_else(|| {
-            self.data.file_stem().map_or_else(|| "churn-model".into(), |s| s.to_string_lossy().into_owned())
+            source
+                .and_then(|d| d.file_stem())
+                .map_or_else(|| "churn-model".into(), |s| s.to_string_lossy().into_owned())
         });
         Ok(TrainOptions {
             columns: InferOptions {
-                target: self.target,
+                target: self.target.unwrap_or_default(),
                 positive: self.positive,
                 ids: self.ids,
                 drops: self.drops,
@@ -471,8 +480,15 @@ pub struct PredictArgs {
     #[arg(long, value_name = "DIR")]
     pub registry: Option<PathBuf>,
     /// Customer table to score: CSV, Parquet or NDJSON, with the columns the model was trained on.
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
+    /// For a model of an event log, --events instead.
+    #[arg(long, value_name = "FILE", required_unless_present = "events", conflicts_with = "events")]
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub event_log: EventArgs,
+    /// With --events: score the customers active at this date (YYYY-MM-DD, midnight UTC), from
+    /// their events before it. Default: midnight after the last event.
+    #[arg(long, value_name = "DATE", requires = "events", value_parser = as_of, help_heading = "Event logs")]
+    pub as_of: Option<i64>,
     /// Read the data as this format whatever its extension.
     #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
@@ -755,6 +771,97 @@ pub enum RegistryCommand {
     },
 }
 
+/// An event log as input: the files and the columns, when they are not found from the cells.
+#[derive(Clone, Debug, Default, Args)]
+pub struct EventArgs {
+    /// Event log: CSV, Parquet or NDJSON, one row an event: a customer id, a time (ISO 8601), and
+    /// optionally an event type and numeric values. Training builds a row per customer active at
+    /// each snapshot time, with behaviour features from its events before it.
+    #[arg(long, value_name = "FILE", help_heading = "Event logs")]
+    pub events: Option<PathBuf>,
+    /// Customer table of the event log: its id, static attributes, and lifecycle dates (start,
+    /// and an end date for customers who left).
+    #[arg(long, value_name = "FILE", requires = "events", help_heading = "Event logs")]
+    pub customers: Option<PathBuf>,
+    /// The event log's customer id column. Default: the column it shares with --customers, else
+    /// its first column.
+    #[arg(long, value_name = "COL", requires = "events", help_heading = "Event logs")]
+    pub event_id: Option<String>,
+    /// The event log's time column. Default: the one column of timestamps.
+    #[arg(long, value_name = "COL", requires = "events", help_heading = "Event logs")]
+    pub event_time: Option<String>,
+    /// The event log's event type column. Default: its one other text column, if any.
+    #[arg(long, value_name = "COL", requires = "events", help_heading = "Event logs")]
+    pub event_type: Option<String>,
+    /// The customer table's start date column. Default: its date column without gaps.
+    #[arg(long, value_name = "COL", requires = "customers", help_heading = "Event logs")]
+    pub start: Option<String>,
+    /// The customer table's end (cancellation) date column. Default: its date column with gaps.
+    #[arg(long, value_name = "COL", requires = "customers", help_heading = "Event logs")]
+    pub end: Option<String>,
+}
+
+impl EventArgs {
+    pub fn log_options(&self) -> Option<crate::input::events::LogOptions> {
+        Some(crate::input::events::LogOptions {
+            events: self.events.clone()?,
+            customers: self.customers.clone(),
+            id: self.event_id.clone(),
+            time: self.event_time.clone(),
+            kind: self.event_type.clone(),
+            start: self.start.clone(),
+            end: self.end.clone(),
+            types: None,
+            values: None,
+        })
+    }
+}
+
+/// How training takes snapshots of an event log.
+#[derive(Clone, Debug, Args)]
+pub struct SnapshotArgs {
+    /// Windows of the behaviour features, before each snapshot, comma-separated (days: 7, 7d, 4w).
+    #[arg(long, value_delimiter = ',', default_value = "7,28,90", value_parser = days, value_name = "DAYS,...", requires = "events", help_heading = "Event logs")]
+    pub windows: Vec<u32>,
+    /// Days between snapshot times.
+    #[arg(long, default_value = "28", value_parser = days, value_name = "DAYS", requires = "events", help_heading = "Event logs")]
+    pub every: u32,
+    /// Churn is counted in the days after a snapshot up to this horizon.
+    #[arg(long, default_value = "30", value_parser = days, value_name = "DAYS", requires = "events", help_heading = "Event logs")]
+    pub horizon: u32,
+    /// Without end dates, a customer is active at a snapshot with an event in these days before it.
+    #[arg(long, default_value = "90", value_parser = days, value_name = "DAYS", requires = "events", help_heading = "Event logs")]
+    pub active: u32,
+}
+
+impl SnapshotArgs {
+    pub fn options(&self) -> crate::input::snapshots::SnapshotOptions {
+        crate::input::snapshots::SnapshotOptions {
+            windows: self.windows.clone(),
+            every: self.every,
+            horizon: self.horizon,
+            active: self.active,
+        }
+    }
+}
+
+/// Days, written `28`, `28d` or `4w`, from 1 to ten years.
+fn days(text: &str) -> std::result::Result<u32, String> {
+    let t = text.trim();
+    let (number, unit) = match t.strip_suffix(['d', 'D']) {
+        Some(n) => (n, 1),
+        None => match t.strip_suffix(['w', 'W']) {
+            Some(n) => (n, 7),
+            None => (t, 1),
+        },
+    };
+    let n: u32 =
+        number.trim().parse().map_err(|_| format!("\"{text}\" is not a number of days (28, 28d, 4w)"))?;
+    let d = n.saturating_mul(unit);
+    let max = scorer_wasm::events::MAX_DAYS;
+    if (1..=max).contains(&d) { Ok(d) } else { Err(format!("{d} days is not between 1 and {max}")) }
+}
+
 #[derive(Debug, Args)]
 pub struct SynthArgs {
     /// Number of customers.
@@ -785,6 +892,17 @@ pub struct SynthArgs {
     /// Print the summary (rows, churn rate, the true probability's ROC AUC) as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Write an event log instead: --out is a folder that gets events, customers and truth
+    /// files (CSV, or --format), --rows customers whose churn follows their behaviour.
+    #[arg(long, conflicts_with_all = ["concept_drift", "covariate_shift", "with_truth"])]
+    pub events: bool,
+}
+
+/// A date or timestamp (ISO 8601) as seconds since 1970-01-01 UTC.
+fn as_of(text: &str) -> std::result::Result<i64, String> {
+    scorer_wasm::events::parse_timestamp(text)
+        .map(|(t, _)| t)
+        .ok_or_else(|| format!("\"{text}\" is not a date (YYYY-MM-DD) or an ISO 8601 time"))
 }
 
 /// A flag's parser for a [`Code`] enum: clap lists and checks the values the domain knows (with

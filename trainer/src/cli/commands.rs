@@ -19,12 +19,7 @@ use crate::training::{stream, train};
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Train(args) => train_command(*args),
-        Command::Predict(args) => {
-            let model = model_file(args.registry.as_deref(), &args.model)?;
-            let summary = predict::predict(&model, &args.data, args.format, args.shard, &args.out)?;
-            show(args.json, &summary, |r| output::predict_summary(r, &args.out.display().to_string()))?;
-            Ok(exit(summary.failed > 0))
-        }
+        Command::Predict(args) => predict_command(&args),
         Command::Validate(args) => {
             let table = data::read_table(&args.data, args.format)?;
             let (report, _) = crate::prepare::examine(&table, &args.infer_options())?;
@@ -88,7 +83,41 @@ fn retrain_command(args: &cli::RetrainArgs) -> Result<ExitCode> {
     Ok(exit(decision.outcome == retrain::Outcome::Refused))
 }
 
+fn predict_command(args: &cli::PredictArgs) -> Result<ExitCode> {
+    let model = model_file(args.registry.as_deref(), &args.model)?;
+    let summary = match (&args.data, args.event_log.log_options()) {
+        (_, Some(log)) => {
+            if args.shard.is_some() {
+                return Err(Error::Usage(
+                    "--shard splits a customer table; an event log is scored whole".into(),
+                ));
+            }
+            predict::predict_events(&model, &log, args.as_of, &args.out)?
+        }
+        (Some(data), None) => predict::predict(&model, data, args.format, args.shard, &args.out)?,
+        (None, None) => return Err(Error::Usage("give --data or --events".into())),
+    };
+    show(args.json, &summary, |r| output::predict_summary(r, &args.out.display().to_string()))?;
+    Ok(exit(summary.failed > 0))
+}
+
 fn synth_command(args: &cli::SynthArgs) -> Result<ExitCode> {
+    if args.events {
+        let summary = crate::input::synth_events::write(&args.out, args.format, args.rows, args.seed)?;
+        show(args.json, &summary, |s| {
+            format!(
+                "Wrote {} customers and {} events to {}: {} snapshot rows, {:.1}% churned within 30 days; the \
+                 true churn probability ranks them with ROC AUC {:.4}, the best any model can do on these rows\n",
+                s.customers,
+                s.events,
+                args.out.display(),
+                s.snapshot_rows,
+                100.0 * s.churn_rate,
+                s.true_probability_roc_auc
+            )
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let drift = synth::Drift::new(args.concept_drift, args.covariate_shift)?;
     let summary = synth::write(&args.out, args.format, args.rows, args.seed, drift, args.with_truth)?;
     show(args.json, &summary, |s| {
@@ -128,10 +157,28 @@ fn train_command(args: cli::TrainArgs) -> Result<ExitCode> {
     let json = args.json;
     let (data, format, out) = (args.data.clone(), args.format, args.out.clone());
     let (register, no_report) = (args.register.clone(), args.no_report);
+    let events = args
+        .event_log
+        .log_options()
+        .map(|log| crate::training::events::EventTraining { log, snapshots: args.snapshots.options() });
     let mut opts = args.into_options()?;
-    stream_when_too_big(&mut opts, &data, format)?;
     let progress = progress_bar(json);
-    let (trained, table) = fit(&opts, &data, format, &progress, json)?;
+    let (trained, table) = match (events, data) {
+        (Some(events), _) => {
+            if opts.stream.is_some() {
+                return Err(Error::Usage(
+                    "--stream reads a customer table; an event log is read whole".into(),
+                ));
+            }
+            let trained = crate::training::events::train_events(&events, &opts, &progress)?;
+            (trained.trained, trained.table)
+        }
+        (None, Some(data)) => {
+            stream_when_too_big(&mut opts, &data, format)?;
+            fit(&opts, &data, format, &progress, json)?
+        }
+        (None, None) => return Err(Error::Usage("give --data and --target, or --events".into())),
+    };
     progress.set_message("writing the report");
     let written = trained.write(&out)?;
     let report_path = out.join("report.html");

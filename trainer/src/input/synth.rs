@@ -64,11 +64,13 @@ const SNAPSHOT: &str = "2026-01-01";
 const PARQUET_BATCH: usize = 500_000;
 
 #[derive(Clone, Copy, Debug)]
-enum Kind {
+pub(crate) enum Kind {
     Text,
     Int,
     Float,
     Date,
+    /// A timestamp, written as ISO 8601 text in UTC.
+    Time,
 }
 
 /// Position of `churned` in [`COLUMNS`].
@@ -97,12 +99,14 @@ const COLUMNS: [(&str, Kind); 19] = [
 const TRUTH: (&str, Kind) = ("true_churn_probability", Kind::Float);
 
 #[derive(Clone, Debug, PartialEq)]
-enum Field {
+pub(crate) enum Field {
     Text(&'static str),
     Id(u64),
     Int(i64),
     Float(f64),
     Date(i32),
+    /// Seconds since 1970-01-01 UTC.
+    Time(i64),
     Missing,
 }
 
@@ -456,7 +460,7 @@ pub fn write(
 
 /// The rows as lines of text: CSV with a header, missing values blank (`" "`, as spreadsheets
 /// export them), or NDJSON objects, missing values `null`.
-fn write_lines(
+pub(crate) fn write_lines(
     file: std::fs::File,
     out: &Path,
     ndjson: bool,
@@ -506,12 +510,21 @@ fn json_value(f: Field) -> serde_json::Value {
         Field::Int(i) => serde_json::Value::from(i),
         Field::Float(x) => serde_json::Value::from(x),
         Field::Date(d) => serde_json::Value::from(format_date(d)),
+        Field::Time(t) => serde_json::Value::from(format_time(t)),
         Field::Missing => serde_json::Value::Null,
     }
 }
 
-fn customer_id(id: u64) -> String {
+pub(crate) fn customer_id(id: u64) -> String {
     format!("C{id:07}")
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`.
+fn format_time(t: i64) -> String {
+    let day = t.div_euclid(86_400);
+    let s = t.rem_euclid(86_400);
+    let date = format_date(day.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32);
+    format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
 fn push_text(line: &mut String, f: &Field) {
@@ -523,12 +536,13 @@ fn push_text(line: &mut String, f: &Field) {
         Field::Int(i) => write!(line, "{i}"),
         Field::Float(x) => write!(line, "{x}"),
         Field::Date(d) => write!(line, "{}", format_date(*d)),
+        Field::Time(t) => write!(line, "{}", format_time(*t)),
         // A blank cell, as spreadsheets export missing values (Telco writes " ").
         Field::Missing => write!(line, " "),
     };
 }
 
-fn write_parquet(
+pub(crate) fn write_parquet(
     file: std::fs::File,
     out: &Path,
     columns: &[(&str, Kind)],
@@ -547,12 +561,13 @@ fn write_parquet(
             let name = PlSmallStr::from(*name);
             let cells = batch.iter().map(|row| &row[c]);
             let series = match kind {
-                Kind::Text => Series::new(
+                Kind::Text | Kind::Time => Series::new(
                     name,
                     cells
                         .map(|f| match f {
                             Field::Text(s) => Some((*s).to_string()),
                             Field::Id(id) => Some(customer_id(*id)),
+                            Field::Time(t) => Some(format_time(*t)),
                             _ => None,
                         })
                         .collect::<Vec<Option<String>>>(),

@@ -70,6 +70,50 @@ pub struct ModelCard {
     /// Present when the recipe was chosen by nested cross-validation (`--model auto`, `--tune`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<SearchReport>,
+    /// Present when the model learned from an event log (`churn train --events`): how its rows
+    /// were built, and how it scores on later snapshots than it was trained on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventsReport>,
+}
+
+/// How an event model's training rows were built from its event log.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventsReport {
+    /// The event and customer files (names without directories).
+    pub events_file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customers_file: Option<String>,
+    /// Events read, customers, and the span the events cover (first and last event's dates).
+    pub events: u64,
+    pub customers: u64,
+    pub first_event: String,
+    pub last_event: String,
+    /// The snapshot grid: times, the first and last, days between them.
+    pub snapshots: u64,
+    pub first_snapshot: String,
+    pub last_snapshot: String,
+    pub every_days: u32,
+    /// What a row's label means, in words.
+    pub label: String,
+    /// What a row's membership means, in words.
+    pub active: String,
+    /// What reading the log found (duplicates, events outside a customer's life, columns unused).
+    pub findings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_time: Option<OutOfTime>,
+}
+
+/// The model's recipe trained on early snapshots only, scored on the later ones.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutOfTime {
+    /// Training rows: snapshots whose horizon ends by the first test snapshot.
+    pub train_rows: u64,
+    pub train_until: String,
+    /// Test rows: the last snapshots, `test_from` on.
+    pub test_rows: u64,
+    pub test_from: String,
+    pub roc_auc: f64,
+    pub pr_auc: f64,
 }
 
 /// A search over recipes by nested cross-validation, as it ran.

@@ -6,7 +6,7 @@ use std::path::Path;
 use scorer_wasm::{Model, Value};
 
 use crate::error::{Error, Result};
-use crate::input::data::{Format, Shard, read_shard, read_table};
+use crate::input::data::{Format, Shard, Table, read_shard, read_table};
 
 /// What a batch run did.
 #[derive(Debug, serde::Serialize)]
@@ -45,10 +45,44 @@ pub fn predict(
     out: &Path,
 ) -> Result<PredictSummary> {
     let model = load_model(model_path)?;
+    if model.spec().events.is_some() {
+        return Err(Error::Usage(format!(
+            "{} learned from an event log: score it with --events (and --customers) instead of --data",
+            model_path.display()
+        )));
+    }
     let table = match shard {
         Some(s) => read_shard(data, format, s)?,
         None => read_table(data, format)?,
     };
+    score_table(&model, &table, shard, out)
+}
+
+/// Scores every customer of an event log active at `as_of` (default: midnight after the last
+/// event), each from its own events with the model's feature definitions.
+pub fn predict_events(
+    model_path: &Path,
+    log: &crate::input::events::LogOptions,
+    as_of: Option<i64>,
+    out: &Path,
+) -> Result<PredictSummary> {
+    use crate::input::{events, snapshots};
+    let model = load_model(model_path)?;
+    let Some(spec) = model.spec().events.clone() else {
+        return Err(Error::Usage(format!(
+            "{} learned from a customer table, not an event log: score it with --data",
+            model_path.display()
+        )));
+    };
+    let log = events::read_log(&events::LogOptions::for_model(log, &spec))?;
+    let at = as_of.unwrap_or_else(|| snapshots::latest(&log));
+    let rows = snapshots::build(&log, &spec, &[at], false)?;
+    score_table(&model, &rows.table, None, out)
+}
+
+/// Scores the rows of `table` into `out` (see [`predict`]).
+fn score_table(model: &Model, table: &Table, shard: Option<Shard>, out: &Path) -> Result<PredictSummary> {
+    let data = &table.path;
     let binding = model.bind_header(&table.names).map_err(|e| Error::data(data, format!("header: {e}")))?;
     let id_columns: Vec<(usize, &str)> = model
         .columns()

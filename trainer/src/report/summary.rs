@@ -33,8 +33,19 @@ pub fn train_summary(
     let card = &trained.card;
     let mut out = String::new();
     // Writing to a String cannot fail.
+    if let Some(events) = &card.events {
+        events_section(&mut out, events);
+    }
     input_section(&mut out, table, card);
     metrics_section(&mut out, card, model.width());
+    if let Some(o) = card.events.as_ref().and_then(|e| e.out_of_time.as_ref()) {
+        let _ = writeln!(
+            out,
+            "Out of time: trained on {} rows of snapshots up to {}, scored on {} rows from {} on: ROC AUC {:.4}, \
+             PR AUC {:.4}",
+            o.train_rows, o.train_until, o.test_rows, o.test_from, o.roc_auc, o.pr_auc
+        );
+    }
     threshold_section(&mut out, card);
     let _ = writeln!(
         out,
@@ -53,9 +64,31 @@ pub fn train_summary(
     out
 }
 
+/// How an event log became rows: its span, the snapshots, what reading it found.
+fn events_section(out: &mut String, e: &crate::model::card::EventsReport) {
+    let customers = e.customers_file.as_deref().map_or_else(String::new, |c| format!(" and {c}"));
+    let _ = writeln!(
+        out,
+        "Read {}{customers}: {} events of {} customers, {} to {}",
+        e.events_file, e.events, e.customers, e.first_event, e.last_event
+    );
+    let _ = writeln!(
+        out,
+        "Snapshots: {} times every {} days, {} to {}; {}; {}",
+        e.snapshots, e.every_days, e.first_snapshot, e.last_snapshot, e.active, e.label
+    );
+    for finding in &e.findings {
+        let _ = writeln!(out, "  note: {finding}");
+    }
+    out.push('\n');
+}
+
 /// What was read (or streamed), the data checks, and each column's role.
 fn input_section(out: &mut String, table: &Table, card: &ModelCard) {
     match &card.streaming {
+        None if card.events.is_some() => {
+            let _ = writeln!(out, "Snapshot rows: {} rows, {} columns\n", table.rows(), table.names.len());
+        }
         None => {
             let _ = writeln!(
                 out,

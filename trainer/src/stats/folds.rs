@@ -33,6 +33,36 @@ pub fn stratified(labels: &[f64], k: usize, seed: u64) -> Result<Vec<usize>> {
     Ok(fold)
 }
 
+/// Folds for rows that may belong together: with `groups` (a customer's snapshots, say), every
+/// row of a group shares its fold, so no customer is trained on and evaluated at once; groups
+/// are stratified by whether any of their rows is positive, each class shuffled with `seed` and
+/// dealt round-robin. Without, [`stratified`].
+pub fn assign(labels: &[f64], groups: Option<&[u32]>, k: usize, seed: u64) -> Result<Vec<usize>> {
+    let Some(groups) = groups else { return stratified(labels, k, seed) };
+    let count = groups.iter().copied().max().map_or(0, |g| g as usize + 1);
+    let mut positive = vec![0.0; count];
+    let mut present = vec![false; count];
+    for (&g, &y) in groups.iter().zip(labels) {
+        present[g as usize] = true;
+        if y == 1.0 {
+            positive[g as usize] = 1.0;
+        }
+    }
+    let members: Vec<usize> = (0..count).filter(|&g| present[g]).collect();
+    let member_labels: Vec<f64> = members.iter().map(|&g| positive[g]).collect();
+    let group_fold = stratified(&member_labels, k, seed).map_err(|_| {
+        Error::Usage(format!(
+            "{k} folds that keep each customer's rows together need at least {k} customers with a churn and \
+             {k} without; there are too few: pass a smaller --folds"
+        ))
+    })?;
+    let mut fold_of = vec![0; count];
+    for (&g, &f) in members.iter().zip(&group_fold) {
+        fold_of[g] = f;
+    }
+    Ok(groups.iter().map(|&g| fold_of[g as usize]).collect())
+}
+
 /// Splits rows into (kept, held out), each ascending: `share` of each class of `labels`, rounded,
 /// is held out, chosen by shuffling the class with `seed`.
 pub fn holdout(labels: &[f64], share: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
@@ -89,5 +119,19 @@ mod tests {
             stratified(&labels, 3, 1).unwrap_err().to_string(),
             "--folds 3 needs at least 3 rows of each class, but one class has only 2"
         );
+    }
+
+    #[test]
+    fn a_groups_rows_share_a_fold() {
+        let labels: Vec<f64> = (0..400).map(|i| f64::from(i % 7 == 0)).collect();
+        let groups: Vec<u32> = (0..400).map(|i| i / 4).collect();
+        let folds = assign(&labels, Some(&groups), 5, 3).unwrap();
+        for g in 0..100 {
+            let mine: Vec<usize> = (0..400).filter(|&r| groups[r] == g).map(|r| folds[r]).collect();
+            assert!(mine.iter().all(|&f| f == mine[0]), "group {g} in folds {mine:?}");
+        }
+        for f in 0..5 {
+            assert_eq!(folds.iter().filter(|&&x| x == f).count(), 80);
+        }
     }
 }

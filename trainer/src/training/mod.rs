@@ -1,5 +1,6 @@
-//! Cross-validated training in memory, and streamed training on Parquet.
+//! Cross-validated training in memory, streamed training on Parquet, and training from event logs.
 
+pub mod events;
 pub mod recipe;
 pub mod search;
 pub mod stream;

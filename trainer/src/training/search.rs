@@ -310,6 +310,7 @@ pub fn jobs(candidates: &[Recipe], scopes: usize) -> usize {
 pub(crate) fn score(
     table: &Table,
     plan: &Plan,
+    row_groups: Option<&[u32]>,
     scopes: &[Vec<usize>],
     candidates: &[Recipe],
     seed: u64,
@@ -322,7 +323,8 @@ pub(crate) fn score(
         .iter()
         .map(|rows| {
             let y: Vec<f64> = rows.iter().map(|&r| labels[r]).collect();
-            folds::stratified(&y, INNER_FOLDS, seed.wrapping_add(0x6e65_7374)).map_err(|_| {
+            let g: Option<Vec<u32>> = row_groups.map(|g| rows.iter().map(|&r| g[r]).collect());
+            folds::assign(&y, g.as_deref(), INNER_FOLDS, seed.wrapping_add(0x6e65_7374)).map_err(|_| {
                 Error::Usage(format!(
                     "--model auto and --tune cross-validate inside every training fold, which needs at least \
                      {INNER_FOLDS} churners and {INNER_FOLDS} non-churners in each; this file has too few: name a \

@@ -209,7 +209,7 @@ fn sample_recipe(
     }
     progress.set_message(format!("choosing among {} recipes on the sample", candidates.len()));
     let scope = vec![(0..sample.rows()).collect::<Vec<usize>>()];
-    let scores = search::score(sample, plan, &scope, &candidates, opts.seed, &ProgressBar::hidden())?;
+    let scores = search::score(sample, plan, None, &scope, &candidates, opts.seed, &ProgressBar::hidden())?;
     let chosen = search::best(&scores[0]);
     let report = search::report(opts.search, &candidates, &scores, &[chosen]);
     Ok((candidates[chosen].clone(), Some(report)))

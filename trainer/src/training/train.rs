@@ -412,13 +412,28 @@ const CURVE_STEPS: usize = 50;
 const PROFIT_STEPS: usize = 100;
 
 pub fn train(table: &mut Table, opts: &TrainOptions, progress: &ProgressBar) -> Result<Trained> {
+    train_grouped(table, None, opts, progress)
+}
+
+/// [`train`], where rows of one group (`groups[row]`: a customer's snapshots) always share a
+/// fold, outer and inner, so that no customer is both trained on and evaluated.
+pub fn train_grouped(
+    table: &mut Table,
+    groups: Option<&[u32]>,
+    opts: &TrainOptions,
+    progress: &ProgressBar,
+) -> Result<Trained> {
     let started = Instant::now();
-    let (validation, plan) = check_and_plan(table, opts)?;
+    let (mut validation, plan) = check_and_plan(table, opts)?;
+    if groups.is_some() {
+        // Repeated ids are the groups themselves, and the folds keep them together.
+        validation.findings.retain(|f| f.code != validate::FindingCode::DuplicateIds);
+    }
     table.read_numbers(&plan.numeric_columns());
     let table = &*table;
     let y = &plan.target.labels;
     let (k, folds_reason) = opts.folds.count(y.len());
-    let assignment = folds::stratified(y, k, opts.seed)?;
+    let assignment = folds::assign(y, groups, k, opts.seed)?;
 
     // The recipe of each outer fold and of the final model: the given one, or each chosen by
     // an inner cross-validation on that fold's training rows (see `search`).
@@ -431,7 +446,7 @@ pub fn train(table: &mut Table, opts: &TrainOptions, progress: &ProgressBar) -> 
         progress.set_length((search::jobs(&candidates, scopes.len()) + k + 2) as u64);
         progress
             .set_message(format!("choosing among {} recipes by nested cross-validation", candidates.len()));
-        let scores = search::score(table, &plan, &scopes, &candidates, opts.seed, progress)?;
+        let scores = search::score(table, &plan, groups, &scopes, &candidates, opts.seed, progress)?;
         let per_fold: Vec<usize> = scores.iter().map(|s| search::best(s)).collect();
         let report = search::report(opts.search, &candidates, &scores, &per_fold);
         let last = report.final_choice.chosen as usize;
@@ -564,6 +579,7 @@ pub(crate) fn assemble(
         calibration: oof.final_map,
         decision: Decision { threshold, rule: opts.threshold.to_string() },
         bands: RiskBands { medium: prevalence, high: (2.0 * prevalence).min(0.9).max(prevalence) },
+        events: None,
     };
     let (model, parity) = checked(spec, table, plan, &trainer_logits)?;
     let seconds = started.elapsed().as_secs_f64();
@@ -621,6 +637,7 @@ fn card(
         oof_histogram: histogram,
         streaming: None,
         search: None,
+        events: None,
     }
 }
 
@@ -908,7 +925,7 @@ pub(crate) fn data_summary(table: &Table, plan: &Plan, validation: &Validation) 
 }
 
 /// Every training row's probability, through the scorer crate from raw values.
-fn scorer_probabilities(model: &Model, table: &Table, plan: &Plan) -> Result<Vec<f64>> {
+pub(crate) fn scorer_probabilities(model: &Model, table: &Table, plan: &Plan) -> Result<Vec<f64>> {
     // A chunk of rows per job, on every core: each row's probability is its own.
     let chunks: Vec<std::ops::Range<usize>> = (0..table.rows())
         .step_by(PARITY_CHUNK_ROWS)

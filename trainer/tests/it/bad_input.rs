@@ -262,14 +262,14 @@ mod model_files {
     fn newer_format_version() {
         let dir = tempfile::tempdir().unwrap();
         let (data, mut bytes) = trained_model(dir.path());
-        bytes[8] = 4;
+        bytes[8] = 5;
         let (code, stderr, model) = predict_with(dir.path(), &data, &bytes);
         assert_eq!(
             (code, stderr),
             (
                 2,
                 format!(
-                    "error: {model}: model format version 4 is newer than this scorer understands (up to 3); \
+                    "error: {model}: model format version 5 is newer than this scorer understands (up to 4); \
                      upgrade the scorer or retrain with this version\n"
                 )
             )

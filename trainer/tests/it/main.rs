@@ -4,6 +4,7 @@ mod bad_input; // every bad input: the exact message, exit code 2, no panic
 mod browser; // opening a written HTML page in Chromium: clean console, no requests, a screenshot
 mod determinism; // same data, flags and seed: byte-identical model file
 mod docs; // every churn command in README.md and docs/ parses with today's flags
+mod events; // event logs: snapshots without the future, customers in one fold, features as the scorer computes them
 mod formats; // CSV, Parquet and NDJSON exports of one table give the same model
 mod pipeline; // validate, calibration and profit threshold, drift, evaluate, registry, report
 mod predict; // batch scoring, including rows that cannot be scored

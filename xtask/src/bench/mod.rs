@@ -97,6 +97,8 @@ struct Bench<'a> {
     modules: [Built; 2],
     /// What could not run for want of reference data.
     not_run: Vec<String>,
+    /// What is left out on purpose, with the reason (a peer that would not fit in memory).
+    left_out: Vec<String>,
 }
 
 /// The Telco logistic golden model, which the scorer and edge benchmarks embed.
@@ -111,7 +113,7 @@ pub fn run(opts: &Options) -> Result<Vec<String>> {
         crate::util::step(what);
         rows.extend(group(&mut bench)?);
     }
-    table::finish(&rows, opts, &bench.not_run)?;
+    table::finish(&rows, opts, &bench.not_run, &bench.left_out)?;
     Ok(bench.not_run)
 }
 
@@ -139,7 +141,17 @@ impl Bench<'_> {
             _ => None,
         };
         let churn = built_binary(CHURN, if opts.quick { Profile::Dev } else { Profile::Release })?;
-        Ok(Bench { opts, telco, bank, python, onnx, churn, modules: [with_mlp, with_logistic], not_run })
+        Ok(Bench {
+            opts,
+            telco,
+            bank,
+            python,
+            onnx,
+            churn,
+            modules: [with_mlp, with_logistic],
+            not_run,
+            left_out: Vec::new(),
+        })
     }
 
     /// A figure of the peers' offline run, when it ran.

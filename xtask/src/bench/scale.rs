@@ -57,7 +57,7 @@ pub(super) fn rows(bench: &mut Bench) -> Result<Vec<Row>> {
             }
         }
         if bench.python.is_some() && n > PEER_ROWS {
-            bench.not_run.push(format!(
+            bench.left_out.push(format!(
                 "scale: LightGBM on {n} rows (pandas would hold the table in about {} GB)",
                 n / 500_000
             ));

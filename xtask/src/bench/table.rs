@@ -11,8 +11,14 @@ use crate::util::target_dir;
 
 /// Prints the table and what did not run, writes it, and compares it with the previous run's,
 /// which is kept beside it.
-pub(super) fn finish(rows: &[Row], opts: &Options, not_run: &[String]) -> Result<()> {
+pub(super) fn finish(rows: &[Row], opts: &Options, not_run: &[String], left_out: &[String]) -> Result<()> {
     print_table(rows, opts);
+    if !left_out.is_empty() {
+        println!("\nLeft out on purpose:");
+        for what in left_out {
+            println!("  - {what}");
+        }
+    }
     if !not_run.is_empty() {
         println!(
             "\nNot run, for want of reference data ({}):",
