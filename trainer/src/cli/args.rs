@@ -508,9 +508,14 @@ pub struct PredictArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Customer table: CSV, Parquet or NDJSON.
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
+    /// Customer table: CSV, Parquet or NDJSON. Or, instead, an event log (--events): the report
+    /// covers the log and the snapshot rows training would build from it.
+    #[arg(long, value_name = "FILE", required_unless_present = "events", conflicts_with = "events")]
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub event_log: EventArgs,
+    #[command(flatten)]
+    pub snapshots: SnapshotArgs,
     #[arg(long, value_parser = choice::<Format>())]
     pub format: Option<Format>,
     /// The churn outcome column: adds the target checks, class balance and leakage.

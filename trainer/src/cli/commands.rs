@@ -20,12 +20,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Train(args) => train_command(*args),
         Command::Predict(args) => predict_command(&args),
-        Command::Validate(args) => {
-            let table = data::read_table(&args.data, args.format)?;
-            let (report, _) = crate::prepare::examine(&table, &args.infer_options())?;
-            show(args.json, &report, output::validate_summary)?;
-            Ok(exit(report.blocking))
-        }
+        Command::Validate(args) => validate_command(&args),
         Command::Drift(args) => {
             let model = predict::load_model(&args.model)?;
             let table = data::read_table(&args.data, args.format)?;
@@ -81,6 +76,35 @@ fn retrain_command(args: &cli::RetrainArgs) -> Result<ExitCode> {
         print!("{}", output::retrain_summary(&decision));
     }
     Ok(exit(decision.outcome == retrain::Outcome::Refused))
+}
+
+fn validate_command(args: &cli::ValidateArgs) -> Result<ExitCode> {
+    let (table, infer, log) = match (&args.data, args.event_log.log_options()) {
+        (_, Some(log)) => {
+            let built = crate::training::events::snapshot_rows(&log, &args.snapshots.options())?;
+            let summary = built.summary();
+            let mut infer = args.infer_options();
+            infer.target = built.target;
+            infer.positive = Some("Yes".into());
+            infer.ids.push(built.log.id_column);
+            infer.drops.extend(built.drops);
+            (built.table, infer, Some(summary))
+        }
+        (Some(data), None) => (data::read_table(data, args.format)?, args.infer_options(), None),
+        (None, None) => return Err(Error::Usage("give --data or --events".into())),
+    };
+    let (mut report, _) = crate::prepare::examine(&table, &infer)?;
+    let Some(log) = log else {
+        show(args.json, &report, output::validate_summary)?;
+        return Ok(exit(report.blocking));
+    };
+    // A customer's snapshots repeat its id by design; training keeps them in one fold.
+    report.findings.retain(|f| f.code != crate::prepare::validate::FindingCode::DuplicateIds);
+    let both = crate::training::events::EventValidation { events: log, snapshot_rows: report };
+    show(args.json, &both, |v| {
+        output::event_validate_summary(&v.events) + &output::validate_summary(&v.snapshot_rows)
+    })?;
+    Ok(exit(both.snapshot_rows.blocking))
 }
 
 fn predict_command(args: &cli::PredictArgs) -> Result<ExitCode> {

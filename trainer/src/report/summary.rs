@@ -64,6 +64,39 @@ pub fn train_summary(
     out
 }
 
+/// `churn validate --events`: the log, its types and values, and the snapshots it gives.
+pub fn event_validate_summary(e: &crate::training::events::LogSummary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Event log {}: {} events ({} read), {} customers ({} without events), {} to {}",
+        e.events_file,
+        e.events,
+        e.events_read,
+        e.customers,
+        e.customers_without_events,
+        e.first_event,
+        e.last_event
+    );
+    let types: Vec<String> = e.types.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    let _ = writeln!(out, "  types: {}", if types.is_empty() { "none".into() } else { types.join(", ") });
+    let _ =
+        writeln!(out, "  values: {}", if e.values.is_empty() { "none".into() } else { e.values.join(", ") });
+    for finding in &e.findings {
+        let _ = writeln!(out, "  note: {finding}");
+    }
+    let _ = writeln!(
+        out,
+        "Snapshots: {} times, {} to {}: {} rows, {:.1}% churned within the horizon\n",
+        e.snapshots,
+        e.first_snapshot,
+        e.last_snapshot,
+        e.rows,
+        100.0 * e.churn_rate
+    );
+    out
+}
+
 /// How an event log became rows: its span, the snapshots, what reading it found.
 fn events_section(out: &mut String, e: &crate::model::card::EventsReport) {
     let customers = e.customers_file.as_deref().map_or_else(String::new, |c| format!(" and {c}"));

@@ -33,23 +33,49 @@ pub struct EventTrained {
     pub log: EventLog,
 }
 
-/// Trains the model of an event log: `opts` as for a table, except that the target, the
-/// identifier and the groups come from the snapshots.
-pub fn train_events(ev: &EventTraining, opts: &TrainOptions, progress: &ProgressBar) -> Result<EventTrained> {
-    progress.set_message("reading the event log");
-    let mut log = read_log(&ev.log)?;
-    let spec = snapshots::spec(&log, &ev.snapshots);
-    let times = snapshots::grid(&log, &ev.snapshots)?;
-    progress.set_message("computing behaviour features at every snapshot");
-    let Snapshots { mut table, customers, times: row_times, target } =
+/// An event log's labelled snapshot rows, as training builds them.
+pub struct SnapshotRows {
+    pub log: EventLog,
+    pub spec: EventSpec,
+    /// The snapshot grid.
+    pub times: Vec<i64>,
+    pub table: Table,
+    /// Each row's customer and snapshot time.
+    pub customers: Vec<u32>,
+    pub row_times: Vec<i64>,
+    /// The label column's name.
+    pub target: String,
+    /// Behaviour features with nothing to measure in any row, which training leaves out.
+    pub drops: Vec<String>,
+}
+
+/// Reads an event log and builds its labelled snapshot rows.
+pub fn snapshot_rows(log: &LogOptions, opts: &SnapshotOptions) -> Result<SnapshotRows> {
+    let mut log = read_log(log)?;
+    let spec = snapshots::spec(&log, opts);
+    let times = snapshots::grid(&log, opts)?;
+    let Snapshots { table, customers, times: row_times, target } =
         snapshots::build(&log, &spec, &times, true)?;
-    let mut opts = snapshot_options(opts, &log, target)?;
-    for name in never_measured(&table, &spec) {
+    let Some(target) = target else {
+        return Err(Error::Training("snapshot rows built for training have no label".into()));
+    };
+    let drops = never_measured(&table, &spec);
+    for name in &drops {
         log.findings.push(format!(
             "\"{name}\" has nothing to measure at any snapshot (no such event before one); it is left out"
         ));
-        opts.columns.drops.push(name);
     }
+    Ok(SnapshotRows { log, spec, times, table, customers, row_times, target, drops })
+}
+
+/// Trains the model of an event log: `opts` as for a table, except that the target, the
+/// identifier and the groups come from the snapshots.
+pub fn train_events(ev: &EventTraining, opts: &TrainOptions, progress: &ProgressBar) -> Result<EventTrained> {
+    progress.set_message("reading the event log and computing behaviour features at every snapshot");
+    let SnapshotRows { log, spec, times, mut table, customers, row_times, target, drops } =
+        snapshot_rows(&ev.log, &ev.snapshots)?;
+    let mut opts = snapshot_options(opts, &log, target);
+    opts.columns.drops.extend(drops);
     let mut trained = train::train_grouped(&mut table, Some(&customers), &opts, progress)?;
     progress.set_message("checking the recipe out of time, on the latest snapshots");
     let out_of_time = out_of_time(&table, &customers, &row_times, &times, &spec, &opts)?;
@@ -59,17 +85,14 @@ pub fn train_events(ev: &EventTraining, opts: &TrainOptions, progress: &Progress
 }
 
 /// The training options for snapshot rows: their target, the customer id as an identifier.
-fn snapshot_options(opts: &TrainOptions, log: &EventLog, target: Option<String>) -> Result<TrainOptions> {
-    let Some(target) = target else {
-        return Err(Error::Training("snapshot rows built for training have no label".into()));
-    };
+fn snapshot_options(opts: &TrainOptions, log: &EventLog, target: String) -> TrainOptions {
     let mut opts = opts.clone();
     opts.columns.target = target;
     opts.columns.positive = Some("Yes".into());
     if !opts.columns.ids.contains(&log.id_column) {
         opts.columns.ids.push(log.id_column.clone());
     }
-    Ok(opts)
+    opts
 }
 
 /// The behaviour features missing in every row: days since an event type that never happens
@@ -176,4 +199,66 @@ fn attach(trained: &mut Trained, spec: EventSpec, report: EventsReport) -> Resul
     trained.model =
         Model::new(model_spec).map_err(|e| Error::Training(format!("the trained model is invalid: {e}")))?;
     Ok(())
+}
+
+/// What `churn validate --events` reports on the log itself, beside the snapshot rows' checks.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LogSummary {
+    pub events_file: String,
+    pub events_read: u64,
+    /// Events kept: exact duplicates count once.
+    pub events: u64,
+    pub customers: u64,
+    pub customers_without_events: u64,
+    pub first_event: String,
+    pub last_event: String,
+    /// Every event type with features of its own, with its events.
+    pub types: Vec<(String, u64)>,
+    pub values: Vec<String>,
+    pub snapshots: u64,
+    pub first_snapshot: String,
+    pub last_snapshot: String,
+    pub rows: u64,
+    pub churn_rate: f64,
+    pub findings: Vec<String>,
+}
+
+/// The report of `churn validate --events`.
+#[derive(Debug, serde::Serialize)]
+pub struct EventValidation {
+    pub events: LogSummary,
+    pub snapshot_rows: crate::prepare::validate::Validation,
+}
+
+impl SnapshotRows {
+    pub fn summary(&self) -> LogSummary {
+        let log = &self.log;
+        let mut counts = vec![0u64; log.types.len()];
+        for &k in &log.kinds {
+            if let Some(c) = counts.get_mut(k as usize) {
+                *c += 1;
+            }
+        }
+        let target = self.table.column_index(&self.target).unwrap_or(0);
+        let churned = (0..self.table.rows())
+            .filter(|&r| self.table.columns[target].value(r).as_id().as_deref() == Some("Yes"))
+            .count();
+        LogSummary {
+            events_file: self.table.file_name(),
+            events_read: log.rows_read as u64,
+            events: log.times.len() as u64,
+            customers: log.customer_count() as u64,
+            customers_without_events: log.offsets.windows(2).filter(|w| w[0] == w[1]).count() as u64,
+            first_event: day(log.first),
+            last_event: day(log.last),
+            types: log.types.iter().cloned().zip(counts).collect(),
+            values: log.values.clone(),
+            snapshots: self.times.len() as u64,
+            first_snapshot: self.times.first().map_or_else(String::new, |&t| day(t)),
+            last_snapshot: self.times.last().map_or_else(String::new, |&t| day(t)),
+            rows: self.table.rows() as u64,
+            churn_rate: churned as f64 / self.table.rows().max(1) as f64,
+            findings: log.findings.clone(),
+        }
+    }
 }

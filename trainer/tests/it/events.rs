@@ -32,6 +32,16 @@ fn synthetic_events_train_score_and_name_their_behaviour_features() {
     let (events, customers) = synth(dir.path(), "400", "7");
     let truth = std::fs::read_to_string(dir.path().join("truth.csv")).unwrap();
     assert_eq!(truth.lines().next(), Some("customer_id,snapshot,churned,true_churn_probability"));
+    let (code, stdout, stderr) =
+        churn(&["validate", "--events", &events, "--customers", &customers, "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["events"]["customers"], 400);
+    assert_eq!(report["events"]["rows"].as_u64(), Some(truth.lines().count() as u64 - 1));
+    assert_eq!(report["snapshot_rows"]["rows"], report["events"]["rows"]);
+    let types: Vec<&str> =
+        report["events"]["types"].as_array().unwrap().iter().map(|t| t[0].as_str().unwrap()).collect();
+    assert_eq!(types, ["login", "payment", "support_ticket", "payment_failed", "exit_survey"]);
     let model = dir.path().join("m");
     let m = model.display().to_string();
     let (code, stdout, stderr) =
