@@ -384,6 +384,14 @@ pub enum ColumnData {
     Dates(Vec<Option<String>>),
 }
 
+/// `YYYY-MM-DDTHH:MM:SS`, with a `Z` when `zoned`, for seconds since 1970-01-01.
+fn iso_time(seconds: i64, zoned: bool) -> String {
+    let day = seconds.div_euclid(86_400).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+    let s = seconds.rem_euclid(86_400);
+    let zone = if zoned { "Z" } else { "" };
+    format!("{}T{:02}:{:02}:{:02}{zone}", scorer_wasm::value::format_date(day), s / 3600, s / 60 % 60, s % 60)
+}
+
 impl ColumnData {
     pub fn of(series: &polars::prelude::Series) -> Result<ColumnData, polars::prelude::PolarsError> {
         use polars::prelude::*;
@@ -392,9 +400,19 @@ impl ColumnData {
             ColumnData::Numbers(series.cast(&DataType::Float64)?.f64()?.iter().collect())
         } else if dtype.is_bool() {
             ColumnData::Bools(series.bool()?.iter().collect())
-        } else if matches!(dtype, DataType::Date | DataType::Datetime(_, _)) {
-            let days = series.cast(&DataType::Date)?.cast(&DataType::Int32)?;
+        } else if matches!(dtype, DataType::Date) {
+            let days = series.cast(&DataType::Int32)?;
             ColumnData::Dates(days.i32()?.iter().map(|d| d.map(scorer_wasm::value::format_date)).collect())
+        } else if let DataType::Datetime(_, zone) = dtype {
+            // The time of day is kept (an event log's order within a day depends on it), to the
+            // second, in UTC with a `Z` when the column has a time zone, as written otherwise.
+            let zoned = zone.is_some();
+            let seconds = series
+                .cast(&DataType::Datetime(TimeUnit::Milliseconds, zone.clone()))?
+                .cast(&DataType::Int64)?;
+            ColumnData::Dates(
+                seconds.i64()?.iter().map(|ms| ms.map(|ms| iso_time(ms.div_euclid(1000), zoned))).collect(),
+            )
         } else {
             ColumnData::Texts(series.cast(&DataType::String)?.str()?.clone())
         })
@@ -410,5 +428,37 @@ impl ColumnData {
                 v.iter().map(|t| t.as_deref().map_or(Value::Missing, Value::Text)).collect()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn parquet_datetimes_keep_their_time_of_day_and_dates_stay_dates() {
+        let ms = [0i64, 90_061_500, -1_000];
+        let naive =
+            Series::new("t".into(), ms).cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
+        let zoned = Int64Chunked::new("t".into(), &ms)
+            .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+            .into_series();
+        assert!(matches!(zoned.dtype(), DataType::Datetime(_, Some(_))), "{:?}", zoned.dtype());
+        let text = |s: &Series| -> Vec<String> {
+            ColumnData::of(s).unwrap().values().iter().map(|v| format!("{v:?}")).collect()
+        };
+        assert_eq!(
+            text(&naive),
+            [
+                "Text(\"1970-01-01T00:00:00\")",
+                "Text(\"1970-01-02T01:01:01\")",
+                "Text(\"1969-12-31T23:59:59\")"
+            ]
+        );
+        assert_eq!(text(&zoned)[1], "Text(\"1970-01-02T01:01:01Z\")");
+        let dates = Series::new("d".into(), [1i32]).cast(&DataType::Date).unwrap();
+        assert_eq!(text(&dates), ["Text(\"1970-01-02\")"]);
     }
 }
