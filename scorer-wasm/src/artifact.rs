@@ -16,7 +16,8 @@
 use sha2::{Digest, Sha256};
 
 use crate::error::ArtifactError;
-use crate::model::{Model, ModelSpec};
+use crate::model::{Model, ModelSpec, Stored};
+use crate::pipeline::{Pipeline, PipelineV2};
 
 /// The first eight bytes of every model file.
 pub const MAGIC: [u8; 8] = [0x89, b'C', b'H', b'U', b'R', b'N', b'\r', b'\n'];
@@ -114,25 +115,22 @@ impl Model {
                 payload.len()
             )));
         }
-        let (spec, read): (ModelSpec, usize) = match version {
-            2 => {
-                let (v2, read): (crate::model::ModelSpecV2, usize) =
-                    bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
-                (v2.into(), read)
-            }
+        let (spec, read): (ModelSpec, usize) = if version == 2 {
+            let (v2, read): (Stored<PipelineV2>, usize) =
+                bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
+            (v2.into(), read)
+        } else {
             // Version 4 is version 3's fields followed by the event spec: one decoder for both.
-            _ => {
-                let (v3, mut read): (crate::model::ModelSpecV3, usize) =
-                    bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
-                let mut spec = ModelSpec::from(v3);
-                if version == 4 {
-                    let (events, more) = bincode::decode_from_slice(&payload[read..], bincode_config())
-                        .map_err(|e| describe(&e))?;
-                    spec.events = Some(events);
-                    read += more;
-                }
-                (spec, read)
+            let (v3, mut read): (Stored<Pipeline>, usize) =
+                bincode::decode_from_slice(payload, bincode_config()).map_err(|e| describe(&e))?;
+            let mut spec = ModelSpec::from(v3);
+            if version == 4 {
+                let (events, more) = bincode::decode_from_slice(&payload[read..], bincode_config())
+                    .map_err(|e| describe(&e))?;
+                spec.events = Some(events);
+                read += more;
             }
+            (spec, read)
         };
         if read != payload.len() {
             return Err(ArtifactError::Decode(format!(
@@ -160,7 +158,7 @@ impl Model {
 }
 
 fn encode_payload(spec: &ModelSpec) -> Result<Vec<u8>, ArtifactError> {
-    let mut encoded = bincode::encode_to_vec(crate::model::ModelSpecV3Ref::from(spec), bincode_config());
+    let mut encoded = bincode::encode_to_vec(spec.stored_fields(), bincode_config());
     if let (Ok(bytes), Some(events)) = (&mut encoded, &spec.events) {
         match bincode::encode_to_vec(events, bincode_config()) {
             Ok(more) => bytes.extend_from_slice(&more),

@@ -222,6 +222,15 @@ fn sum_of(values: &[f64], width: usize, v: usize, range: core::ops::Range<usize>
     (sum, n)
 }
 
+/// Writes seconds since 1970-01-01 as `YYYY-MM-DDTHH:MM:SS`, with a `Z` when `utc` (the form
+/// [`parse_timestamp`] reads back to the same second).
+pub fn format_timestamp(seconds: i64, utc: bool) -> String {
+    let day = seconds.div_euclid(DAY).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+    let s = seconds.rem_euclid(DAY);
+    let zone = if utc { "Z" } else { "" };
+    format!("{}T{:02}:{:02}:{:02}{zone}", crate::value::format_date(day), s / 3600, s / 60 % 60, s % 60)
+}
+
 /// Parses a timestamp into seconds since 1970-01-01 UTC: an ISO 8601 date (`2024-03-09`, at
 /// midnight), optionally with a time of day after `T` or a space (`HH:MM`, `HH:MM:SS`, fractions
 /// of a second ignored) and a UTC offset (`Z`, `+02:00`, `-0530`). The second value says whether
@@ -314,6 +323,8 @@ mod tests {
         assert_eq!(parse_timestamp("1970-01-01T01:00:00.250+01:00"), Some((0, true)));
         assert_eq!(parse_timestamp("1970-01-01T00:00-0130"), Some((5400, true)));
         assert_eq!(parse_timestamp("1970-01-01T00:00+02"), Some((-7200, true)));
+        assert_eq!(format_timestamp(-1, true), "1969-12-31T23:59:59Z");
+        assert_eq!(parse_timestamp(&format_timestamp(93_784, false)), Some((93_784, false)));
         for bad in
             ["", "1970-01-01T", "1970-01-01T24:00", "1970-01-01T1:00", "1970-01-01T01:00+2", "01/02/1970"]
         {

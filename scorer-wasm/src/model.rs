@@ -124,7 +124,7 @@ pub struct Meta {
 }
 
 /// Everything a model file holds: what the trainer builds and [`crate::artifact`] stores (as
-/// version 3's fields, [`ModelSpecV3Ref`], then the event spec of an event model).
+/// version 3's fields, [`ModelSpec::stored_fields`], then the event spec of an event model).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelSpec {
     pub meta: Meta,
@@ -154,44 +154,47 @@ impl ModelSpec {
     }
 }
 
-/// Format version 3's fields, borrowed, for writing: every field of [`ModelSpec`] but `events`.
-#[derive(Encode)]
-pub(crate) struct ModelSpecV3Ref<'a> {
-    meta: &'a Meta,
-    pipeline: &'a Pipeline,
-    target: &'a Target,
-    predictor: &'a Predictor,
-    calibration: &'a Calibration,
-    decision: &'a Decision,
-    bands: &'a RiskBands,
-    baseline: &'a Vec<f64>,
-    reference: &'a DriftReference,
-    card: &'a String,
-}
+/// Format version 3's fields in their stored order, borrowed: every field of [`ModelSpec`] but
+/// `events`. bincode writes a tuple as its fields one after the other, as it writes a struct.
+pub(crate) type StoredFields<'a> = (
+    &'a Meta,
+    &'a Pipeline,
+    &'a Target,
+    &'a Predictor,
+    &'a Calibration,
+    &'a Decision,
+    &'a RiskBands,
+    &'a Vec<f64>,
+    &'a DriftReference,
+    &'a String,
+);
 
-impl<'a> From<&'a ModelSpec> for ModelSpecV3Ref<'a> {
-    fn from(s: &'a ModelSpec) -> Self {
-        ModelSpecV3Ref {
-            meta: &s.meta,
-            pipeline: &s.pipeline,
-            target: &s.target,
-            predictor: &s.predictor,
-            calibration: &s.calibration,
-            decision: &s.decision,
-            bands: &s.bands,
-            baseline: &s.baseline,
-            reference: &s.reference,
-            card: &s.card,
-        }
+impl ModelSpec {
+    /// What a file stores before the event spec, for writing.
+    pub(crate) fn stored_fields(&self) -> StoredFields<'_> {
+        let s = self;
+        (
+            &s.meta,
+            &s.pipeline,
+            &s.target,
+            &s.predictor,
+            &s.calibration,
+            &s.decision,
+            &s.bands,
+            &s.baseline,
+            &s.reference,
+            &s.card,
+        )
     }
 }
 
-/// A model file of format version 3, and the start of a version 4 file: a [`ModelSpec`] without
-/// `events`.
+/// A stored model without `events`, as format versions 2 and 3 hold it and a version 4 file
+/// starts; `P` is how the pipeline is stored ([`Pipeline`]; version 2: its columns only,
+/// [`crate::pipeline::PipelineV2`]).
 #[derive(Decode)]
-pub(crate) struct ModelSpecV3 {
+pub(crate) struct Stored<P> {
     meta: Meta,
-    pipeline: Pipeline,
+    pipeline: P,
     target: Target,
     predictor: Predictor,
     calibration: Calibration,
@@ -202,53 +205,19 @@ pub(crate) struct ModelSpecV3 {
     card: String,
 }
 
-impl From<ModelSpecV3> for ModelSpec {
-    fn from(v3: ModelSpecV3) -> ModelSpec {
+impl<P: Into<Pipeline>> From<Stored<P>> for ModelSpec {
+    fn from(s: Stored<P>) -> ModelSpec {
         ModelSpec {
-            meta: v3.meta,
-            pipeline: v3.pipeline,
-            target: v3.target,
-            predictor: v3.predictor,
-            calibration: v3.calibration,
-            decision: v3.decision,
-            bands: v3.bands,
-            baseline: v3.baseline,
-            reference: v3.reference,
-            card: v3.card,
-            events: None,
-        }
-    }
-}
-
-/// A model file of format version 2, which had no interaction terms: the same fields, in the same
-/// order, as [`ModelSpec`], with the pipeline stored as its columns only.
-#[derive(Decode)]
-pub(crate) struct ModelSpecV2 {
-    meta: Meta,
-    pipeline: crate::pipeline::PipelineV2,
-    target: Target,
-    predictor: Predictor,
-    calibration: Calibration,
-    decision: Decision,
-    bands: RiskBands,
-    baseline: Vec<f64>,
-    reference: DriftReference,
-    card: String,
-}
-
-impl From<ModelSpecV2> for ModelSpec {
-    fn from(v2: ModelSpecV2) -> ModelSpec {
-        ModelSpec {
-            meta: v2.meta,
-            pipeline: v2.pipeline.0,
-            target: v2.target,
-            predictor: v2.predictor,
-            calibration: v2.calibration,
-            decision: v2.decision,
-            bands: v2.bands,
-            baseline: v2.baseline,
-            reference: v2.reference,
-            card: v2.card,
+            meta: s.meta,
+            pipeline: s.pipeline.into(),
+            target: s.target,
+            predictor: s.predictor,
+            calibration: s.calibration,
+            decision: s.decision,
+            bands: s.bands,
+            baseline: s.baseline,
+            reference: s.reference,
+            card: s.card,
             events: None,
         }
     }

@@ -375,6 +375,12 @@ impl<C> Decode<C> for PipelineV2 {
 }
 bincode::impl_borrow_decode!(PipelineV2);
 
+impl From<PipelineV2> for Pipeline {
+    fn from(v2: PipelineV2) -> Pipeline {
+        v2.0
+    }
+}
+
 /// What the model does with a column.
 #[derive(Clone, Debug, PartialEq, Encode, Decode)]
 pub enum Role {

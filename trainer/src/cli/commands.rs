@@ -98,8 +98,7 @@ fn validate_command(args: &cli::ValidateArgs) -> Result<ExitCode> {
         show(args.json, &report, output::validate_summary)?;
         return Ok(exit(report.blocking));
     };
-    // A customer's snapshots repeat its id by design; training keeps them in one fold.
-    report.findings.retain(|f| f.code != crate::prepare::validate::FindingCode::DuplicateIds);
+    report.ids_repeat_by_design();
     let both = crate::training::events::EventValidation { events: log, snapshot_rows: report };
     show(args.json, &both, |v| {
         output::event_validate_summary(&v.events) + &output::validate_summary(&v.snapshot_rows)

@@ -384,14 +384,6 @@ pub enum ColumnData {
     Dates(Vec<Option<String>>),
 }
 
-/// `YYYY-MM-DDTHH:MM:SS`, with a `Z` when `zoned`, for seconds since 1970-01-01.
-fn iso_time(seconds: i64, zoned: bool) -> String {
-    let day = seconds.div_euclid(86_400).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
-    let s = seconds.rem_euclid(86_400);
-    let zone = if zoned { "Z" } else { "" };
-    format!("{}T{:02}:{:02}:{:02}{zone}", scorer_wasm::value::format_date(day), s / 3600, s / 60 % 60, s % 60)
-}
-
 impl ColumnData {
     pub fn of(series: &polars::prelude::Series) -> Result<ColumnData, polars::prelude::PolarsError> {
         use polars::prelude::*;
@@ -411,7 +403,11 @@ impl ColumnData {
                 .cast(&DataType::Datetime(TimeUnit::Milliseconds, zone.clone()))?
                 .cast(&DataType::Int64)?;
             ColumnData::Dates(
-                seconds.i64()?.iter().map(|ms| ms.map(|ms| iso_time(ms.div_euclid(1000), zoned))).collect(),
+                seconds
+                    .i64()?
+                    .iter()
+                    .map(|ms| ms.map(|ms| scorer_wasm::events::format_timestamp(ms.div_euclid(1000), zoned)))
+                    .collect(),
             )
         } else {
             ColumnData::Texts(series.cast(&DataType::String)?.str()?.clone())

@@ -97,7 +97,7 @@ pub fn day(t: i64) -> String {
 }
 
 /// Whether customer `c` is active at `t`.
-pub fn active(log: &EventLog, spec: &EventSpec, c: usize, t: i64) -> bool {
+fn active(log: &EventLog, spec: &EventSpec, c: usize, t: i64) -> bool {
     let times = log.events(c).times;
     let lifecycle = spec.start_column.is_some() || spec.end_column.is_some();
     if lifecycle {
@@ -114,7 +114,7 @@ pub fn active(log: &EventLog, spec: &EventSpec, c: usize, t: i64) -> bool {
 }
 
 /// Whether customer `c`, active at `t`, churned within the horizon after it.
-pub fn churned(log: &EventLog, spec: &EventSpec, c: usize, t: i64) -> bool {
+fn churned(log: &EventLog, spec: &EventSpec, c: usize, t: i64) -> bool {
     let until = t + i64::from(spec.horizon_days) * DAY;
     if spec.end_column.is_some() {
         log.ends[c].is_some_and(|e| e > t && e <= until)
@@ -149,15 +149,24 @@ fn target_name(log: &EventLog, spec: &EventSpec) -> String {
 type CustomerRows = Vec<(i64, bool, Vec<f64>)>;
 
 fn customer_rows(log: &EventLog, spec: &EventSpec, c: usize, times: &[i64]) -> CustomerRows {
-    times
-        .iter()
-        .filter(|&&t| active(log, spec, c, t))
-        .map(|&t| {
+    customer_snapshots(log, spec, c, times)
+        .map(|(t, churned)| {
             let mut features = Vec::with_capacity(spec.feature_count());
             spec.features(&log.events(c), t, log.starts[c], &mut features);
-            (t, churned(log, spec, c, t), features)
+            (t, churned, features)
         })
         .collect()
+}
+
+/// Customer `c`'s rows among `times`, in order: the times it is active at, each with whether it
+/// churned within the horizon after it. [`build`] gives each of them its features.
+pub fn customer_snapshots<'a>(
+    log: &'a EventLog,
+    spec: &'a EventSpec,
+    c: usize,
+    times: &'a [i64],
+) -> impl Iterator<Item = (i64, bool)> + 'a {
+    times.iter().filter(move |&&t| active(log, spec, c, t)).map(move |&t| (t, churned(log, spec, c, t)))
 }
 
 /// The rows of every customer active at each of `times`; labelled when `labelled`.

@@ -52,6 +52,7 @@ use std::path::Path;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, Normal, Poisson};
+use scorer_wasm::events::format_timestamp;
 use scorer_wasm::math::sigmoid;
 use scorer_wasm::value::{format_date, parse_date};
 
@@ -510,21 +511,13 @@ fn json_value(f: Field) -> serde_json::Value {
         Field::Int(i) => serde_json::Value::from(i),
         Field::Float(x) => serde_json::Value::from(x),
         Field::Date(d) => serde_json::Value::from(format_date(d)),
-        Field::Time(t) => serde_json::Value::from(format_time(t)),
+        Field::Time(t) => serde_json::Value::from(format_timestamp(t, true)),
         Field::Missing => serde_json::Value::Null,
     }
 }
 
 pub(crate) fn customer_id(id: u64) -> String {
     format!("C{id:07}")
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ`.
-fn format_time(t: i64) -> String {
-    let day = t.div_euclid(86_400);
-    let s = t.rem_euclid(86_400);
-    let date = format_date(day.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32);
-    format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
 fn push_text(line: &mut String, f: &Field) {
@@ -536,7 +529,7 @@ fn push_text(line: &mut String, f: &Field) {
         Field::Int(i) => write!(line, "{i}"),
         Field::Float(x) => write!(line, "{x}"),
         Field::Date(d) => write!(line, "{}", format_date(*d)),
-        Field::Time(t) => write!(line, "{}", format_time(*t)),
+        Field::Time(t) => write!(line, "{}", format_timestamp(*t, true)),
         // A blank cell, as spreadsheets export missing values (Telco writes " ").
         Field::Missing => write!(line, " "),
     };
@@ -567,7 +560,7 @@ pub(crate) fn write_parquet(
                         .map(|f| match f {
                             Field::Text(s) => Some((*s).to_string()),
                             Field::Id(id) => Some(customer_id(*id)),
-                            Field::Time(t) => Some(format_time(*t)),
+                            Field::Time(t) => Some(format_timestamp(*t, true)),
                             _ => None,
                         })
                         .collect::<Vec<Option<String>>>(),

@@ -296,13 +296,9 @@ fn truth(
     let (mut y, mut p) = (Vec::new(), Vec::new());
     for (c, person) in people.iter().enumerate() {
         let hazard = hazards(person.fee, person.channel);
-        for &t in &times {
-            if !snapshots::active(&log, &spec, c, t) {
-                continue;
-            }
+        for (t, churned) in snapshots::customer_snapshots(&log, &spec, c, &times) {
             let day = t / DAY;
             let state = person.states.get((day - person.start) as usize).copied().unwrap_or(0) as usize;
-            let churned = snapshots::churned(&log, &spec, c, t);
             let prob = churn_within(state, &hazard, spec.horizon_days);
             y.push(if churned { 1.0 } else { 0.0 });
             p.push(prob);

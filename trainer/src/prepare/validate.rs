@@ -201,6 +201,12 @@ pub struct Validation {
 }
 
 impl Validation {
+    /// For a table whose rows are grouped by customer (an event log's snapshots), where ids
+    /// repeat by design and the folds keep each customer's rows together: no duplicate-id finding.
+    pub fn ids_repeat_by_design(&mut self) {
+        self.findings.retain(|f| f.code != FindingCode::DuplicateIds);
+    }
+
     /// The findings that block training, leaving out codes the user allowed.
     pub fn blockers<'a>(&'a self, allowed: &'a [FindingCode]) -> impl Iterator<Item = &'a Finding> + 'a {
         self.findings.iter().filter(move |f| f.severity == Severity::Blocking && !allowed.contains(&f.code))

@@ -30,7 +30,6 @@ pub struct EventTraining {
 pub struct EventTrained {
     pub trained: Trained,
     pub table: Table,
-    pub log: EventLog,
 }
 
 /// An event log's labelled snapshot rows, as training builds them.
@@ -81,7 +80,7 @@ pub fn train_events(ev: &EventTraining, opts: &TrainOptions, progress: &Progress
     let out_of_time = out_of_time(&table, &customers, &row_times, &times, &spec, &opts)?;
     let report = report(&log, &spec, &times, out_of_time);
     attach(&mut trained, spec, report)?;
-    Ok(EventTrained { trained, table, log })
+    Ok(EventTrained { trained, table })
 }
 
 /// The training options for snapshot rows: their target, the customer id as an identifier.

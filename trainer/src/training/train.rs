@@ -426,8 +426,7 @@ pub fn train_grouped(
     let started = Instant::now();
     let (mut validation, plan) = check_and_plan(table, opts)?;
     if groups.is_some() {
-        // Repeated ids are the groups themselves, and the folds keep them together.
-        validation.findings.retain(|f| f.code != validate::FindingCode::DuplicateIds);
+        validation.ids_repeat_by_design();
     }
     table.read_numbers(&plan.numeric_columns());
     let table = &*table;

@@ -5,10 +5,11 @@
 use std::path::Path;
 
 use scorer_wasm::Value;
-use scorer_wasm::events::{Events, OTHER_TYPE, canonical_order, parse_timestamp};
+use scorer_wasm::events::{Events, OTHER_TYPE, canonical_order, format_timestamp, parse_timestamp};
 use trainer::input::events::{LogOptions, read_log};
 use trainer::input::snapshots::{self, SnapshotOptions};
 use trainer::stats::folds;
+use trainer::training::events::{SnapshotRows, snapshot_rows};
 
 use crate::{card, churn, write};
 
@@ -24,6 +25,11 @@ fn synth(dir: &Path, customers: &str, seed: &str) -> (String, String) {
 
 fn log_options(events: &str, customers: &str) -> LogOptions {
     LogOptions { events: events.into(), customers: Some(customers.into()), ..LogOptions::default() }
+}
+
+/// The snapshot rows training builds from these files by default.
+fn rows_of(events: &str, customers: &str) -> SnapshotRows {
+    snapshot_rows(&log_options(events, customers), &SnapshotOptions::default()).unwrap()
 }
 
 #[test]
@@ -126,12 +132,9 @@ fn raw_events(path: &str, types: &[String]) -> std::collections::HashMap<String,
 fn every_training_row_is_what_the_scorer_computes_from_the_raw_events() {
     let dir = tempfile::tempdir().unwrap();
     let (events, customers) = synth(dir.path(), "150", "3");
-    let log = read_log(&log_options(&events, &customers)).unwrap();
-    let opts = SnapshotOptions::default();
-    let spec = snapshots::spec(&log, &opts);
+    let rows = rows_of(&events, &customers);
+    let (log, spec) = (&rows.log, &rows.spec);
     assert_eq!(spec.values, ["minutes", "amount"]);
-    let times = snapshots::grid(&log, &opts).unwrap();
-    let rows = snapshots::build(&log, &spec, &times, true).unwrap();
     let raw = raw_events(&events, &spec.types);
     let names = spec.feature_names();
     let first = rows.table.column_index(&names[0]).unwrap();
@@ -150,7 +153,7 @@ fn every_training_row_is_what_the_scorer_computes_from_the_raw_events() {
         let mut features = Vec::new();
         spec.features(
             &Events { times: &t, types: &k, values: &v },
-            rows.times[r],
+            rows.row_times[r],
             log.starts[c],
             &mut features,
         );
@@ -167,7 +170,7 @@ fn every_training_row_is_what_the_scorer_computes_from_the_raw_events() {
                 want,
                 "row {r} ({}, {}): {}",
                 log.ids[c],
-                snapshots::day(rows.times[r]),
+                snapshots::day(rows.row_times[r]),
                 names[j]
             );
             checked += 1;
@@ -180,11 +183,8 @@ fn every_training_row_is_what_the_scorer_computes_from_the_raw_events() {
 fn events_at_or_after_a_snapshot_change_none_of_its_features() {
     let dir = tempfile::tempdir().unwrap();
     let (events, customers) = synth(dir.path(), "120", "11");
-    let log = read_log(&log_options(&events, &customers)).unwrap();
-    let opts = SnapshotOptions::default();
-    let spec = snapshots::spec(&log, &opts);
-    let times = snapshots::grid(&log, &opts).unwrap();
-    let before = snapshots::build(&log, &spec, &times, true).unwrap();
+    let before = rows_of(&events, &customers);
+    let (log, spec, times) = (&before.log, &before.spec, &before.times);
     // Every customer gets events of every type at the last snapshot time and after it.
     let last = *times.last().unwrap();
     let mut text = std::fs::read_to_string(&events).unwrap();
@@ -192,7 +192,7 @@ fn events_at_or_after_a_snapshot_change_none_of_its_features() {
         for (offset, kind) in
             [(0, "login"), (1, "support_ticket"), (3600, "payment_failed"), (5 * 86_400, "login")]
         {
-            let at = chrono_free_time(last + offset);
+            let at = format_timestamp(last + offset, true);
             text.push_str(&format!("{id},{at},{kind},99,999\n"));
         }
     }
@@ -200,7 +200,7 @@ fn events_at_or_after_a_snapshot_change_none_of_its_features() {
     let mut options = log_options(&future, &customers);
     (options.types, options.values) = (Some(spec.types.clone()), Some(spec.values.clone()));
     let later = read_log(&options).unwrap();
-    let after = snapshots::build(&later, &spec, &times, true).unwrap();
+    let after = snapshots::build(&later, spec, times, true).unwrap();
     assert_eq!(after.table.rows(), before.table.rows());
     for (a, b) in before.table.columns.iter().zip(&after.table.columns) {
         for r in 0..before.table.rows() {
@@ -209,22 +209,12 @@ fn events_at_or_after_a_snapshot_change_none_of_its_features() {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since 1970.
-fn chrono_free_time(t: i64) -> String {
-    let date = scorer_wasm::value::format_date((t / 86_400) as i32);
-    let s = t % 86_400;
-    format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
-}
-
 #[test]
 fn no_customer_has_rows_in_two_folds() {
     let dir = tempfile::tempdir().unwrap();
     let (events, customers) = synth(dir.path(), "200", "5");
-    let log = read_log(&log_options(&events, &customers)).unwrap();
-    let opts = SnapshotOptions::default();
-    let spec = snapshots::spec(&log, &opts);
-    let rows = snapshots::build(&log, &spec, &snapshots::grid(&log, &opts).unwrap(), true).unwrap();
-    let target = rows.table.column_index("churned").unwrap();
+    let rows = rows_of(&events, &customers);
+    let target = rows.table.column_index(&rows.target).unwrap();
     let y: Vec<f64> = (0..rows.table.rows())
         .map(|r| f64::from(rows.table.columns[target].value(r).as_id().as_deref() == Some("Yes")))
         .collect();
