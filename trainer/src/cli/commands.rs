@@ -130,13 +130,15 @@ fn synth_command(args: &cli::SynthArgs) -> Result<ExitCode> {
         show(args.json, &summary, |s| {
             format!(
                 "Wrote {} customers and {} events to {}: {} snapshot rows, {:.1}% churned within 30 days; the \
-                 true churn probability ranks them with ROC AUC {:.4}, the best any model can do on these rows\n",
+                 true churn probability given the files ranks them with ROC AUC {:.4}, the best any model can \
+                 do on these rows (an oracle that sees the hidden engagement state: {:.4})\n",
                 s.customers,
                 s.events,
                 args.out.display(),
                 s.snapshot_rows,
                 100.0 * s.churn_rate,
-                s.true_probability_roc_auc
+                s.true_probability_roc_auc,
+                s.hidden_state_roc_auc
             )
         })?;
         return Ok(ExitCode::SUCCESS);

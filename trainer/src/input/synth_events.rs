@@ -22,8 +22,16 @@
 //! leaving, which no honest feature can see.
 //!
 //! `truth.csv` holds, for exactly the snapshot rows `churn train` builds from these files by
-//! default, the label and the true probability of churn within the horizon given the hidden
-//! state at the snapshot: the engagement chain run forward 30 days exactly (no sampling).
+//! default, the label and two probabilities of churn within the horizon, both exact (no
+//! sampling):
+//! - `true_churn_probability`, given everything these files show before the snapshot: the
+//!   customer's plan, fee, channel and start, and every event. A forward filter over the hidden
+//!   states (and the login factor, on a grid of 41 points) weighs each day's logins, minutes,
+//!   tickets and payments, and the customer's staying, by the table above; the engagement chain
+//!   then runs forward 30 days from the filtered state. No model of these files can rank the
+//!   rows better, so this is the ceiling a trained model's ROC AUC is measured against.
+//! - `hidden_state_churn_probability`, given the hidden state itself at the snapshot, which no
+//!   file shows: an oracle's ranking, above what any model can reach.
 
 use std::path::Path;
 
@@ -69,11 +77,12 @@ const CUSTOMER_COLUMNS: [(&str, Kind); 6] = [
     ("monthly_fee", Kind::Float),
     ("channel", Kind::Text),
 ];
-const TRUTH_COLUMNS: [(&str, Kind); 4] = [
+const TRUTH_COLUMNS: [(&str, Kind); 5] = [
     ("customer_id", Kind::Text),
     ("snapshot", Kind::Date),
     ("churned", Kind::Text),
     ("true_churn_probability", Kind::Float),
+    ("hidden_state_churn_probability", Kind::Float),
 ];
 
 /// One simulated customer.
@@ -121,24 +130,141 @@ fn churn_within(state: usize, hazard: &[f64; STATES], days: u32) -> f64 {
     alive[state] = 1.0;
     let mut churned = 0.0;
     for _ in 0..days {
-        let mut next = [0.0; STATES];
-        for s in 0..STATES {
-            let down = if s + 1 < STATES { DOWN } else { 0.0 };
-            let up = if s > 0 { UP } else { 0.0 };
-            next[s] += alive[s] * (1.0 - down - up);
-            if s + 1 < STATES {
-                next[s + 1] += alive[s] * down;
-            }
-            if s > 0 {
-                next[s - 1] += alive[s] * up;
-            }
-        }
+        let next = transition(&alive);
         for s in 0..STATES {
             churned += next[s] * hazard[s];
             alive[s] = next[s] * (1.0 - hazard[s]);
         }
     }
     churned
+}
+
+/// One day of the engagement chain: the weight of each state after a step from `weights`.
+fn transition(weights: &[f64; STATES]) -> [f64; STATES] {
+    let mut next = [0.0; STATES];
+    for s in 0..STATES {
+        let down = if s + 1 < STATES { DOWN } else { 0.0 };
+        let up = if s > 0 { UP } else { 0.0 };
+        next[s] += weights[s] * (1.0 - down - up);
+        if s + 1 < STATES {
+            next[s + 1] += weights[s] * down;
+        }
+        if s > 0 {
+            next[s - 1] += weights[s] * up;
+        }
+    }
+    next
+}
+
+/// Points of the grid over the customer's login factor (log-normal, σ = 0.15) in the filter: 41
+/// points, ±5 standard deviations.
+const FACTOR_POINTS: usize = 41;
+
+/// The belief of the forward filter: the weight of each (login factor, state) pair given the
+/// customer's days so far, normalised.
+struct Filter {
+    factors: [f64; FACTOR_POINTS],
+    belief: Vec<[f64; STATES]>,
+    hazard: [f64; STATES],
+}
+
+impl Filter {
+    fn new(hazard: [f64; STATES]) -> Filter {
+        let z = |j: usize| -5.0 + 10.0 * j as f64 / (FACTOR_POINTS - 1) as f64;
+        let factors = std::array::from_fn(|j| (0.15 * z(j)).exp());
+        let belief =
+            (0..FACTOR_POINTS).map(|j| FIRST_STATE.map(|w| w * (-z(j) * z(j) / 2.0).exp())).collect();
+        let mut filter = Filter { factors, belief, hazard };
+        filter.normalise();
+        filter
+    }
+
+    fn normalise(&mut self) {
+        let total: f64 = self.belief.iter().flatten().sum();
+        if total > 0.0 {
+            self.belief.iter_mut().flatten().for_each(|w| *w /= total);
+        }
+    }
+
+    /// A day's step of the chain, and the customer's staying through it.
+    fn advance(&mut self) {
+        for weights in &mut self.belief {
+            let next = transition(weights);
+            *weights = std::array::from_fn(|s| next[s] * (1.0 - self.hazard[s]));
+        }
+    }
+
+    /// Weighs the belief by the likelihood of one day's events (`day` of the customer's life,
+    /// counted from 0 at the start).
+    fn observe(&mut self, day: i64, events: &[Event]) {
+        let logins = events.iter().filter(|e| e.kind == "login").count() as f64;
+        let ticket = events.iter().any(|e| e.kind == "support_ticket");
+        let mut log_state = [0.0; STATES];
+        for (s, l) in log_state.iter_mut().enumerate() {
+            // Minutes are exponential, rounded to a tenth: the chance of the interval each lies in.
+            for m in events.iter().filter_map(|e| e.minutes) {
+                let cdf = |x: f64| 1.0 - (-x.max(0.0) / MINUTES[s]).exp();
+                *l += (cdf(m + 0.05) - cdf(m - 0.05)).max(f64::MIN_POSITIVE).ln();
+            }
+            *l += if ticket { TICKETS[s] } else { 1.0 - TICKETS[s] }.ln();
+            if day % 30 == 0 {
+                let failed = events.iter().any(|e| e.kind == "payment_failed");
+                *l += if failed { FAILS[s] } else { 1.0 - FAILS[s] }.ln();
+            }
+        }
+        let mut log_likelihood: Vec<[f64; STATES]> = self
+            .factors
+            .iter()
+            .map(|f| std::array::from_fn(|s| log_state[s] + logins * (LOGINS[s] * f).ln() - LOGINS[s] * f))
+            .collect();
+        let top = log_likelihood.iter().flatten().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        for (weights, ll) in self.belief.iter_mut().zip(&mut log_likelihood) {
+            for s in 0..STATES {
+                weights[s] *= (ll[s] - top).exp();
+            }
+        }
+        self.normalise();
+    }
+
+    /// The probability of churn within `days` after the next day, given the customer stays
+    /// through it: the snapshot's churn probability, given the days observed so far.
+    fn churn_within(&self, days: u32) -> f64 {
+        let mut state = [0.0; STATES];
+        for weights in &self.belief {
+            let next = transition(weights);
+            for s in 0..STATES {
+                state[s] += next[s] * (1.0 - self.hazard[s]);
+            }
+        }
+        let total: f64 = state.iter().sum();
+        (0..STATES).map(|s| state[s] / total * churn_within(s, &self.hazard, days)).sum()
+    }
+}
+
+/// The churn probability within `horizon` days of each snapshot day in `snapshots` (ascending,
+/// each after the customer's start, while the customer stays), given the customer's events
+/// before it: [`Filter`] run over the customer's days.
+fn observable_churn(person: &Customer, snapshots: &[i64], horizon: u32) -> Vec<f64> {
+    let mut filter = Filter::new(hazards(person.fee, person.channel));
+    let mut events = person.events.as_slice();
+    let mut observe = |filter: &mut Filter, day: i64| {
+        let today = events.iter().take_while(|e| e.time.div_euclid(DAY) == day).count();
+        filter.observe(day - person.start, &events[..today]);
+        events = &events[today..];
+    };
+    observe(&mut filter, person.start);
+    let mut day = person.start;
+    snapshots
+        .iter()
+        .map(|&snapshot| {
+            while day + 1 < snapshot {
+                day += 1;
+                filter.advance();
+                observe(&mut filter, day);
+            }
+            filter.churn_within(horizon)
+        })
+        .collect()
 }
 
 fn draw_state(rng: &mut ChaCha8Rng, weights: &[f64; STATES]) -> usize {
@@ -221,7 +347,10 @@ pub struct EventSynthSummary {
     pub events: u64,
     pub snapshot_rows: u64,
     pub churn_rate: f64,
+    /// The ROC AUC of `true_churn_probability`: the best any model of the files can do.
     pub true_probability_roc_auc: f64,
+    /// The ROC AUC of `hidden_state_churn_probability`: an oracle's, which sees the hidden state.
+    pub hidden_state_roc_auc: f64,
 }
 
 /// Writes `events`, `customers` and `truth` files (in `format`, CSV by default) into `dir`.
@@ -276,7 +405,8 @@ fn write_file(
 }
 
 /// The rows `churn train` builds from the files by default, read back through its own code,
-/// each with its label and the true probability from the customer's hidden state.
+/// each with its label, the true probability given what the files show before the snapshot, and
+/// the oracle's given the customer's hidden state.
 fn truth(
     dir: &Path,
     file: &dyn Fn(&str) -> std::path::PathBuf,
@@ -294,19 +424,26 @@ fn truth(
     let times = snapshots::grid(&log, &opts)?;
     let mut rows = Vec::new();
     let (mut y, mut p) = (Vec::new(), Vec::new());
+    let mut hidden = Vec::new();
     for (c, person) in people.iter().enumerate() {
         let hazard = hazards(person.fee, person.channel);
-        for (t, churned) in snapshots::customer_snapshots(&log, &spec, c, &times) {
-            let day = t / DAY;
+        let snapshots: Vec<(i64, bool)> = snapshots::customer_snapshots(&log, &spec, c, &times)
+            .map(|(t, churned)| (t / DAY, churned))
+            .collect();
+        let days: Vec<i64> = snapshots.iter().map(|&(day, _)| day).collect();
+        let observable = observable_churn(person, &days, spec.horizon_days);
+        for (&(day, churned), prob) in snapshots.iter().zip(observable) {
             let state = person.states.get((day - person.start) as usize).copied().unwrap_or(0) as usize;
-            let prob = churn_within(state, &hazard, spec.horizon_days);
+            let oracle = churn_within(state, &hazard, spec.horizon_days);
             y.push(if churned { 1.0 } else { 0.0 });
             p.push(prob);
+            hidden.push(oracle);
             rows.push(vec![
                 Field::Id(person.id),
                 Field::Date(day as i32),
                 Field::Text(if churned { "Yes" } else { "No" }),
                 Field::Float(prob),
+                Field::Float(oracle),
             ]);
         }
     }
@@ -316,6 +453,85 @@ fn truth(
         snapshot_rows: rows.len() as u64,
         churn_rate: y.iter().sum::<f64>() / y.len().max(1) as f64,
         true_probability_roc_auc: crate::stats::metrics::roc_auc(&y, &p),
+        hidden_state_roc_auc: crate::stats::metrics::roc_auc(&y, &hidden),
     };
     Ok((rows, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(day: i64, kind: &'static str, minutes: Option<f64>) -> Event {
+        Event { time: day * DAY + 3600, kind, minutes, amount: None }
+    }
+
+    /// The likelihood of one day's events in `state` with login factor `f`, written out
+    /// independently of `Filter::observe` (the Poisson's n! included).
+    fn likelihood(day: i64, events: &[Event], state: usize, f: f64) -> f64 {
+        let logins: Vec<&Event> = events.iter().filter(|e| e.kind == "login").collect();
+        let rate = LOGINS[state] * f;
+        let n = logins.len() as i32;
+        let mut l = (-rate).exp() * rate.powi(n) / (1..=n).map(f64::from).product::<f64>();
+        for e in logins {
+            let m = e.minutes.unwrap_or(0.0);
+            let cdf = |x: f64| 1.0 - (-x.max(0.0) / MINUTES[state]).exp();
+            l *= cdf(m + 0.05) - cdf(m - 0.05);
+        }
+        let ticket = events.iter().any(|e| e.kind == "support_ticket");
+        l *= if ticket { TICKETS[state] } else { 1.0 - TICKETS[state] };
+        if day % 30 == 0 {
+            let failed = events.iter().any(|e| e.kind == "payment_failed");
+            l *= if failed { FAILS[state] } else { 1.0 - FAILS[state] };
+        }
+        l
+    }
+
+    /// The forward filter's probability equals the one from every path of hidden states summed
+    /// out by brute force: 4⁵ paths over a customer's first four days and the snapshot day.
+    #[test]
+    fn the_filter_sums_out_every_path_of_hidden_states() {
+        let days: [Vec<Event>; 4] = [
+            vec![event(0, "login", Some(12.3)), event(0, "payment", None)],
+            vec![event(1, "support_ticket", None)],
+            vec![event(2, "login", Some(0.0)), event(2, "login", Some(31.4)), event(2, "login", Some(4.1))],
+            vec![],
+        ];
+        let hazard = hazards(42.0, 2);
+        let person = Customer {
+            id: 1,
+            start: 0,
+            end: None,
+            plan: 2,
+            fee: 42.0,
+            channel: 2,
+            states: Vec::new(),
+            events: days.iter().flatten().map(|e| Event { ..*e }).collect(),
+        };
+        let filtered = observable_churn(&person, &[4], 30)[0];
+        let filter = Filter::new(hazard);
+        let step = |a: usize, b: usize| transition(&std::array::from_fn(|s| f64::from(u8::from(s == a))))[b];
+        let (mut total, mut churn) = (0.0, 0.0);
+        for (j, f) in filter.factors.iter().enumerate() {
+            let z = -5.0 + 10.0 * j as f64 / (FACTOR_POINTS - 1) as f64;
+            let prior = (-z * z / 2.0).exp();
+            for path in 0..STATES.pow(5) {
+                let s: Vec<usize> = (0..5).map(|d| path / STATES.pow(d) % STATES).collect();
+                let mut w = prior * FIRST_STATE[s[0]] * likelihood(0, &days[0], s[0], *f);
+                for d in 1..5 {
+                    w *= step(s[d - 1], s[d]) * (1.0 - hazard[s[d]]);
+                    if d < 4 {
+                        w *= likelihood(d as i64, &days[d], s[d], *f);
+                    }
+                }
+                total += w;
+                churn += w * churn_within(s[4], &hazard, 30);
+            }
+        }
+        let brute = churn / total;
+        assert!((filtered - brute).abs() < 1e-12, "filter {filtered}, brute force {brute}");
+        // The evidence moved the belief away from the prior.
+        let prior = Filter::new(hazard).churn_within(30);
+        assert!(filtered != prior, "{filtered}");
+    }
 }

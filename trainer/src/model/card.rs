@@ -99,6 +99,10 @@ pub struct EventsReport {
     pub active: String,
     /// What reading the log found (duplicates, events outside a customer's life, columns unused).
     pub findings: Vec<String>,
+    /// Snapshot rows per customer with any: the factor the penalty `--l2` was multiplied by, so
+    /// that it weighs against customers, not rows (see `training::events`).
+    #[serde(default)]
+    pub rows_per_customer: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_time: Option<OutOfTime>,
 }

@@ -3,9 +3,10 @@
 //! The objective is [`crate::model::nn`]'s (mean log-loss + α/(2n)·‖w‖², the bias unpenalised),
 //! convex and smooth, so Newton's method with a backtracking line search reaches its optimum in a
 //! handful of steps where L-BFGS takes a few hundred evaluations. A step costs one pass that
-//! builds the Hessian `Xᵀ·diag(p(1−p))·X / n + α/n·I` from each row's non-zero cells (a row of `k`
-//! cells adds `k(k+1)/2` products) and a Cholesky factorisation of `d + 1` unknowns: cheap while
-//! the design is a few hundred columns wide, which [`suits`] decides. Every sum runs in a fixed
+//! builds the Hessian `Xᵀ·diag(p(1−p))·X / n + α/n·I` (from each row's non-zero cells, a row of
+//! `k` cells adding `k(k+1)/2` products, or, where most cells are non-zero, as dense blocks of
+//! rows multiplied out) and a Cholesky factorisation of `d + 1` unknowns: cheap while the design
+//! is a few hundred columns wide, which [`suits`] decides. Every sum runs in a fixed
 //! order, so a fit is deterministic.
 
 use scorer_wasm::math::exp;
@@ -94,10 +95,12 @@ pub fn fit(
 /// Rows the Hessian is built from, at most. Newton's method needs the Hessian only to choose its
 /// steps; the gradient, which decides where it stops, is always the whole design's. On a larger
 /// design the Hessian is the mean over an evenly spaced subset of this many rows: a step then
-/// costs a tenth at a million rows, and the subset's Hessian is within a fraction of a percent of
-/// the whole's, so the steps converge as fast to the same optimum. Below it, the Hessian is
-/// exact, and small designs fit exactly as they always did.
-pub const HESSIAN_ROWS: usize = 100_000;
+/// costs a twentieth at a million rows, and the subset's Hessian is within about a percent of the
+/// whole's, so the steps converge to the same optimum in as many steps or one more. Below it, the
+/// Hessian is exact, and small designs fit exactly as they always did. (100,000 until the
+/// snapshot designs of event logs: at 50,000 a 10-million-event log trains in 67.5 s against
+/// 72.8 s, with the same ROC AUC to four digits.)
+pub const HESSIAN_ROWS: usize = 50_000;
 
 /// `Xᵀ·diag(p(1−p))·X / m` over the columns and a column of ones (the bias, last), over the `m`
 /// rows of the subset (every row up to [`HESSIAN_ROWS`]), plus α/n on the weights' diagonal
@@ -110,13 +113,61 @@ fn build_hessian(design: &Design, theta: &[f64], l2: f64, h: &mut [f64]) {
     let n = rows.len().max(1) as f64;
     h.fill(0.0);
     let (w, bias) = theta.split_at(d);
-    for r in rows {
+    // Each row's curvature p(1 − p) / m, the same for z and −z.
+    let curvature = |r: usize| {
         let (columns, values) = design.row_slices(r);
         let z = bias[0] + columns.iter().zip(values).map(|(&c, v)| v * w[c as usize]).sum::<f64>();
         let e = exp(-z.abs());
         let p = 1.0 / (1.0 + e);
-        // p(1 − p) is the same for z and −z.
-        let s = p * (e * p) / n;
+        p * (e * p) / n
+    };
+    if dense_pays(design) {
+        add_dense(design, rows, curvature, h);
+    } else {
+        add_sparse(design, rows, curvature, h);
+    }
+    let penalty = l2 / design.rows().max(1) as f64;
+    for c in 0..d {
+        h[c * k + c] += penalty;
+    }
+    for a in 0..k {
+        for b in 0..a {
+            h[a * k + b] = h[b * k + a];
+        }
+    }
+}
+
+/// Whether the Hessian costs less as dense blocks of rows multiplied out ([`add_dense`]: every
+/// cell of the `k × k` matrix for each row, at about a twelfth of the cost of a product of two
+/// non-zero cells added one by one, [`add_sparse`]), with a margin, on a design at least
+/// [`DENSE_WIDTH`] columns wide: a snapshot design (381 columns, 205 non-zero in a row) takes
+/// 1.8× less time dense; Telco's (78 columns, 31 non-zero) 1.35× less sparse, and a design of 150
+/// columns with 40 non-zero 2.3× less sparse.
+fn dense_pays(design: &Design) -> bool {
+    let k = design.width() as f64 + 1.0;
+    let cells = design.cells() as f64 / design.rows().max(1) as f64 + 1.0;
+    design.width() >= DENSE_WIDTH && k * k <= 8.0 * cells * (cells + 1.0) / 2.0
+}
+
+/// Columns below which the matrix products are too small to beat adding non-zero cells.
+const DENSE_WIDTH: usize = 128;
+
+/// Rows of each dense block of [`add_dense`]: 381 columns make a block of 0.8 MB.
+const BLOCK_ROWS: usize = 256;
+
+/// Adds the Hessian's upper triangle row by row, from each row's non-zero cells: a row of `c`
+/// cells adds `c(c + 1)/2` products.
+fn add_sparse(
+    design: &Design,
+    rows: impl Iterator<Item = usize>,
+    curvature: impl Fn(usize) -> f64,
+    h: &mut [f64],
+) {
+    let d = design.width();
+    let k = d + 1;
+    for r in rows {
+        let s = curvature(r);
+        let (columns, values) = design.row_slices(r);
         for (a, (&ca, &va)) in columns.iter().zip(values).enumerate() {
             let sa = s * va;
             let Some(h_row) = h.get_mut(ca as usize * k..(ca as usize + 1) * k) else { continue };
@@ -128,14 +179,39 @@ fn build_hessian(design: &Design, theta: &[f64], l2: f64, h: &mut [f64]) {
         }
         h[d * k + d] += s;
     }
-    let penalty = l2 / design.rows().max(1) as f64;
-    for c in 0..d {
-        h[c * k + c] += penalty;
-    }
-    for a in 0..k {
-        for b in 0..a {
-            h[a * k + b] = h[b * k + a];
+}
+
+/// Adds the whole Hessian as blocks of [`BLOCK_ROWS`] dense rows, each scaled by the square root
+/// of its curvature, multiplied out (`Bᵀ·B`).
+fn add_dense(
+    design: &Design,
+    rows: impl Iterator<Item = usize>,
+    curvature: impl Fn(usize) -> f64,
+    h: &mut [f64],
+) {
+    let d = design.width();
+    let k = d + 1;
+    let mut block = vec![0.0; BLOCK_ROWS * k];
+    let mut filled = 0;
+    for r in rows {
+        let root = curvature(r).sqrt();
+        let row = &mut block[filled * k..(filled + 1) * k];
+        row.fill(0.0);
+        let (columns, values) = design.row_slices(r);
+        for (&c, &v) in columns.iter().zip(values) {
+            if let Some(cell) = row.get_mut(c as usize) {
+                *cell = root * v;
+            }
         }
+        row[d] = root;
+        filled += 1;
+        if filled == BLOCK_ROWS {
+            crate::stats::linalg::add_gram(h, k, &block);
+            filled = 0;
+        }
+    }
+    if filled > 0 {
+        crate::stats::linalg::add_gram(h, k, &block[..filled * k]);
     }
 }
 
@@ -187,6 +263,26 @@ pub(crate) mod tests {
                 );
             }
         }
+    }
+
+    /// The Hessian multiplied out in dense blocks is the one added up cell by cell; narrow designs
+    /// keep the sparse path whatever their density.
+    #[test]
+    fn dense_blocks_and_sparse_cells_give_one_hessian() {
+        let (design, _) = data(BLOCK_ROWS * 2 + 37, 9);
+        let rows = || 0..design.rows();
+        let curvature = |r: usize| (r % 7) as f64 / 50.0;
+        let (mut dense, mut sparse) = (vec![0.0; 100], vec![0.0; 100]);
+        add_dense(&design, rows(), curvature, &mut dense);
+        add_sparse(&design, rows(), curvature, &mut sparse);
+        for a in 0..10 {
+            for b in a..10 {
+                assert!((dense[a * 10 + b] - sparse[a * 10 + b]).abs() < 1e-12, "({a}, {b})");
+            }
+        }
+        assert!(!dense_pays(&design));
+        let (wide, _) = data(20, DENSE_WIDTH);
+        assert!(dense_pays(&wide));
     }
 
     /// Without a penalty, a column that copies another leaves the Hessian singular: no answer,

@@ -79,6 +79,11 @@ impl Plan {
         self.target.labels.iter().filter(|&&y| y == 1.0).count()
     }
 
+    /// The columns a model reads: all but identifiers and ignored ones.
+    pub fn inputs(&self) -> usize {
+        self.columns.iter().filter(|c| !matches!(c.kind, Kind::Identifier | Kind::Ignored)).count()
+    }
+
     /// The table's indices of the columns read as numbers.
     pub fn numeric_columns(&self) -> Vec<usize> {
         self.columns.iter().filter(|c| c.kind == Kind::Numeric).map(|c| c.index).collect()

@@ -222,20 +222,11 @@ fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> (f64, usize) {
     let cells = a.cells * b.cells;
     let mut gram = vec![0.0f64; cells * q * q];
     let mut grad = vec![0.0f64; cells * q];
-    let mut phi = [0.0f64; 4];
-    for r in 0..g.len() {
-        let cell = usize::from(a.codes[r]) * b.cells + usize::from(b.codes[r]);
-        let (ua, ub) = (a.fraction(r), b.fraction(r));
-        for (i, x) in phi[..q].iter_mut().enumerate() {
-            *x = [1.0, ua][i / pb] * [1.0, ub][i % pb];
-        }
-        let (m, v) = (&mut gram[cell * q * q..(cell + 1) * q * q], &mut grad[cell * q..(cell + 1) * q]);
-        for i in 0..q {
-            v[i] += g[r] * phi[i];
-            for j in 0..q {
-                m[i * q + j] += h[r] * phi[i] * phi[j];
-            }
-        }
+    match (pa, pb) {
+        (1, 1) => cell_sums::<1, 1>(a, b, g, h, &mut gram, &mut grad),
+        (1, _) => cell_sums::<1, 2>(a, b, g, h, &mut gram, &mut grad),
+        (_, 1) => cell_sums::<2, 1>(a, b, g, h, &mut gram, &mut grad),
+        _ => cell_sums::<2, 2>(a, b, g, h, &mut gram, &mut grad),
     }
     // Features: (side a's basis or its constant) × (side b's basis or its constant), the term's
     // products first, then the intercept and the sides alone.
@@ -287,6 +278,39 @@ fn gain(a: &Candidate, b: &Candidate, g: &[f64], h: &[f64]) -> (f64, usize) {
     }
     let (sides, both, df) = gains(&v, &u, width, term);
     ((both - sides).max(0.0), df)
+}
+
+/// The pass over the rows of [`gain`]: each cell's `Σ h·φφᵀ` (into `gram`) and `Σ g·φ` (into
+/// `grad`) of the local terms `φ`, `PA` of side `a` times `PB` of side `b`. Written for each
+/// count of local terms, so that the loops over them unroll: the search's inner loop.
+fn cell_sums<const PA: usize, const PB: usize>(
+    a: &Candidate,
+    b: &Candidate,
+    g: &[f64],
+    h: &[f64],
+    gram: &mut [f64],
+    grad: &mut [f64],
+) {
+    let q = PA * PB;
+    let mut phi = [0.0f64; 4];
+    for r in 0..g.len() {
+        let cell = usize::from(a.codes[r]) * b.cells + usize::from(b.codes[r]);
+        let (ua, ub) = (a.fraction(r), b.fraction(r));
+        for (i, x) in phi[..q].iter_mut().enumerate() {
+            *x = [1.0, ua][i / PB] * [1.0, ub][i % PB];
+        }
+        let (Some(m), Some(v)) =
+            (gram.get_mut(cell * q * q..(cell + 1) * q * q), grad.get_mut(cell * q..(cell + 1) * q))
+        else {
+            continue;
+        };
+        for i in 0..q {
+            v[i] += g[r] * phi[i];
+            for j in 0..q {
+                m[i * q + j] += h[r] * phi[i] * phi[j];
+            }
+        }
+    }
 }
 
 /// What a Newton step on the sides, and on the sides and the term, gains: `U_Sᵀ V_SS⁻¹ U_S`

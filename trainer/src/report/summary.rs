@@ -110,6 +110,11 @@ fn events_section(out: &mut String, e: &crate::model::card::EventsReport) {
         "Snapshots: {} times every {} days, {} to {}; {}; {}",
         e.snapshots, e.every_days, e.first_snapshot, e.last_snapshot, e.active, e.label
     );
+    let _ = writeln!(
+        out,
+        "Penalty per customer: {:.1} snapshot rows a customer, so --l2 is multiplied by {:.1}",
+        e.rows_per_customer, e.rows_per_customer
+    );
     for finding in &e.findings {
         let _ = writeln!(out, "  note: {finding}");
     }

@@ -194,7 +194,8 @@ pub fn train(
 /// The recipe to stream: the one the flags give, or with `--model auto` the candidate a
 /// cross-validation on the sample prefers (on a stratified part of it, sized as in-memory searches
 /// size theirs; see [`search::selection_sample`]). The sample holds training rows only, so the
-/// choice never sees a held-out row. `rows` is the file's, which decides whether an MLP is tried.
+/// choice never sees a held-out row. `rows` is the file's, which with its columns decides whether
+/// an MLP is tried.
 fn sample_recipe(
     sample: &Table,
     plan: &Plan,
@@ -202,8 +203,8 @@ fn sample_recipe(
     rows: u64,
     progress: &ProgressBar,
 ) -> Result<(Recipe, Option<SearchReport>)> {
-    let candidates =
-        search::candidates(&opts.recipe(), opts.search, &opts.families, rows as usize, opts.seed);
+    let cells = rows as usize * plan.inputs();
+    let candidates = search::candidates(&opts.recipe(), opts.search, &opts.families, cells, opts.seed);
     if candidates.len() == 1 {
         return Ok((opts.recipe(), None));
     }

@@ -307,6 +307,10 @@ pub struct Trained {
     pub plan: Plan,
     pub parity: Parity,
     pub seconds: f64,
+    /// The recipe of the final model: the given one, or the one the search chose.
+    pub recipe: Recipe,
+    /// The logits of [`Groups::holdout`]'s fit on its scored rows, when it was asked for.
+    pub holdout: Option<Vec<f64>>,
     /// Streaming training's passes over the data, with their speed (empty otherwise).
     pub epochs: Vec<EpochTiming>,
 }
@@ -415,14 +419,24 @@ pub fn train(table: &mut Table, opts: &TrainOptions, progress: &ProgressBar) -> 
     train_grouped(table, None, opts, progress)
 }
 
-/// [`train`], where rows of one group (`groups[row]`: a customer's snapshots) always share a
-/// fold, outer and inner, so that no customer is both trained on and evaluated.
+/// What snapshot rows add to a table: the group of every row (a customer, whose snapshots
+/// always share a fold, outer and inner, so that no customer is both trained on and evaluated),
+/// and a check beside the folds.
+pub struct Groups<'a> {
+    pub of_row: &'a [u32],
+    /// Rows to fit the final model's recipe on and rows to score it on (the out-of-time check),
+    /// run in the same queue as the folds; their logits come back in [`Trained::holdout`].
+    pub holdout: Option<(Vec<usize>, Vec<usize>)>,
+}
+
+/// [`train`] of rows in [`Groups`].
 pub fn train_grouped(
     table: &mut Table,
-    groups: Option<&[u32]>,
+    grouping: Option<&Groups>,
     opts: &TrainOptions,
     progress: &ProgressBar,
 ) -> Result<Trained> {
+    let groups = grouping.map(|g| g.of_row);
     let started = Instant::now();
     let (mut validation, plan) = check_and_plan(table, opts)?;
     if groups.is_some() {
@@ -434,58 +448,49 @@ pub fn train_grouped(
     let (k, folds_reason) = opts.folds.count(y.len());
     let assignment = folds::assign(y, groups, k, opts.seed)?;
 
-    // The recipe of each outer fold and of the final model: the given one, or each chosen by
-    // an inner cross-validation on that fold's training rows (see `search`).
-    let candidates = search::candidates(&opts.recipe(), opts.search, &opts.families, y.len(), opts.seed);
-    let (chosen, search_report) = if candidates.len() == 1 {
-        progress.set_length(k as u64 + 2);
-        (vec![0; k + 1], None)
-    } else {
-        let scopes: Vec<Vec<usize>> = (0..k).map(|f| folds::split(&assignment, f).0).collect();
-        progress.set_length((search::jobs(&candidates, scopes.len()) + k + 2) as u64);
-        progress
-            .set_message(format!("choosing among {} recipes by nested cross-validation", candidates.len()));
-        let scores = search::score(table, &plan, groups, &scopes, &candidates, opts.seed, progress)?;
-        let per_fold: Vec<usize> = scores.iter().map(|s| search::best(s)).collect();
-        let report = search::report(opts.search, &candidates, &scores, &per_fold);
-        let last = report.final_choice.chosen as usize;
-        (per_fold.into_iter().chain([last]).collect(), Some(report))
-    };
+    let (candidates, chosen, search_report) =
+        choose_recipes(table, &plan, groups, &assignment, k, opts, progress)?;
 
     progress.set_message("cross-validating and fitting the final model");
-    // The k fold fits and the final fit are independent: run them all on a work queue, one fit
-    // per core (each fit is single-threaded; see `main`).
+    // The k fold fits, the final fit and the holdout's are independent: run them all on a work
+    // queue, one fit per core (each fit is single-threaded; see `main`).
     let all: Vec<usize> = (0..y.len()).collect();
-    let run = |job: &Option<usize>| {
+    let holdout = grouping.and_then(|g| g.holdout.as_ref());
+    let run = |job: &Work| {
         let r = match *job {
-            Some(f) => {
+            Work::Fold(f) => {
                 run_fold(table, &plan, &assignment, f, &candidates[chosen[f]], opts.seed).map(Job::Fold)
             }
-            None => fit_final(table, &plan, &all, &candidates[chosen[k]], opts.seed)
+            Work::Final => fit_final(table, &plan, &all, &candidates[chosen[k]], opts.seed)
                 .map(|f| Job::Final(Box::new(f))),
+            Work::Holdout(train, test) => recipe::fit(table, &plan, train, &candidates[chosen[k]], opts.seed)
+                .and_then(|fitted| fitted.logits_on(table, &plan, test))
+                .map(Job::Holdout),
         };
         progress.inc(1);
         r
     };
-    let folds_jobs: Vec<Option<usize>> = (0..k).map(Some).collect();
+    // The final fit first: it is the longest, so the other fits fill the other cores around it.
+    let others: Vec<Work> =
+        (0..k).map(Work::Fold).chain(holdout.map(|(train, test)| Work::Holdout(train, test))).collect();
     let results: Vec<Result<Job>> = if folds_reason.is_some() {
         // A table cut into fewer folds for its size: the final fit, on every row, runs alone
         // first, so that its design and a fold's are never in memory at once (on 10⁶ rows 0.99
         // GB at the peak, against 1.22 GB side by side), then the folds side by side.
         crate::return_memory_at_once();
-        let last = run(&None);
-        std::iter::once(last).chain(crate::parallel::map(&folds_jobs, run)).collect()
+        let last = run(&Work::Final);
+        std::iter::once(last).chain(crate::parallel::map(&others, run)).collect()
     } else {
-        // The final fit first: it is the longest, so the fold fits fill the other cores around it.
-        let jobs: Vec<Option<usize>> = std::iter::once(None).chain(folds_jobs).collect();
+        let jobs: Vec<Work> = std::iter::once(Work::Final).chain(others).collect();
         crate::parallel::map(&jobs, run)
     };
     let mut folds = Vec::with_capacity(k);
-    let mut final_fit = None;
+    let (mut final_fit, mut holdout_logits) = (None, None);
     for r in results {
         match r? {
             Job::Fold(r) => folds.push(r),
             Job::Final(f) => final_fit = Some(*f),
+            Job::Holdout(logits) => holdout_logits = Some(logits),
         }
     }
     let Some(final_fit) = final_fit else {
@@ -494,7 +499,38 @@ pub fn train_grouped(
     let data = data_summary(table, &plan, &validation);
     let evaluation = Evaluation { labels: y, folds, folds_reason, streaming: None, search: search_report };
     progress.set_message("checking parity");
-    assemble(table, &plan, data, evaluation, final_fit, opts, started)
+    let mut trained = assemble(table, &plan, data, evaluation, final_fit, opts, started)?;
+    trained.holdout = holdout_logits;
+    Ok(trained)
+}
+
+/// The recipe of each of the `k` outer folds and of the final model (last): the given one, or
+/// each chosen by an inner cross-validation on that fold's training rows (see `search`); the
+/// candidates, each fit's index into them, and how the search went.
+fn choose_recipes(
+    table: &Table,
+    plan: &Plan,
+    groups: Option<&[u32]>,
+    assignment: &[usize],
+    k: usize,
+    opts: &TrainOptions,
+    progress: &ProgressBar,
+) -> Result<(Vec<Recipe>, Vec<usize>, Option<SearchReport>)> {
+    let y = &plan.target.labels;
+    let cells = y.len() * plan.inputs();
+    let candidates = search::candidates(&opts.recipe(), opts.search, &opts.families, cells, opts.seed);
+    if candidates.len() == 1 {
+        progress.set_length(k as u64 + 2);
+        return Ok((candidates, vec![0; k + 1], None));
+    }
+    let scopes: Vec<Vec<usize>> = (0..k).map(|f| folds::split(assignment, f).0).collect();
+    progress.set_length((search::jobs(&candidates, scopes.len()) + k + 2) as u64);
+    progress.set_message(format!("choosing among {} recipes by nested cross-validation", candidates.len()));
+    let scores = search::score(table, plan, groups, &scopes, &candidates, opts.seed, progress)?;
+    let per_fold: Vec<usize> = scores.iter().map(|s| search::best(s)).collect();
+    let report = search::report(opts.search, &candidates, &scores, &per_fold);
+    let last = report.final_choice.chosen as usize;
+    Ok((candidates, per_fold.into_iter().chain([last]).collect(), Some(report)))
 }
 
 /// Examines the table once: the data checks (stopping on a blocking finding not in `--allow`) and
@@ -582,7 +618,16 @@ pub(crate) fn assemble(
     };
     let (model, parity) = checked(spec, table, plan, &trainer_logits)?;
     let seconds = started.elapsed().as_secs_f64();
-    Ok(Trained { model, card, plan: plan.clone(), parity, seconds, epochs: Vec::new() })
+    Ok(Trained {
+        model,
+        card,
+        plan: plan.clone(),
+        parity,
+        seconds,
+        recipe,
+        holdout: None,
+        epochs: Vec::new(),
+    })
 }
 
 /// The card of a model from its out-of-fold predictions (its hyperparameters, and how it was
@@ -793,9 +838,17 @@ impl<'a> OutOfFold<'a> {
     }
 }
 
+/// A fit of [`train_grouped`]'s queue.
+enum Work<'a> {
+    Final,
+    Fold(usize),
+    Holdout(&'a [usize], &'a [usize]),
+}
+
 enum Job {
     Fold(FoldResult),
     Final(Box<FinalFit>),
+    Holdout(Vec<f64>),
 }
 
 /// The model fitted on every row, with its pipeline, mean encoded row and the trainer's logits.

@@ -37,7 +37,10 @@ fn synthetic_events_train_score_and_name_their_behaviour_features() {
     let dir = tempfile::tempdir().unwrap();
     let (events, customers) = synth(dir.path(), "400", "7");
     let truth = std::fs::read_to_string(dir.path().join("truth.csv")).unwrap();
-    assert_eq!(truth.lines().next(), Some("customer_id,snapshot,churned,true_churn_probability"));
+    assert_eq!(
+        truth.lines().next(),
+        Some("customer_id,snapshot,churned,true_churn_probability,hidden_state_churn_probability")
+    );
     let (code, stdout, stderr) =
         churn(&["validate", "--events", &events, "--customers", &customers, "--json"]);
     assert_eq!(code, 0, "{stderr}");
@@ -60,6 +63,14 @@ fn synthetic_events_train_score_and_name_their_behaviour_features() {
     assert_eq!(report["events_file"], "events.csv");
     assert_eq!(report["label"], "churned: the customer's end_date falls in the 30 days after the snapshot");
     assert!(report["out_of_time"]["roc_auc"].as_f64().unwrap() > 0.7, "{report}");
+    // The penalty weighs against customers: --l2 (1, or 10 in auto's other candidate) times the
+    // snapshot rows per customer, to the two digits the search keeps.
+    let ids: std::collections::BTreeSet<&str> =
+        truth.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+    let per_customer = (truth.lines().count() - 1) as f64 / ids.len() as f64;
+    assert_eq!(report["rows_per_customer"].as_f64(), Some(per_customer));
+    let alpha = card["hyperparameters"]["l2"].as_f64().unwrap() / per_customer;
+    assert!([1.0, 10.0].iter().any(|l| (alpha / l - 1.0).abs() < 0.05), "α / rows per customer = {alpha}");
     let columns: Vec<&str> =
         card["data"]["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert!(columns.contains(&"login events in the last 7 days"), "{columns:?}");

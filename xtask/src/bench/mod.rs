@@ -18,6 +18,10 @@
 //!   2·10⁶ rows): time end to end, peak resident memory (VmHWM), and ROC AUC against LightGBM's
 //!   and against the true churn probability's (the best any model can do on the table); what the
 //!   default costs over a logistic fit at each size. Past the memory budget the default streams.
+//! - **events** (`events.rs`): `churn train --events` with default flags on `churn synth --events`
+//!   (5,000 customers, 2.2 million events): time end to end, peak memory, ROC AUC against the
+//!   true probability's; peer: the same snapshots and features in pandas with LightGBM, folds
+//!   grouped by customer (`bench/peers/events.py`), in turns.
 //! - **size** (`sizes.rs`): the web module raw and gzipped, the API component, the model file;
 //!   peer: the ONNX export.
 //!
@@ -34,6 +38,7 @@
 //! run before.
 
 mod edge;
+mod events;
 mod scale;
 mod scorer;
 mod sizes;
@@ -70,11 +75,12 @@ impl Options {
 }
 
 /// The groups of benchmarks, in the order they run; each gives its rows of the table.
-const GROUPS: [(&str, Group); 5] = [
+const GROUPS: [(&str, Group); 6] = [
     ("scorer: native and under wasmtime, against ONNX Runtime and scikit-learn", scorer::rows),
     ("edge: the page in Chromium, and POST /v1/score under wrk against FastAPI", edge::rows),
     ("trainer: churn train end to end, against scikit-learn and LightGBM", trainer::rows),
     ("scale: synthetic tables, streamed and in memory", scale::rows),
+    ("events: an event log to a model, against pandas + LightGBM", events::rows),
     ("size: the web module, the API component, the model file", sizes::rows),
 ];
 
