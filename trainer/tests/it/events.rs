@@ -290,3 +290,25 @@ fn duplicates_count_once_and_are_reported() {
     );
     assert_eq!(log.events(0).values, [5.0, 6.0]);
 }
+
+/// An event log whose training would need more than `--memory` is refused before it is read,
+/// with its events counted (estimated from the first lines of a CSV) and what to change.
+#[test]
+fn an_event_log_too_big_for_its_memory_budget_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, customers) = synth(dir.path(), "2000", "3");
+    let out = dir.path().join("m").display().to_string();
+    let (code, _, stderr) =
+        churn(&["train", "--events", &events, "--customers", &customers, "--memory", "256", "--out", &out]);
+    assert_eq!(code, 2, "{stderr}");
+    let estimate: f64 =
+        stderr.split("holds about ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let lines = std::fs::read_to_string(&events).unwrap().lines().count() as f64 - 1.0;
+    assert!((estimate / lines - 1.0).abs() < 0.02, "estimated {estimate} events of {lines}");
+    assert!(
+        stderr.contains(" MB, more than the 256 MB it may use (--memory, 80 % of the memory available"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Event logs are read whole and do not stream yet: raise --memory"), "{stderr}");
+    assert!(!dir.path().join("m").exists());
+}
