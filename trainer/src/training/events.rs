@@ -79,7 +79,7 @@ pub fn train_events(ev: &EventTraining, opts: &TrainOptions, progress: &Progress
     opts.columns.drops.extend(drops);
     let rows_per_customer = rows_per_customer(&customers);
     opts.fit.l2 *= rows_per_customer;
-    let holdout = split.as_ref().map(|s| (s.train.clone(), s.test.clone()));
+    let holdout = split.as_ref().map(|s| (s.train.as_slice(), s.test.as_slice()));
     let groups = Groups { of_row: &customers, holdout };
     let mut trained = train::train_grouped(&mut table, Some(&groups), &opts, progress)?;
     let out_of_time = split.zip(trained.holdout.take()).map(|(split, logits)| split.score(&logits));

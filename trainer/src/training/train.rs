@@ -426,7 +426,7 @@ pub struct Groups<'a> {
     pub of_row: &'a [u32],
     /// Rows to fit the final model's recipe on and rows to score it on (the out-of-time check),
     /// run in the same queue as the folds; their logits come back in [`Trained::holdout`].
-    pub holdout: Option<(Vec<usize>, Vec<usize>)>,
+    pub holdout: Option<(&'a [usize], &'a [usize])>,
 }
 
 /// [`train`] of rows in [`Groups`].
@@ -455,7 +455,7 @@ pub fn train_grouped(
     // The k fold fits, the final fit and the holdout's are independent: run them all on a work
     // queue, one fit per core (each fit is single-threaded; see `main`).
     let all: Vec<usize> = (0..y.len()).collect();
-    let holdout = grouping.and_then(|g| g.holdout.as_ref());
+    let holdout = grouping.and_then(|g| g.holdout);
     let run = |job: &Work| {
         let r = match *job {
             Work::Fold(f) => {
